@@ -1,0 +1,22 @@
+"""Small shared value types of the contract: identifiers, weekdays and clock times."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import StringConstraints
+
+Identifier = Annotated[str, StringConstraints(min_length=1)]
+"""A non-empty id, unique within its list."""
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+ClockTime = Annotated[str, StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")]
+"""A wall-clock time "HH:MM" (00:00 to 24:00)."""
+
+
+def clock_minutes(value: str) -> int:
+    """Minutes since midnight of an "HH:MM" clock time."""
+    hours, minutes = value.split(":")
+    return int(hours) * 60 + int(minutes)

@@ -1,0 +1,44 @@
+"""Entry point of the solver: options, progress events and `solve`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from scheduler.domain.schedule import Schedule
+from scheduler.domain.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How to solve: limits and CP-SAT parameters (None = the scenario policy's value)."""
+
+    time_limit_s: float | None = None
+    workers: int | None = None
+    seed: int | None = None
+    log_search: bool = False
+
+
+@dataclass(frozen=True)
+class SolveProgress:
+    """A progress event: the objective level being optimised, best value and bound so far."""
+
+    level: str
+    value: float
+    bound: float
+    elapsed_s: float
+
+
+ProgressCallback = Callable[[SolveProgress], None]
+
+
+def solve(
+    scenario: Scenario,
+    *,
+    options: SolveOptions | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Schedule:
+    """Solve a validated scenario lexicographically and return the schedule."""
+    from solver.driver import run
+
+    return run(scenario, options or SolveOptions(), on_progress)

@@ -1,0 +1,60 @@
+"""The CP-SAT model shared by the rule modules: variables, named after whom they concern.
+
+Rule modules (`solver.rules`) add variables and constraints through `TermModel`; objective
+modules (`solver.objectives`) read them to build linear expressions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from solver.prepare import Prepared
+
+Pattern = frozenset[str]
+"""The set of placement periods a student holds among those that clash with their sessions."""
+
+
+@dataclass
+class TeamVars:
+    used: cp_model.IntVar
+    size: cp_model.IntVar
+    members: dict[str, cp_model.IntVar]
+
+
+@dataclass
+class TermModel:
+    """A CP-SAT model under construction plus the variables the read-out needs."""
+
+    prep: Prepared
+    cp: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    place: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    """place[student, slot]: the student holds the slot."""
+    attend: dict[tuple[int, Pattern, str], cp_model.IntVar] = field(default_factory=dict)
+    """attend[class, pattern, session]: how many of the class with that pattern attend."""
+    pattern_of: dict[tuple[str, Pattern], cp_model.IntVar] = field(default_factory=dict)
+    """pattern_of[student, pattern]: the student's held clashing periods are exactly pattern."""
+    teams: dict[str, list[TeamVars]] = field(default_factory=dict)
+    facilitate: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    """facilitate[session, facilitator]: the facilitator runs the session."""
+    smallest_team: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    helpers: list[cp_model.IntVar] = field(default_factory=list)
+    """Auxiliary variables (flags, maxima) that also need hints between levels."""
+
+    def session_used(self, session: str) -> cp_model.IntVar | None:
+        """The first team's `used` flag: teams are ordered, so it says the session is held."""
+        teams = self.teams.get(session)
+        return teams[0].used if teams else None
+
+    def all_variables(self) -> list[cp_model.IntVar]:
+        """Every variable, for hinting the next lexicographic level."""
+        variables: list[cp_model.IntVar] = [*self.place.values(), *self.attend.values()]
+        variables += self.pattern_of.values()
+        variables += self.facilitate.values()
+        variables += self.smallest_team.values()
+        variables += self.helpers
+        for teams in self.teams.values():
+            for team in teams:
+                variables += [team.used, team.size, *team.members.values()]
+        return variables

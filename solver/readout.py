@@ -1,0 +1,210 @@
+"""From solver values to an `ipe-schedule/1`: which students fill the counted seats.
+
+The model counts interchangeable students; here they are named. Within a class and
+placement pattern, who attends is drawn by a seeded shuffle per activity, so no student is
+left out because of where their id sorts.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable
+
+from ortools.sat.python import cp_model
+
+from scheduler.domain.metrics import schedule_metrics
+from scheduler.domain.schedule import (
+    ObjectiveResult,
+    Placement,
+    Reason,
+    Schedule,
+    SessionAssignment,
+    SolveInfo,
+    Team,
+    Unassigned,
+)
+from solver.model import Pattern, TermModel
+from solver.prepare import IpeClass
+
+ValueOf = Callable[[cp_model.IntVar], int]
+
+
+def snapshot(model: TermModel, solver: cp_model.CpSolver) -> dict[int, int]:
+    """The current solution's value of every variable, by variable index."""
+    return {var.index: int(solver.value(var)) for var in model.all_variables()}
+
+
+def read_schedule(
+    model: TermModel,
+    values: dict[int, int],
+    status: str,
+    objectives: list[ObjectiveResult],
+    info: SolveInfo,
+) -> Schedule:
+    """Name the students behind every count and list every unmet need."""
+    value: ValueOf = lambda var: values.get(var.index, 0)  # noqa: E731
+    placements = _placements(model, value)
+    held = defaultdict(set)
+    for placement in placements:
+        held[placement.student].add(placement.slot)
+    attendance = _attendance(model, value, held, info.seed or 0)
+    sessions = _sessions(model, value, attendance)
+    schedule = Schedule(
+        term=model.prep.scenario.term.id,
+        status=status,  # type: ignore[arg-type]
+        objectives=objectives,
+        sessions=sessions,
+        placements=placements,
+        unassigned=_unassigned(model, attendance, held),
+        solve=info,
+    )
+    metrics = schedule_metrics(model.prep.scenario, schedule)
+    return schedule.model_copy(update={"metrics": metrics})
+
+
+def _placements(model: TermModel, value: ValueOf) -> list[Placement]:
+    return [
+        Placement(student=student, slot=slot)
+        for (student, slot), var in model.place.items()
+        if value(var)
+    ]
+
+
+def _pattern(model: TermModel, ipe_class: IpeClass, student: str, held: set[str]) -> Pattern:
+    """The student's held periods among those that clash with the class's sessions."""
+    slot_period = {o.slot: o.period for o in model.prep.students[student].options}
+    return frozenset(slot_period[s] for s in held) & frozenset(ipe_class.relevant_periods)
+
+
+def _attendance(
+    model: TermModel, value: ValueOf, held: dict[str, set[str]], seed: int
+) -> dict[str, dict[str, str]]:
+    """session attended per student and activity."""
+    result: dict[str, dict[str, str]] = defaultdict(dict)
+    for ipe_class in model.prep.classes:
+        pools: dict[Pattern, list[str]] = defaultdict(list)
+        for student in ipe_class.students:
+            pools[_pattern(model, ipe_class, student, held[student])].append(student)
+        for pattern, pool in pools.items():
+            for activity, sessions in ipe_class.free_sessions.items():
+                order = sorted(pool)
+                random.Random(f"{seed}:{ipe_class.index}:{activity}").shuffle(order)
+                for session in sessions:
+                    var = model.attend.get((ipe_class.index, pattern, session))
+                    count = value(var) if var is not None else 0
+                    for student in order[:count]:
+                        result[student][activity] = session
+                    order = order[count:]
+    return result
+
+
+def _sessions(
+    model: TermModel, value: ValueOf, attendance: dict[str, dict[str, str]]
+) -> list[SessionAssignment]:
+    attendees: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    students = model.prep.students
+    for student, by_activity in sorted(attendance.items()):
+        for session in by_activity.values():
+            attendees[session][students[student].profession].append(student)
+    result = []
+    for session_id, info in model.prep.sessions.items():
+        if session_id not in attendees:
+            continue
+        teams = _teams(model, value, session_id, attendees[session_id])
+        facilitators = [
+            f
+            for f in info.facilitators
+            if (session_id, f) in model.facilitate and value(model.facilitate[session_id, f])
+        ]
+        result.append(
+            SessionAssignment(
+                session=session_id, activity=info.activity, facilitators=facilitators, teams=teams
+            )
+        )
+    return result
+
+
+def _teams(
+    model: TermModel, value: ValueOf, session: str, by_profession: dict[str, list[str]]
+) -> list[Team]:
+    teams = []
+    remaining = {p: list(s) for p, s in by_profession.items()}
+    for k, team in enumerate(model.teams.get(session, [])):
+        if not value(team.used):
+            continue
+        members: list[str] = []
+        for profession, var in team.members.items():
+            count = value(var)
+            members += remaining[profession][:count]
+            remaining[profession] = remaining[profession][count:]
+        teams.append(Team(id=f"{session}-T{k + 1}", students=sorted(members)))
+    leftover = [s for students in remaining.values() for s in students]
+    if leftover:
+        raise RuntimeError(f"session {session}: attendees {leftover} were not put in a team")
+    return teams
+
+
+def _unassigned(
+    model: TermModel, attendance: dict[str, dict[str, str]], held: dict[str, set[str]]
+) -> list[Unassigned]:
+    result = []
+    for student, info in model.prep.students.items():
+        for activity in info.activities:
+            if activity in attendance.get(student, {}):
+                continue
+            result.append(
+                Unassigned(
+                    student=student,
+                    activity=activity,
+                    reasons=[_activity_reason(model, student, activity)],
+                )
+            )
+        missing = info.count - len(held.get(student, ()))
+        if info.requirement is not None and missing > 0:
+            reason = _placement_reason(model, student)
+            result += [
+                Unassigned(student=student, requirement=info.requirement.key, reasons=[reason])
+                for _ in range(missing)
+            ]
+    return result
+
+
+def _activity_reason(model: TermModel, student: str, activity: str) -> Reason:
+    free = model.prep.students[student].free_sessions.get(activity, ())
+    sessions = model.prep.activities[activity].sessions
+    if not free:
+        return Reason(
+            code="no_free_session",
+            message=f"busy at all {len(sessions)} sessions of {activity}",
+            related=[activity, *sessions],
+        )
+    return Reason(
+        code="sessions_full",
+        message=(
+            f"free for {len(free)} of {len(sessions)} sessions of {activity}, but no team in "
+            "them could take this student under the team, room and facilitator rules"
+        ),
+        related=[activity, *free],
+    )
+
+
+def _placement_reason(model: TermModel, student: str) -> Reason:
+    info = model.prep.students[student]
+    if not info.options:
+        return Reason(
+            code="no_eligible_slot",
+            message=(
+                f"no {info.profession} slot fits this student (profession, status, language, "
+                "transit, accessibility, travel limit or busy time)"
+            ),
+            related=[],
+        )
+    return Reason(
+        code="seats_taken",
+        message=(
+            f"{len(info.options)} eligible slots, but their seats went to other students or "
+            "would clash with this student's sessions and placements"
+        ),
+        related=sorted({o.slot for o in info.options})[:20],
+    )

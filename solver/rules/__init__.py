@@ -1,0 +1,38 @@
+"""The hard rules of the spec, one module each, applied in order by `build_model`.
+
+Order matters only where a rule reads variables an earlier one created: placements come
+before attendance (which reads them for clashes), attendance before teams.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from solver.model import TermModel
+from solver.rules import (
+    attendance,
+    facilitators,
+    placement_overlap,
+    placements,
+    rooms,
+    tag_minimums,
+    teams,
+)
+
+Rule = Callable[[TermModel], None]
+
+RULES: list[tuple[str, Rule]] = [
+    ("placements", placements.add),
+    ("placement_overlap", placement_overlap.add),
+    ("tag_minimums", tag_minimums.add),
+    ("attendance", attendance.add),
+    ("teams", teams.add),
+    ("rooms", rooms.add),
+    ("facilitators", facilitators.add),
+]
+
+
+def apply_rules(model: TermModel) -> None:
+    """Add every hard rule to the model."""
+    for _name, rule in RULES:
+        rule(model)

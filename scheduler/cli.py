@@ -1,0 +1,184 @@
+"""The `ipe` command line: validate, solve and check terms; export the contract's schemas.
+
+A thin layer over `scheduler.services` and `scheduler.domain`: it parses arguments, prints
+and picks exit codes. It never imports ortools or `solver`; solving goes through services.
+Exit codes: 0 ok, 1 the schedule breaks rules, 2 bad input, 3 the solver broke a rule.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from scheduler import cli_render as render
+from scheduler.domain.scenario import Scenario
+from scheduler.domain.schedule import Schedule
+from scheduler.services.reports import coverage
+from scheduler.services.solving import (
+    check_schedule,
+    load_scenario_file,
+    load_schedule_file,
+    solve_scenario,
+)
+
+EXIT_VIOLATIONS = 1
+EXIT_BAD_INPUT = 2
+EXIT_SOLVER_BUG = 3
+
+app = typer.Typer(
+    name="ipe",
+    help="Schedule interprofessional education sessions and clinical placements.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario JSON (ipe-scenario/1).")]
+ScheduleArg = Annotated[Path, typer.Argument(help="Schedule JSON (ipe-schedule/1).")]
+
+
+class SchemaKind(StrEnum):
+    scenario = "scenario"
+    schedule = "schedule"
+
+
+SCHEMA_MODELS: dict[SchemaKind, type[Scenario] | type[Schedule]] = {
+    SchemaKind.scenario: Scenario,
+    SchemaKind.schedule: Schedule,
+}
+
+
+def _scenario_or_exit(path: Path) -> Scenario:
+    """The validated scenario, or every problem printed and exit 2."""
+    loaded = load_scenario_file(path)
+    if loaded.scenario is None or loaded.errors:
+        render.errors(str(path), loaded.errors)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return loaded.scenario
+
+
+def _schedule_or_exit(path: Path) -> Schedule:
+    """The parsed schedule, or every problem printed and exit 2."""
+    schedule, errors = load_schedule_file(path)
+    if schedule is None:
+        render.errors(str(path), errors)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return schedule
+
+
+def _write_or_exit(path: Path, text: str) -> None:
+    """Write a whole file (creating its folder); an unwritable path is bad input."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")
+    except OSError as error:
+        render.say(f"[bold red]cannot write {render.escape(str(path))}:[/] {error.strerror}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _not_a_folder_or_exit(path: Path) -> None:
+    """Refuse an output path that is a folder before spending minutes solving."""
+    if path.is_dir():
+        render.say(f"[bold red]cannot write {render.escape(str(path))}:[/] it is a folder")
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _counts(scenario: Scenario) -> str:
+    sessions = sum(len(a.sessions) for a in scenario.activities)
+    return f"{len(scenario.students)} students, {sessions} sessions, {len(scenario.slots)} slots"
+
+
+@app.command()
+def validate(scenario: ScenarioArg) -> None:
+    """Check a scenario file and list every problem with its JSON path."""
+    render.say(f"valid: {_counts(_scenario_or_exit(scenario))}")
+
+
+@app.command()
+def solve(
+    scenario: ScenarioArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the schedule.")],
+    time_limit: Annotated[
+        float | None, typer.Option(min=0.001, help="Seconds (default: the policy's).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="CP-SAT search workers.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed of the search.")] = None,
+) -> None:
+    """Solve a scenario, write the schedule and summarise it."""
+    problem = _scenario_or_exit(scenario)
+    _not_a_folder_or_exit(output)
+    with render.ProgressDisplay() as display:
+        outcome = solve_scenario(
+            scenario=problem,
+            time_limit_s=time_limit,
+            workers=workers,
+            seed=seed,
+            on_progress=display.update,
+        )
+    schedule = outcome.schedule
+    _write_or_exit(output, schedule.model_dump_json(indent=2, exclude_none=True))
+    render.solve_summary(schedule, coverage(problem, schedule))
+    render.say(f"wrote {render.escape(str(output))}")
+    if outcome.violations:
+        render.violations(outcome.violations, solver_bug=True)
+        raise typer.Exit(EXIT_SOLVER_BUG)
+
+
+@app.command()
+def check(scenario: ScenarioArg, schedule: ScheduleArg) -> None:
+    """Re-check a schedule against its scenario: every hard rule and every objective value."""
+    problem = _scenario_or_exit(scenario)
+    answer = _schedule_or_exit(schedule)
+    outcome = check_schedule(scenario=problem, schedule=answer)
+    render.console.print(render.objectives_table(answer.objectives, outcome.recomputed))
+    if outcome.violations:
+        render.violations(outcome.violations, solver_bug=False)
+        raise typer.Exit(EXIT_VIOLATIONS)
+    render.say(
+        f"valid: the schedule meets every hard rule ({len(answer.sessions)} sessions held, "
+        f"{len(answer.placements)} placements)"
+    )
+
+
+@app.command()
+def schema(
+    kind: Annotated[SchemaKind | None, typer.Option(help="Only this document's schema.")] = None,
+    output_dir: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write ipe-*-1.schema.json files here.")
+    ] = None,
+) -> None:
+    """Print the JSON Schemas of the contract (both, keyed by kind, unless --kind is given)."""
+    kinds = [kind] if kind else list(SchemaKind)
+    schemas = {k: SCHEMA_MODELS[k].model_json_schema() for k in kinds}
+    if output_dir is None:
+        both = {k.value: body for k, body in schemas.items()}
+        document: dict[str, Any] = schemas[kind] if kind else both
+        typer.echo(json.dumps(document, indent=2))
+        return
+    for k, body in schemas.items():
+        path = output_dir / f"ipe-{k.value}-1.schema.json"
+        _write_or_exit(path, json.dumps(body, indent=2))
+        render.say(f"wrote {render.escape(str(path))}")
+
+
+@app.command()
+def generate(
+    students: Annotated[int, typer.Option(min=1, help="How many students.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the scenario.")],
+    seed: Annotated[int, typer.Option(help="Same seed, same term.")] = 0,
+) -> None:
+    """Generate a synthetic term scenario for demos and benchmarks."""
+    from scheduler.synthetic import generate_term, scenario_to_json
+
+    term = generate_term(students=students, seed=seed)
+    _write_or_exit(output, scenario_to_json(term))
+    render.say(f"wrote {render.escape(str(output))}: {_counts(term)}, {len(term.sites)} sites")
+
+
+def main() -> None:
+    """Console-script entry point (`ipe`)."""
+    app()

@@ -1,0 +1,112 @@
+"""Solve runs and schedule checks: read documents, call the solver, re-check its answer.
+
+Every schedule the solver returns is re-checked by the independent validator in
+`scheduler.domain.validator`; a violation there is a solver bug, kept in the outcome so the
+caller can refuse to trust the schedule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+from scheduler.domain.loading import Loaded, load_scenario_text, load_schedule_text
+from scheduler.domain.scenario import Scenario
+from scheduler.domain.schedule import ErrorItem, Schedule
+from scheduler.domain.validator import Violation, objective_values, validate_schedule
+from solver import SolveOptions, SolveProgress, solve
+from solver.api import ProgressCallback
+
+__all__ = [
+    "CheckOutcome",
+    "ProgressCallback",
+    "SolveOutcome",
+    "SolveProgress",
+    "Violation",
+    "check_schedule",
+    "load_scenario_file",
+    "load_schedule_file",
+    "solve_scenario",
+]
+
+FilePath = str | PathLike[str]
+
+
+@dataclass(frozen=True)
+class SolveOutcome:
+    """A solver answer and what the validator found wrong with it (normally nothing)."""
+
+    schedule: Schedule
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def trusted(self) -> bool:
+        return not self.violations
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """Violations of a schedule and its objective values recomputed from the scenario."""
+
+    violations: list[Violation]
+    recomputed: dict[str, float]
+
+
+def _read_bytes(path: FilePath) -> tuple[bytes | None, list[ErrorItem]]:
+    """Read a whole file; an unreadable one becomes an error item, not an exception."""
+    try:
+        return Path(path).read_bytes(), []
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return None, [ErrorItem(path="$", message=f"cannot read {path}: {reason}")]
+
+
+def _parse_limits(error: RecursionError | ValueError) -> list[ErrorItem]:
+    """JSON the parser gives up on (absurd nesting, huge numbers) is bad input, not a crash."""
+    kind = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+    return [ErrorItem(path="$", message=f"not a usable JSON document: {kind}")]
+
+
+def load_scenario_file(path: FilePath) -> Loaded:
+    """Read and validate a scenario file; every problem comes back as an `ErrorItem`."""
+    data, errors = _read_bytes(path)
+    if data is None:
+        return Loaded(None, errors)
+    try:
+        return load_scenario_text(data)
+    except (RecursionError, ValueError) as error:
+        return Loaded(None, _parse_limits(error))
+
+
+def load_schedule_file(path: FilePath) -> tuple[Schedule | None, list[ErrorItem]]:
+    """Read and parse a schedule file; every problem comes back as an `ErrorItem`."""
+    data, errors = _read_bytes(path)
+    if data is None:
+        return None, errors
+    try:
+        return load_schedule_text(data)
+    except (RecursionError, ValueError) as error:
+        return None, _parse_limits(error)
+
+
+def solve_scenario(
+    *,
+    scenario: Scenario,
+    time_limit_s: float | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> SolveOutcome:
+    """Solve a validated scenario and re-check the answer with the independent validator."""
+    options = SolveOptions(time_limit_s=time_limit_s, workers=workers, seed=seed)
+    schedule = solve(scenario, options=options, on_progress=on_progress)
+    return SolveOutcome(schedule=schedule, violations=validate_schedule(scenario, schedule))
+
+
+def check_schedule(*, scenario: Scenario, schedule: Schedule) -> CheckOutcome:
+    """Re-check a schedule from outside (a file, a stored run) against its scenario."""
+    return CheckOutcome(
+        violations=validate_schedule(scenario, schedule),
+        recomputed=dict(objective_values(scenario, schedule)),
+    )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scheduler.domain.schedule import Schedule
 from scheduler.domain.scenario import Scenario
+from scheduler.domain.schedule import Schedule
 
 
 @dataclass(frozen=True)

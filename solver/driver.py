@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from scheduler.domain.schedule import ObjectiveResult, Schedule, SolveInfo
 from scheduler.domain.scenario import Scenario
+from scheduler.domain.schedule import ObjectiveResult, Schedule, SolveInfo
 from solver.api import ProgressCallback, SolveOptions, SolveProgress
 from solver.model import TermModel
 from solver.objectives import Objective, builders
@@ -56,7 +56,9 @@ class _ProgressReporter(cp_model.CpSolverSolutionCallback):
         )
 
 
-def run(scenario: Scenario, options: SolveOptions, on_progress: ProgressCallback | None) -> Schedule:
+def run(
+    scenario: Scenario, options: SolveOptions, on_progress: ProgressCallback | None
+) -> Schedule:
     """Build the model, solve level by level, and read out the schedule."""
     started = time.monotonic()
     time_limit = options.time_limit_s or scenario.policy.time_limit_s
@@ -75,7 +77,9 @@ def run(scenario: Scenario, options: SolveOptions, on_progress: ProgressCallback
         time_limit_s=time_limit,
         seed=seed,
     )
-    objective_results = [ObjectiveResult(name=r.name, value=r.value, bound=r.bound) for r in results]
+    objective_results = [
+        ObjectiveResult(name=r.name, value=r.value, bound=r.bound) for r in results
+    ]
     return read_schedule(model, values or {}, status, objective_results, info)
 
 

@@ -17,10 +17,14 @@ Pattern = frozenset[str]
 
 
 @dataclass
-class TeamVars:
+class SessionTeams:
+    """A session's teams in aggregate: how many, and how many attendees per profession."""
+
+    count: cp_model.IntVar
     used: cp_model.IntVar
-    size: cp_model.IntVar
-    members: dict[str, cp_model.IntVar]
+    members: dict[str, cp_model.LinearExprT]
+    size: cp_model.LinearExprT
+    most: int
 
 
 @dataclass
@@ -35,26 +39,23 @@ class TermModel:
     """attend[class, pattern, session]: how many of the class with that pattern attend."""
     pattern_of: dict[tuple[str, Pattern], cp_model.IntVar] = field(default_factory=dict)
     """pattern_of[student, pattern]: the student's held clashing periods are exactly pattern."""
-    teams: dict[str, list[TeamVars]] = field(default_factory=dict)
+    teams: dict[str, SessionTeams] = field(default_factory=dict)
     facilitate: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
     """facilitate[session, facilitator]: the facilitator runs the session."""
-    smallest_team: dict[str, cp_model.IntVar] = field(default_factory=dict)
     helpers: list[cp_model.IntVar] = field(default_factory=list)
     """Auxiliary variables (flags, maxima) that also need hints between levels."""
 
     def session_used(self, session: str) -> cp_model.IntVar | None:
-        """The first team's `used` flag: teams are ordered, so it says the session is held."""
+        """True when the session holds at least one team."""
         teams = self.teams.get(session)
-        return teams[0].used if teams else None
+        return teams.used if teams else None
 
     def all_variables(self) -> list[cp_model.IntVar]:
         """Every variable, for hinting the next lexicographic level."""
         variables: list[cp_model.IntVar] = [*self.place.values(), *self.attend.values()]
         variables += self.pattern_of.values()
         variables += self.facilitate.values()
-        variables += self.smallest_team.values()
         variables += self.helpers
         for teams in self.teams.values():
-            for team in teams:
-                variables += [team.used, team.size, *team.members.values()]
+            variables += [teams.count, teams.used]
         return variables

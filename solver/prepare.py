@@ -69,7 +69,10 @@ class StudentInfo:
     activities: tuple[str, ...]
     free_sessions: dict[str, tuple[str, ...]]
     requirement: PlacementRequirement | None
+    all_options: list[SlotOption] = field(default_factory=list)
+    """Every slot the student may hold under rules 2 and 6."""
     options: list[SlotOption] = field(default_factory=list)
+    """The options the CP-SAT model considers (see `solver.candidates`)."""
 
     @property
     def count(self) -> int:
@@ -155,7 +158,9 @@ def _session_info(
     periods: dict[str, PeriodTime],
 ) -> SessionInfo:
     free = tuple(
-        fid for fid, busy in facilitator_busy.items() if not busy.conflicts(session.start, session.end)
+        fid
+        for fid, busy in facilitator_busy.items()
+        if not busy.conflicts(session.start, session.end)
     )
     clashes = frozenset(p.id for p in periods.values() if p.conflicts(session.start, session.end))
     return SessionInfo(
@@ -230,9 +235,7 @@ def _student_info(
         if activity.id not in activities:
             continue
         free_sessions[activity.id] = tuple(
-            s.id
-            for s in activity.sessions
-            if _can_attend(student, sessions[s.id], busy)
+            s.id for s in activity.sessions if _can_attend(student, sessions[s.id], busy)
         )
     info = StudentInfo(
         id=student.id,
@@ -242,7 +245,8 @@ def _student_info(
         requirement=requirement_for(student, scenario.placement_requirements),
     )
     if info.count > 0:
-        info.options = _slot_options(scenario, student, busy, periods)
+        info.all_options = _slot_options(scenario, student, busy, periods)
+        info.options = list(info.all_options)
     return info
 
 
@@ -295,8 +299,6 @@ def _slot_options(
     return options
 
 
-
-
 def _classes(
     students: dict[str, StudentInfo],
     sessions: dict[str, SessionInfo],
@@ -343,7 +345,10 @@ def _relevant_periods(
 ) -> tuple[str, ...]:
     """Periods where a placement of a class member would clash with one of its sessions."""
     clashing = {
-        p for ids in ipe_class.free_sessions.values() for s in ids for p in sessions[s].clash_periods
+        p
+        for ids in ipe_class.free_sessions.values()
+        for s in ids
+        for p in sessions[s].clash_periods
     }
     held = {o.period for sid in ipe_class.students for o in students[sid].options}
     return tuple(sorted(clashing & held))

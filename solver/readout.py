@@ -128,20 +128,27 @@ def _sessions(
 def _teams(
     model: TermModel, value: ValueOf, session: str, by_profession: dict[str, list[str]]
 ) -> list[Team]:
-    teams = []
-    remaining = {p: list(s) for p, s in by_profession.items()}
-    for k, team in enumerate(model.teams.get(session, [])):
-        if not value(team.used):
-            continue
-        members: list[str] = []
-        for profession, var in team.members.items():
-            count = value(var)
-            members += remaining[profession][:count]
-            remaining[profession] = remaining[profession][count:]
-        teams.append(Team(id=f"{session}-T{k + 1}", students=sorted(members)))
-    leftover = [s for students in remaining.values() for s in students]
-    if leftover:
-        raise RuntimeError(f"session {session}: attendees {leftover} were not put in a team")
+    teams = model.teams.get(session)
+    count = value(teams.count) if teams is not None else 0
+    if count <= 0:
+        raise RuntimeError(f"session {session} has attendees but no team")
+    return [
+        Team(id=f"{session}-T{k + 1}", students=sorted(members))
+        for k, members in enumerate(deal_teams(by_profession, count))
+    ]
+
+
+def deal_teams(by_profession: dict[str, list[str]], count: int) -> list[list[str]]:
+    """Deal attendees round-robin into `count` teams, professions with fewer than `count`
+    attendees first: sizes and per-profession counts then differ by at most one, and each
+    such profession lands in distinct teams (see `solver.rules.teams`)."""
+    order = sorted(by_profession, key=lambda p: (len(by_profession[p]) >= count, p))
+    teams: list[list[str]] = [[] for _ in range(count)]
+    position = 0
+    for profession in order:
+        for student in by_profession[profession]:
+            teams[position % count].append(student)
+            position += 1
     return teams
 
 

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scheduler.domain.schedule import ErrorItem
 from scheduler.domain.scenario import Activity, Interval, Scenario, WeeklyWindow
 from scheduler.domain.scenario_types import clock_minutes
+from scheduler.domain.schedule import ErrorItem
 
 
 class Problems:
@@ -196,7 +196,9 @@ def _check_interval(
     problems: Problems,
 ) -> None:
     if end <= start:
-        problems.add(f"{path}.end", f"ends ({end:%Y-%m-%dT%H:%M}) before it starts ({start:%Y-%m-%dT%H:%M})")
+        problems.add(
+            f"{path}.end", f"ends ({end:%Y-%m-%dT%H:%M}) before it starts ({start:%Y-%m-%dT%H:%M})"
+        )
         return
     if start < term_start or end > term_end:
         problems.add(
@@ -261,7 +263,9 @@ def _check_requirements(scenario: Scenario, problems: Problems) -> None:
             f"placement_requirements[{index}]",
             "another requirement already covers the same profession and cohort",
         )
-    _flag_duplicates([r.key for r in requirements], "placement_requirements", "id", "requirement", problems)
+    _flag_duplicates(
+        [r.key for r in requirements], "placement_requirements", "id", "requirement", problems
+    )
     for i, requirement in enumerate(requirements):
         for tag, minimum in requirement.tags.items():
             path = f"placement_requirements[{i}].tags.{tag}"
@@ -278,7 +282,9 @@ def _check_requirements(scenario: Scenario, problems: Problems) -> None:
 def _check_policy(scenario: Scenario, problems: Problems) -> None:
     objectives = scenario.policy.objectives
     for index in _repeated_positions(list(objectives)):
-        problems.add(f"policy.objectives[{index}]", f"objective {objectives[index]!r} is listed twice")
+        problems.add(
+            f"policy.objectives[{index}]", f"objective {objectives[index]!r} is listed twice"
+        )
     previous = scenario.policy.previous
     if previous is not None and previous.term != scenario.term.id:
         problems.add(

@@ -12,8 +12,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from scheduler.domain.checks import check_scenario
-from scheduler.domain.schedule import ErrorItem, Schedule
 from scheduler.domain.scenario import Scenario
+from scheduler.domain.schedule import ErrorItem, Schedule
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,9 @@ def parse_json(text: str | bytes) -> tuple[Any, list[ErrorItem]]:
             text = text.decode("utf-8-sig")
         return json.loads(text), []
     except UnicodeDecodeError as error:
-        return None, [ErrorItem(path="$", message=f"not UTF-8 text: {error.reason} at byte {error.start}")]
+        return None, [
+            ErrorItem(path="$", message=f"not UTF-8 text: {error.reason} at byte {error.start}")
+        ]
     except json.JSONDecodeError as error:
         return None, [
             ErrorItem(
@@ -80,7 +82,7 @@ def load_scenario_data(data: Any) -> Loaded:
             [
                 ErrorItem(
                     path="format",
-                    message=f"expected \"ipe-scenario/1\", found {data.get('format')!r}",
+                    message=f'expected "ipe-scenario/1", found {data.get("format")!r}',
                 )
             ],
         )

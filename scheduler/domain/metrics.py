@@ -11,8 +11,8 @@ from typing import Any
 
 from scheduler.domain.geo import travel_between
 from scheduler.domain.matching import participates, requirement_for
-from scheduler.domain.schedule import Schedule
 from scheduler.domain.scenario import Scenario
+from scheduler.domain.schedule import Schedule
 
 
 def schedule_metrics(scenario: Scenario, schedule: Schedule) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NaiveDatetime
 
-from scheduler.domain.schedule import Schedule
 from scheduler.domain.scenario_types import ClockTime, Identifier, Weekday
+from scheduler.domain.schedule import Schedule
 
 SCENARIO_FORMAT = "ipe-scenario/1"
 

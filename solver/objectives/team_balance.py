@@ -1,4 +1,8 @@
-"""Team balance: per held session, largest team size minus smallest (summed, minimised)."""
+"""Team balance: per held session, largest team size minus smallest (summed, minimised).
+
+Teams are dealt round-robin (`solver.rules.teams`), so sizes differ by at most one: a
+session is unbalanced exactly when its attendees do not divide evenly by its team count.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,23 @@ from solver.objectives import Objective
 
 
 def build(model: TermModel) -> Objective:
-    gaps = []
+    uneven_flags = []
     for session, teams in model.teams.items():
-        if len(teams) < 2:
+        if teams.most < 2:
             continue
-        largest = teams[0].size
+        cp = model.cp
         high = model.prep.activities[model.prep.sessions[session].activity].team.max_size
-        smallest = model.cp.new_int_var(0, high, f"smallest_team[{session}]")
-        model.smallest_team[session] = smallest
-        model.cp.add(smallest <= largest)
-        for team in teams[1:]:
-            model.cp.add(smallest <= team.size + high * (1 - team.used))
-        gaps.append(largest - smallest)
-    return Objective("team_balance", sum(gaps), maximize=False)
+        quotient = cp.new_int_var(0, high, f"team_quotient[{session}]")
+        remainder = cp.new_int_var(0, teams.most - 1, f"team_remainder[{session}]")
+        uneven = cp.new_bool_var(f"uneven_teams[{session}]")
+        for t in range(1, teams.most + 1):
+            is_t = cp.new_bool_var(f"team_count_is[{session},{t}]")
+            cp.add(teams.count == t).only_enforce_if(is_t)
+            cp.add(teams.count != t).only_enforce_if(~is_t)
+            cp.add(teams.size == t * quotient + remainder).only_enforce_if(is_t)
+            cp.add(remainder <= t - 1).only_enforce_if(is_t)
+            model.helpers.append(is_t)
+        cp.add(remainder <= (teams.most - 1) * uneven)
+        model.helpers += [quotient, remainder, uneven]
+        uneven_flags.append(uneven)
+    return Objective("team_balance", sum(uneven_flags), maximize=False)

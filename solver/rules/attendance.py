@@ -25,6 +25,25 @@ def add(model: TermModel) -> None:
     for ipe_class in model.prep.classes:
         for pattern, size in _pattern_sizes(model, ipe_class).items():
             _add_pattern_attendance(model, ipe_class, pattern, size)
+    singles: dict[int, dict[str, list]] = {
+        c.index: {} for c in model.prep.classes if len(c.students) == 1
+    }
+    for (class_index, _pattern, session), var in model.attend.items():
+        if class_index in singles:
+            singles[class_index].setdefault(session, []).append(var)
+    for by_session in singles.values():
+        _no_double_booking(model, by_session)
+
+
+def _no_double_booking(model: TermModel, by_session: dict[str, list]) -> None:
+    """A class of one never attends two overlapping sessions of different activities
+    (classes of several never could: `solver.prepare` keeps such students alone)."""
+    sessions = model.prep.sessions
+    for session, variables in by_session.items():
+        for other in model.prep.session_overlaps.get(session, ()):
+            if other > session and other in by_session:
+                if sessions[other].activity != sessions[session].activity:
+                    model.cp.add(sum(variables) + sum(by_session[other]) <= 1)
 
 
 def _patterns(model: TermModel, ipe_class: IpeClass) -> list[Pattern]:
@@ -34,7 +53,9 @@ def _patterns(model: TermModel, ipe_class: IpeClass) -> list[Pattern]:
     result = [EMPTY]
     for size in range(1, min(most, len(periods)) + 1):
         for combo in combinations(periods, size):
-            if not any(frozenset(pair) in model.prep.period_clashes for pair in combinations(combo, 2)):
+            if not any(
+                frozenset(pair) in model.prep.period_clashes for pair in combinations(combo, 2)
+            ):
                 result.append(frozenset(combo))
     return result
 

@@ -13,17 +13,17 @@ def add(model: TermModel) -> None:
     by_facilitator = defaultdict(list)
     for session_id, info in model.prep.sessions.items():
         per_facilitator = model.prep.activities[info.activity].teams_per_facilitator
-        teams = model.teams.get(session_id, [])
-        if per_facilitator <= 0 or not teams:
+        teams = model.teams.get(session_id)
+        if per_facilitator <= 0 or teams is None:
             continue
         chosen = []
         for facilitator in info.facilitators:
             var = model.cp.new_bool_var(f"facilitate[{session_id},{facilitator}]")
-            model.cp.add_implication(var, teams[0].used)
+            model.cp.add_implication(var, teams.used)
             model.facilitate[session_id, facilitator] = var
             by_facilitator[facilitator].append(session_id)
             chosen.append(var)
-        model.cp.add(per_facilitator * sum(chosen) >= sum(t.used for t in teams))
+        model.cp.add(per_facilitator * sum(chosen) >= teams.count)
     _no_overlap(model, by_facilitator)
     _max_sessions(model, by_facilitator)
 
@@ -35,7 +35,10 @@ def _no_overlap(model: TermModel, by_facilitator: dict[str, list[str]]) -> None:
             for second in sessions[i + 1 :]:
                 if second in overlaps.get(first, ()):
                     model.cp.add_at_most_one(
-                        [model.facilitate[first, facilitator], model.facilitate[second, facilitator]]
+                        [
+                            model.facilitate[first, facilitator],
+                            model.facilitate[second, facilitator],
+                        ]
                     )
 
 

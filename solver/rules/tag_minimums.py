@@ -1,4 +1,10 @@
-"""Rule 7: a student who holds all `count` placements has at least `min` at sites of each tag."""
+"""Rule 7: a student who holds all `count` placements has at least `min` at sites of each tag.
+
+With c = count, m = min, U = untagged and G = tagged placements held, the rule is exactly
+    m*U + (m-1)*G <= m*(c-1):
+holding all c it says U <= c-m; holding fewer it never binds (U + G <= c-1). No flag
+variable is needed and the LP relaxation stays tight (for m = 1 it is just U <= c-1).
+"""
 
 from __future__ import annotations
 
@@ -6,18 +12,19 @@ from solver.model import TermModel
 
 
 def add(model: TermModel) -> None:
-    """full[student] is forced on when every placement is held; it then enforces the tags."""
+    """One linear inequality per student and tag minimum."""
     for info in model.prep.students.values():
         requirement = info.requirement
         if requirement is None or not info.options:
             continue
-        minimums = {tag: m for tag, m in requirement.tags.items() if m > 0}
-        if not minimums:
-            continue
-        held = [model.place[info.id, o.slot] for o in info.options]
-        full = model.cp.new_bool_var(f"full[{info.id}]")
-        model.helpers.append(full)
-        model.cp.add(sum(held) - (requirement.count - 1) <= full)
-        for tag, minimum in minimums.items():
+        count = requirement.count
+        for tag, minimum in requirement.tags.items():
+            if minimum <= 0:
+                continue
+            untagged = [model.place[info.id, o.slot] for o in info.options if tag not in o.tags]
             tagged = [model.place[info.id, o.slot] for o in info.options if tag in o.tags]
-            model.cp.add(sum(tagged) >= minimum * full)
+            if not untagged:
+                continue  # with only tagged options the inequality always holds (m <= c)
+            model.cp.add(
+                minimum * sum(untagged) + (minimum - 1) * sum(tagged) <= minimum * (count - 1)
+            )

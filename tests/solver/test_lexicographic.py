@@ -1,0 +1,57 @@
+"""The lexicographic driver: later levels never cost an earlier one; the policy sets the order
+and the levels reported."""
+
+from __future__ import annotations
+
+from factories import student
+from solver_helpers import (
+    MONDAY,
+    assert_proven,
+    clash_term,
+    level,
+    make_scenario,
+    placed,
+    solve_valid,
+)
+
+CLASH_OBJECTIVES = ["coverage", "preferences"]
+
+
+def reordered(objectives: list[str]):
+    """The one-nurse clash term with the policy's objective levels replaced."""
+    return clash_term(MONDAY, nurses=1, policy={"objectives": objectives})
+
+
+def test_preferences_never_improve_at_the_cost_of_coverage():
+    schedule = solve_valid(reordered(CLASH_OBJECTIVES))
+    assert_proven(schedule, "coverage", 3)
+    assert_proven(schedule, "preferences", 2)
+
+
+def test_preferences_first_drops_every_placement_and_keeps_the_sessions():
+    schedule = solve_valid(reordered(["preferences", "coverage"]))
+    assert [o.name for o in schedule.objectives] == ["preferences", "coverage"]
+    assert_proven(schedule, "preferences", 0)
+    assert_proven(schedule, "coverage", 2)
+    assert schedule.placements == []
+
+
+def test_dropped_levels_are_not_reported():
+    schedule = solve_valid(reordered(["coverage"]))
+    assert [o.name for o in schedule.objectives] == ["coverage"]
+    assert_proven(schedule, "coverage", 3)
+
+
+def test_levels_are_reported_in_policy_order():
+    schedule = solve_valid(reordered(["travel_total", "coverage", "team_balance"]))
+    assert [o.name for o in schedule.objectives] == ["travel_total", "coverage", "team_balance"]
+    assert level(schedule, "coverage").value == 3
+
+
+def test_coverage_first_places_everyone_preferences_first_places_nobody():
+    base = {"students": [student("n1"), student("n2")], "activities": []}
+    default = solve_valid(make_scenario(**base))
+    assert placed(default) == {"n1", "n2"}
+    flipped = solve_valid(make_scenario(**base, policy={"objectives": ["preferences", "coverage"]}))
+    assert flipped.placements == []
+    assert_proven(flipped, "coverage", 0)

@@ -2,8 +2,8 @@
 
 A large term offers each student hundreds of eligible slots; a boolean for each drowns
 CP-SAT. The model keeps, per student and period, the best few by (preference rank,
-travel) plus every slot the exact flow relaxation chose, so the flow's optimum stays
-reachable. Bounds are then taken from flows over *all* options (`solver.relaxation`), so
+travel), the best few at sites of each tag the student's requirement asks for, and every
+slot the exact flow relaxation chose, so the flow's optimum stays reachable. Bounds are then taken from flows over *all* options (`solver.relaxation`), so
 what is reported as proven stays proven for the whole term.
 """
 
@@ -26,9 +26,13 @@ def restrict_options(
         for option in info.all_options:
             by_period[option.period].append(option)
         keep = set(chosen.get(info.id, ()))
+        tags = [t for t, m in info.requirement.tags.items() if m > 0] if info.requirement else []
         for options in by_period.values():
-            best = sorted(options, key=lambda o: (o.rank, o.travel, o.slot))[:keep_per_period]
-            keep.update(o.slot for o in best)
+            ordered = sorted(options, key=lambda o: (o.rank, o.travel, o.slot))
+            keep.update(o.slot for o in ordered[:keep_per_period])
+            for tag in tags:
+                tagged = [o for o in ordered if tag in o.tags]
+                keep.update(o.slot for o in tagged[: keep_per_period // 2])
         info.options = [o for o in info.all_options if o.slot in keep]
         dropped = dropped or len(info.options) < len(info.all_options)
     return dropped

@@ -20,8 +20,6 @@ from ortools.graph.python import min_cost_flow
 from solver.prepare import Prepared, StudentInfo
 
 SOURCE, SINK = 0, 1
-RANK_WEIGHT = 1_000_000
-"""Rank dominates travel (in 0.1 km) when both are in one cost: lexicographic in one flow."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +101,9 @@ class PlacementNetwork:
         self._ranks = np.array(ranks, dtype=np.int64)
         self._travels = np.array(travels, dtype=np.int64)
         self._option_index = np.array(self._option_arcs, dtype=np.int64)
+        most_travel = int(self._travels.max()) if len(self._travels) else 0
+        self.rank_weight = 1 + self.total_need * most_travel
+        """Weight that makes rank dominate travel in one cost: lexicographic in one flow."""
 
     def _node(self) -> int:
         self._next += 1

@@ -1,0 +1,58 @@
+"""Proven bounds for the whole term, valid even when CP-SAT models only candidate slots.
+
+Each bound comes from a relaxation over *every* eligible option: the IPE part solved alone
+(placements dropped) and the placement flow (tag minimums and session clashes dropped).
+A solution of the joint problem is feasible in each relaxation, so:
+- coverage <= best IPE attendance + most placements;
+- a schedule meeting `coverage >= v` holds at least v - best IPE attendance placements,
+  which bounds preferences, worst travel and total travel from below by flows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from solver.prepare import TRAVEL_SCALE
+from solver.relaxation import PlacementNetwork
+
+
+@dataclass
+class TermBounds:
+    """Relaxation bounds of a term; `ipe_best` is the IPE-only coverage optimum (or bound)."""
+
+    network: PlacementNetwork
+    ipe_best: int
+    most_placements: int
+
+    def coverage(self) -> int:
+        return self.ipe_best + self.most_placements
+
+    def placements_needed(self, fixed: dict[str, float]) -> int:
+        """Placements any schedule holds once the coverage level is fixed (0 if it is not)."""
+        coverage = fixed.get("coverage")
+        return 0 if coverage is None else max(0, round(coverage) - self.ipe_best)
+
+    def bound(self, name: str, fixed: dict[str, float]) -> float | None:
+        """The relaxation bound of a level given the levels fixed before it (None: unknown)."""
+        if name == "coverage":
+            return float(self.ipe_best + self.most_placements)
+        needed = self.placements_needed(fixed)
+        if name == "preferences":
+            return float(self.network.solve(rank_weight=1, travel_weight=0, limit=needed).rank)
+        if name == "travel_fairness":
+            return self.network.least_worst_travel(needed) / TRAVEL_SCALE
+        if name == "travel_total":
+            return self._travel_total(needed, fixed)
+        return None
+
+    def _travel_total(self, needed: int, fixed: dict[str, float]) -> float:
+        worst = fixed.get("travel_fairness")
+        cap = None if worst is None else round(worst * TRAVEL_SCALE)
+        plan = self.network.solve(
+            rank_weight=self.network.rank_weight, travel_weight=1, limit=needed, max_travel=cap
+        )
+        preferences = fixed.get("preferences")
+        if preferences is None or plan.rank == round(preferences):
+            return plan.travel / TRAVEL_SCALE
+        plan = self.network.solve(rank_weight=0, travel_weight=1, limit=needed, max_travel=cap)
+        return plan.travel / TRAVEL_SCALE

@@ -3,7 +3,8 @@
 A large term offers each student hundreds of eligible slots; a boolean for each drowns
 CP-SAT. The model keeps, per student and period, the best few by (preference rank,
 travel), the best few at sites of each tag the student's requirement asks for, and every
-slot the exact flow relaxation chose, so the flow's optimum stays reachable. Bounds are then taken from flows over *all* options (`solver.relaxation`), so
+slot the exact flow relaxation chose, so the flow's optimum stays reachable. Bounds are
+then taken from flows over *all* options (`solver.relaxation`), so
 what is reported as proven stays proven for the whole term.
 """
 

@@ -10,14 +10,16 @@ CP-SAT bound when every eligible slot is modelled, and always the relaxation bou
 
 from __future__ import annotations
 
+import math
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from scheduler.domain.schedule import ObjectiveResult, Schedule, SolveInfo
 from scheduler.domain.scenario import Scenario
+from scheduler.domain.schedule import ObjectiveResult, Schedule, SolveInfo
 from solver.api import ProgressCallback, SolveOptions, SolveProgress
 from solver.bounds import TermBounds
 from solver.candidates import restrict_options
@@ -30,6 +32,7 @@ from solver.rules import apply_rules
 
 MIN_LEVEL_SECONDS = 0.5
 IPE_BOUND_SHARE = 0.1
+WARM_START_SHARE = 0.1
 """Share of the time limit for the IPE-only solve whose optimum bounds the joint coverage."""
 
 
@@ -65,24 +68,40 @@ class RunSettings:
         return self.time_limit - (time.monotonic() - self.started)
 
 
-class _ProgressReporter(cp_model.CpSolverSolutionCallback):
-    """Forwards each improving solution of a level to the caller's progress callback."""
+class _LevelWatcher(cp_model.CpSolverSolutionCallback):
+    """Reports each improving solution and stops the search once a solution reaches a bound
+    proven elsewhere (the relaxations): CP-SAT cannot know it is already optimal."""
 
-    def __init__(self, level: Objective, started: float, callback: ProgressCallback) -> None:
+    def __init__(
+        self,
+        level: Objective,
+        started: float,
+        callback: ProgressCallback | None,
+        target: float | None,
+    ) -> None:
         super().__init__()
         self._level = level
         self._started = started
         self._callback = callback
+        self._target = target
 
     def on_solution_callback(self) -> None:
-        self._callback(
-            SolveProgress(
-                level=self._level.name,
-                value=self.objective_value * self._level.unit,
-                bound=self.best_objective_bound * self._level.unit,
-                elapsed_s=time.monotonic() - self._started,
+        value = self.value(self._level.expression) * self._level.unit
+        if self._callback is not None:
+            self._callback(
+                SolveProgress(
+                    level=self._level.name,
+                    value=value,
+                    bound=self._target if self._target is not None else value,
+                    elapsed_s=time.monotonic() - self._started,
+                )
             )
-        )
+        if self._target is not None and _reaches(self._level, value, self._target):
+            self.stop_search()
+
+
+def _reaches(level: Objective, value: float, target: float) -> bool:
+    return value >= target - 1e-6 if level.maximize else value <= target + 1e-6
 
 
 def run(
@@ -103,9 +122,9 @@ def run(
     bounds = _term_bounds(prep, network, settings)
     model = TermModel(prep)
     apply_rules(model)
-    _hint_placements(model, hint)
+    warm = _warm_start(model, hint, settings)
     levels = list(scenario.policy.objectives)
-    results, values = _solve_levels(model, levels, settings, bounds, restricted, on_progress)
+    results, values = _solve_levels(model, levels, settings, bounds, restricted, on_progress, warm)
     info = SolveInfo(
         seconds=round(time.monotonic() - settings.started, 3),
         solver=f"ortools-cp-sat {_ortools_version()}",
@@ -123,9 +142,9 @@ def default_workers() -> int:
 
 
 def _ortools_version() -> str:
-    from ortools import __version__
+    from importlib.metadata import version
 
-    return str(__version__)
+    return version("ortools")
 
 
 def hint_placements(prep: Prepared, network: PlacementNetwork) -> dict[str, list[str]]:
@@ -142,13 +161,38 @@ def hint_placements(prep: Prepared, network: PlacementNetwork) -> dict[str, list
                     untagged = [s for s in held if tag not in options[s].tags]
                     held.remove(untagged[-1])
                     break
-        hint[student] = held
+        hint[student] = _without_clashes(prep, options, held)
     return hint
 
 
-def _hint_placements(model: TermModel, hint: dict[str, list[str]]) -> None:
+def _without_clashes(prep: Prepared, options: dict, held: list[str]) -> list[str]:
+    """Keep placements in order, dropping one whose period clashes with a kept one."""
+    kept: list[str] = []
+    for slot in held:
+        period = options[slot].period
+        if all(frozenset({period, options[k].period}) not in prep.period_clashes for k in kept):
+            kept.append(slot)
+    return kept
+
+
+def _warm_start(
+    model: TermModel, hint: dict[str, list[str]], settings: RunSettings
+) -> dict[int, int] | None:
+    """A complete joint solution to start from: the hinted placements held, and the most IPE
+    attendance around them (solved on a copy of the model)."""
+    warm = model.cp.clone()
     for (student, slot), var in model.place.items():
-        model.cp.add_hint(var, slot in hint.get(student, ()))
+        warm.add(warm.get_bool_var_from_proto_index(var.index) == (slot in hint.get(student, ())))
+    attend = [warm.get_int_var_from_proto_index(v.index) for v in model.attend.values()]
+    warm.maximize(sum(attend))
+    solver = _solver(settings)
+    solver.parameters.max_time_in_seconds = max(
+        MIN_LEVEL_SECONDS, settings.time_limit * WARM_START_SHARE
+    )
+    if solver.solve(warm) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    solution = solver.response_proto.solution
+    return {var.index: int(solution[var.index]) for var in model.all_variables()}
 
 
 def _term_bounds(
@@ -191,26 +235,29 @@ def _solver(settings: RunSettings) -> cp_model.CpSolver:
     solver.parameters.num_workers = settings.workers
     solver.parameters.random_seed = settings.seed
     solver.parameters.linearization_level = 2
+    solver.parameters.subsolvers.extend(["max_lp", "default_lp"])
     solver.parameters.log_search_progress = settings.log
     return solver
 
 
 def _solve_levels(
     model: TermModel,
-    levels: list[str],
+    levels: Sequence[str],
     settings: RunSettings,
     bounds: TermBounds | None,
     restricted: bool,
     on_progress: ProgressCallback | None,
+    warm: dict[int, int] | None,
 ) -> tuple[list[LevelResult], dict[int, int] | None]:
-    """Solve level by level; the values are those of the last level solved (None: none).
+    """Solve level by level from the warm start; the values are those of the last level
+    solved (None: none).
 
     Each objective is built only when its level comes, so its helper constraints do not
     weigh on the levels before it."""
     solver = _solver(settings)
     known = builders()
     results: list[LevelResult] = []
-    values: dict[int, int] | None = None
+    values = warm
     fixed: dict[str, float] = {}
     solvable = [name for name in levels if name in known]
     for index, name in enumerate(levels):
@@ -220,12 +267,13 @@ def _solve_levels(
             continue
         levels_left = len(solvable) - solvable.index(name)
         budget = max(MIN_LEVEL_SECONDS, settings.remaining() / levels_left)
-        result = _solve_level(model, built, solver, budget, settings, on_progress, values)
+        relaxed = bounds.bound(name, fixed) if bounds is not None else None
+        result = _solve_level(model, built, solver, budget, settings, on_progress, values, relaxed)
         if result is None:
             results += [LevelResult(n, None, None) for n in levels[index:]]
             return results, values
         values = snapshot(model, solver) if result.resolved else values
-        result.bound = _valid_bound(built, result, bounds, fixed, restricted)
+        result.bound = _valid_bound(built, result, relaxed, restricted)
         results.append(result)
         if result.value is not None:
             fixed[name] = result.value
@@ -234,14 +282,9 @@ def _solve_levels(
 
 
 def _valid_bound(
-    objective: Objective,
-    result: LevelResult,
-    bounds: TermBounds | None,
-    fixed: dict[str, float],
-    restricted: bool,
+    objective: Objective, result: LevelResult, relaxed: float | None, restricted: bool
 ) -> float | None:
     """The tightest bound that holds for the whole term, not just the modelled slots."""
-    relaxed = bounds.bound(objective.name, fixed) if bounds is not None else None
     model_bound = result.bound if not restricted or relaxed is None else None
     candidates = [b for b in (model_bound, relaxed) if b is not None]
     if not candidates:
@@ -258,8 +301,11 @@ def _solve_level(
     settings: RunSettings,
     on_progress: ProgressCallback | None,
     previous: dict[int, int] | None,
+    target: float | None = None,
+    tie_break: TieBreak | None = None,
 ) -> LevelResult | None:
-    """Optimise one level; None when no solution was found at all."""
+    """Optimise one level (stopping early at `target`, breaking ties by the next level when
+    given); None when no solution was found."""
     if isinstance(objective.expression, int | float):
         value = float(objective.expression) * objective.unit
         if previous is None and not _solve_plain(model, solver, budget):
@@ -267,17 +313,22 @@ def _solve_level(
         return LevelResult(objective.name, value, value, True, resolved=previous is None)
     if previous is not None:
         _hint(model, previous)
+    weight = tie_break.weight if tie_break is not None else 1
+    expression = objective.expression * weight
+    if tie_break is not None:
+        expression = expression + (-1 if objective.maximize else 1) * tie_break.expression
     if objective.maximize:
-        model.cp.maximize(objective.expression)
+        model.cp.maximize(expression)
     else:
-        model.cp.minimize(objective.expression)
+        model.cp.minimize(expression)
     solver.parameters.max_time_in_seconds = budget
-    reporter = _ProgressReporter(objective, settings.started, on_progress) if on_progress else None
-    status = solver.solve(model.cp, reporter)
+    watcher = _LevelWatcher(objective, settings.started, on_progress, target)
+    status = solver.solve(model.cp, watcher)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    value = _clean(solver.objective_value * objective.unit)
-    bound = _clean(solver.best_objective_bound * objective.unit)
+    model_value = round(solver.value(objective.expression))
+    value = _clean(model_value * objective.unit)
+    bound = _clean(_level_bound(objective, solver.best_objective_bound, weight) * objective.unit)
     if on_progress:
         elapsed = time.monotonic() - settings.started
         on_progress(SolveProgress(objective.name, value, bound, elapsed))
@@ -286,8 +337,40 @@ def _solve_level(
         value,
         bound,
         model_optimal=status == cp_model.OPTIMAL,
-        model_value=round(solver.objective_value),
+        model_value=model_value,
     )
+
+
+@dataclass(frozen=True)
+class TieBreak:
+    """A later level folded into this one with a weight that keeps this level first:
+    `weight` exceeds any value the tie-break expression can take."""
+
+    expression: cp_model.LinearExprT
+    weight: int
+
+
+def _level_bound(objective: Objective, weighted_bound: float, weight: int) -> float:
+    """This level's bound from the bound of `weight * level -/+ tie_break` (tie_break >= 0)."""
+    if weight == 1:
+        return weighted_bound
+    if objective.maximize:
+        return math.floor((weighted_bound + weight - 1) / weight + 1e-9)
+    return math.ceil(weighted_bound / weight - 1e-9)
+
+
+def _preference_tie_break(model: TermModel) -> TieBreak | None:
+    """Preferences as the coverage level's tie-break: coverage never moves a placement away
+    from a better-ranked site for nothing, which the next level could not always undo."""
+    built = builders()["preferences"](model)
+    if built is None or isinstance(built.expression, int | float):
+        return None
+    most = sum(
+        info.count * max(o.rank for o in info.options)
+        for info in model.prep.students.values()
+        if info.options
+    )
+    return TieBreak(built.expression, most + 1)
 
 
 def _solve_plain(model: TermModel, solver: cp_model.CpSolver, budget: float) -> bool:

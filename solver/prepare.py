@@ -11,14 +11,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from scheduler.domain.geo import travel_between
-from scheduler.domain.matching import calendars_for, participates, requirement_for
+from scheduler.domain.matching import matches, participates, requirement_for
 from scheduler.domain.scenario import (
     Activity,
     PlacementRequirement,
     Scenario,
     Session,
+    Site,
+    Slot,
     Student,
     TeamRule,
 )
@@ -50,9 +53,8 @@ class ActivityInfo:
     sessions: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class SlotOption:
-    """A slot a student may take, with what it costs them."""
+class SlotOption(NamedTuple):
+    """A slot a student may take, with what it costs them (a tuple: there are millions)."""
 
     slot: str
     period: str
@@ -108,9 +110,10 @@ def prepare(scenario: Scenario) -> Prepared:
     sessions = _sessions(scenario, periods)
     activities = {a.id: _activity_info(a) for a in scenario.activities}
     session_overlaps = _session_overlaps(sessions)
-    busy_cache: dict[tuple, tuple[Busy, ...]] = {}
+    blocks = BlockIndex(scenario, sessions, periods)
+    catalog = SlotCatalog.of(scenario)
     students = {
-        s.id: _student_info(scenario, s, sessions, periods, busy_cache) for s in scenario.students
+        s.id: _student_info(scenario, s, sessions, blocks, catalog) for s in scenario.students
     }
     classes = _classes(students, sessions, session_overlaps)
     return Prepared(
@@ -201,102 +204,143 @@ def _period_clashes(periods: dict[str, PeriodTime]) -> set[frozenset[str]]:
     return clashes
 
 
-def _busy_of(
-    scenario: Scenario, student: Student, cache: dict[tuple, tuple[Busy, ...]]
-) -> tuple[Busy, ...]:
-    key = (
-        student.profession,
-        student.cohort,
-        tuple((i.start, i.end) for i in student.unavailable),
-        tuple((w.day, w.start, w.end) for w in student.weekly_unavailable),
-    )
-    if key not in cache:
-        term = scenario.term
-        busy = [Busy.build(student.unavailable, student.weekly_unavailable, term.start, term.end)]
-        for calendar in calendars_for(student, scenario.program_calendars):
-            busy.append(
-                Busy.build(calendar.unavailable, calendar.weekly_unavailable, term.start, term.end)
-            )
-        cache[key] = tuple(busy)
-    return cache[key]
+class BlockIndex:
+    """Which sessions and periods each piece of busy time blocks, computed once per piece.
+
+    Students share program calendars and often the same work shifts, so a student's blocked
+    set is the union of cached per-piece sets rather than a fresh check per session."""
+
+    def __init__(
+        self, scenario: Scenario, sessions: dict[str, SessionInfo], periods: dict[str, PeriodTime]
+    ) -> None:
+        self._term = scenario.term
+        self._calendars = scenario.program_calendars
+        self._sessions = list(sessions.values())
+        self._periods = list(periods.values())
+        self._cache: dict[tuple, tuple[frozenset[str], frozenset[str]]] = {}
+
+    def blocked(self, student: Student) -> tuple[set[str], set[str]]:
+        """(blocked session ids, blocked period ids) for the student's busy time."""
+        sessions: set[str] = set()
+        periods: set[str] = set()
+        for key, busy in self._pieces(student):
+            if key not in self._cache:
+                self._cache[key] = self._compute(busy)
+            blocked_sessions, blocked_periods = self._cache[key]
+            sessions |= blocked_sessions
+            periods |= blocked_periods
+        return sessions, periods
+
+    def _pieces(self, student: Student) -> list[tuple[tuple, Busy]]:
+        first, last = self._term.start, self._term.end
+        pieces = []
+        for index, calendar in enumerate(self._calendars):
+            if matches(student, calendar.profession, calendar.cohort):
+                busy = Busy.build(calendar.unavailable, calendar.weekly_unavailable, first, last)
+                pieces.append((("calendar", index), busy))
+        for interval in student.unavailable:
+            busy = Busy.build([interval], [], first, last)
+            pieces.append((("interval", interval.start, interval.end), busy))
+        for window in student.weekly_unavailable:
+            busy = Busy.build([], [window], first, last)
+            pieces.append((("weekly", window.day, window.start, window.end), busy))
+        return pieces
+
+    def _compute(self, busy: Busy) -> tuple[frozenset[str], frozenset[str]]:
+        sessions = frozenset(s.id for s in self._sessions if busy.conflicts(s.start, s.end))
+        periods = frozenset(p.id for p in self._periods if busy.conflicts_period(p))
+        return sessions, periods
 
 
 def _student_info(
     scenario: Scenario,
     student: Student,
     sessions: dict[str, SessionInfo],
-    periods: dict[str, PeriodTime],
-    busy_cache: dict[tuple, tuple[Busy, ...]],
+    blocks: BlockIndex,
+    catalog: SlotCatalog,
 ) -> StudentInfo:
-    busy = _busy_of(scenario, student, busy_cache)
-    activities = tuple(a.id for a in scenario.activities if participates(student, a))
+    blocked_sessions, blocked_periods = blocks.blocked(student)
     free_sessions = {}
     for activity in scenario.activities:
-        if activity.id not in activities:
+        if not participates(student, activity):
             continue
         free_sessions[activity.id] = tuple(
-            s.id for s in activity.sessions if _can_attend(student, sessions[s.id], busy)
+            s.id
+            for s in activity.sessions
+            if s.id not in blocked_sessions
+            and (sessions[s.id].room_accessible or not student.needs_accessible)
         )
     info = StudentInfo(
         id=student.id,
         profession=student.profession,
-        activities=activities,
+        activities=tuple(free_sessions),
         free_sessions=free_sessions,
         requirement=requirement_for(student, scenario.placement_requirements),
     )
     if info.count > 0:
-        info.all_options = _slot_options(scenario, student, busy, periods)
+        period_free = {p.id: p.id not in blocked_periods for p in scenario.periods}
+        info.all_options = _slot_options(scenario, student, period_free, catalog)
         info.options = list(info.all_options)
     return info
 
 
-def _can_attend(student: Student, session: SessionInfo, busy: tuple[Busy, ...]) -> bool:
-    if student.needs_accessible and not session.room_accessible:
-        return False
-    return not any(b.conflicts(session.start, session.end) for b in busy)
+@dataclass(frozen=True)
+class SlotCatalog:
+    """Usable slots grouped by profession, with their sites: built once per solve."""
+
+    by_profession: dict[str, list[tuple[Slot, Site]]]
+    site_tags: dict[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> SlotCatalog:
+        sites = {s.id: s for s in scenario.sites}
+        by_profession: dict[str, list[tuple[Slot, Site]]] = defaultdict(list)
+        for slot in scenario.slots:
+            if slot.status != "declined" and slot.capacity > 0:
+                by_profession[slot.profession].append((slot, sites[slot.site]))
+        tags = {s.id: frozenset(s.tags) for s in scenario.sites}
+        return cls(dict(by_profession), tags)
 
 
 def _slot_options(
-    scenario: Scenario, student: Student, busy: tuple[Busy, ...], periods: dict[str, PeriodTime]
+    scenario: Scenario,
+    student: Student,
+    period_free: dict[str, bool],
+    catalog: SlotCatalog,
 ) -> list[SlotOption]:
     """Slots the student may hold under rules 2 and 6, with rank and travel."""
-    sites = {s.id: s for s in scenario.sites}
     ranks = {site: index + 1 for index, site in enumerate(student.site_preferences)}
     unranked = len(student.site_preferences) + 1
     max_km = scenario.policy.max_travel_km
-    period_free = {
-        pid: not any(b.conflicts_period(period) for b in busy) for pid, period in periods.items()
-    }
     options = []
-    travel_cache: dict[str, float] = {}
-    for slot in scenario.slots:
-        if slot.profession != student.profession or slot.status == "declined":
-            continue
-        if slot.capacity <= 0 or not period_free[slot.period]:
+    site_travel: dict[str, int | None] = {}
+    for slot, site in catalog.by_profession.get(student.profession, ()):
+        if not period_free[slot.period]:
             continue
         if slot.language is not None and slot.language not in student.languages:
             continue
-        site = sites[slot.site]
-        if student.travel_mode == "transit" and not site.transit_accessible:
+        if site.id not in site_travel:
+            site_travel[site.id] = _site_travel(student, site, max_km)
+        travel = site_travel[site.id]
+        if travel is None:
             continue
-        if student.needs_accessible and not site.accessible:
-            continue
-        if site.id not in travel_cache:
-            travel_cache[site.id] = travel_between(student.home, site.location)
-        km = travel_cache[site.id]
-        if max_km is not None and student.home is not None and km > max_km:
-            continue
+        rank = ranks.get(site.id, unranked)
         options.append(
-            SlotOption(
-                slot=slot.id,
-                period=slot.period,
-                site=site.id,
-                rank=ranks.get(site.id, unranked),
-                travel=round(km * TRAVEL_SCALE),
-                tags=frozenset(site.tags),
-            )
+            SlotOption(slot.id, slot.period, site.id, rank, travel, catalog.site_tags[site.id])
         )
     return options
+
+
+def _site_travel(student: Student, site: Site, max_km: float | None) -> int | None:
+    """Travel to the site in 0.1 km, or None when the site is out of the student's reach."""
+    if student.travel_mode == "transit" and not site.transit_accessible:
+        return None
+    if student.needs_accessible and not site.accessible:
+        return None
+    km = travel_between(student.home, site.location)
+    if max_km is not None and student.home is not None and km > max_km:
+        return None
+    return round(km * TRAVEL_SCALE)
 
 
 def _classes(
@@ -350,5 +394,13 @@ def _relevant_periods(
         for s in ids
         for p in sessions[s].clash_periods
     }
-    held = {o.period for sid in ipe_class.students for o in students[sid].options}
-    return tuple(sorted(clashing & held))
+    if not clashing:
+        return ()
+    held: set[str] = set()
+    for sid in ipe_class.students:
+        for option in students[sid].options:
+            if option.period in clashing:
+                held.add(option.period)
+                if held == clashing:
+                    return tuple(sorted(held))
+    return tuple(sorted(held))

@@ -41,9 +41,12 @@ def _no_double_booking(model: TermModel, by_session: dict[str, list]) -> None:
     sessions = model.prep.sessions
     for session, variables in by_session.items():
         for other in model.prep.session_overlaps.get(session, ()):
-            if other > session and other in by_session:
-                if sessions[other].activity != sessions[session].activity:
-                    model.cp.add(sum(variables) + sum(by_session[other]) <= 1)
+            if (
+                other > session
+                and other in by_session
+                and sessions[other].activity != sessions[session].activity
+            ):
+                model.cp.add(sum(variables) + sum(by_session[other]) <= 1)
 
 
 def _patterns(model: TermModel, ipe_class: IpeClass) -> list[Pattern]:
@@ -92,7 +95,7 @@ def _add_pattern_attendance(
     model: TermModel, ipe_class: IpeClass, pattern: Pattern, size: cp_model.LinearExprT
 ) -> None:
     upper = len(ipe_class.students)
-    for activity, sessions in ipe_class.free_sessions.items():
+    for sessions in ipe_class.free_sessions.values():
         counts = []
         for session in sessions:
             if model.prep.sessions[session].clash_periods & pattern:

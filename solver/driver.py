@@ -24,15 +24,17 @@ from solver.api import ProgressCallback, SolveOptions, SolveProgress
 from solver.bounds import TermBounds
 from solver.candidates import restrict_options
 from solver.model import TermModel
-from solver.objectives import Objective, builders
+from solver.objectives import Objective, builders, level_value
+from solver.polish import Held, polish
 from solver.prepare import Prepared, prepare
 from solver.readout import read_schedule, snapshot
 from solver.relaxation import PlacementNetwork
 from solver.rules import apply_rules
 
 MIN_LEVEL_SECONDS = 0.5
-IPE_BOUND_SHARE = 0.1
-WARM_START_SHARE = 0.1
+POLISHED_LEVELS = ("preferences", "travel_total")
+IPE_BOUND_SHARE = 0.15
+WARM_START_SHARE = 0.15
 """Share of the time limit for the IPE-only solve whose optimum bounds the joint coverage."""
 
 
@@ -122,7 +124,7 @@ def run(
     bounds = _term_bounds(prep, network, settings)
     model = TermModel(prep)
     apply_rules(model)
-    warm = _warm_start(model, hint, settings)
+    warm = _warm_start(model, hint, settings, bounds.ipe_best if bounds else None)
     levels = list(scenario.policy.objectives)
     results, values = _solve_levels(model, levels, settings, bounds, restricted, on_progress, warm)
     info = SolveInfo(
@@ -148,21 +150,53 @@ def _ortools_version() -> str:
 
 
 def hint_placements(prep: Prepared, network: PlacementNetwork) -> dict[str, list[str]]:
-    """The flow's most placements at best rank then travel, trimmed to obey tag minimums."""
+    """The flow's most placements at best rank then travel, repaired to obey tag minimums
+    (swap in a free tagged seat, else drop) and period clashes."""
     plan = network.solve(rank_weight=network.rank_weight, travel_weight=1)
+    free = {slot.id: slot.capacity for slot in prep.scenario.slots}
+    for slots in plan.chosen.values():
+        for slot in slots:
+            free[slot] -= 1
     hint: dict[str, list[str]] = {}
     for student, slots in plan.chosen.items():
         info = prep.students[student]
         options = {o.slot: o for o in info.all_options}
         held = sorted(slots, key=lambda s: (options[s].rank, options[s].travel))
+        held = _without_clashes(prep, options, held)
         if info.requirement is not None and len(held) == info.count:
-            for tag, minimum in info.requirement.tags.items():
-                if sum(tag in options[s].tags for s in held) < minimum:
-                    untagged = [s for s in held if tag not in options[s].tags]
-                    held.remove(untagged[-1])
-                    break
-        hint[student] = _without_clashes(prep, options, held)
+            held = _meet_tags(prep, info.requirement.tags, options, held, free)
+        hint[student] = held
     return hint
+
+
+def _meet_tags(
+    prep: Prepared, tags: dict[str, int], options: dict, held: list[str], free: dict[str, int]
+) -> list[str]:
+    """Swap untagged placements for free tagged seats until every tag minimum holds; drop
+    one placement (the rule then no longer binds) when no swap is possible."""
+    for tag, minimum in tags.items():
+        while sum(tag in options[s].tags for s in held) < minimum:
+            untagged = [s for s in held if tag not in options[s].tags]
+            out = untagged[-1]
+            others = [s for s in held if s != out]
+            swap = next(
+                (
+                    o.slot
+                    for o in sorted(options.values(), key=lambda o: (o.rank, o.travel))
+                    if tag in o.tags
+                    and free[o.slot] > 0
+                    and o.slot not in held
+                    and _without_clashes(prep, options, [*others, o.slot]) == [*others, o.slot]
+                ),
+                None,
+            )
+            held = others
+            free[out] += 1
+            if swap is None:
+                return held
+            held.append(swap)
+            free[swap] -= 1
+    return held
 
 
 def _without_clashes(prep: Prepared, options: dict, held: list[str]) -> list[str]:
@@ -175,8 +209,23 @@ def _without_clashes(prep: Prepared, options: dict, held: list[str]) -> list[str
     return kept
 
 
+class _StopAt(cp_model.CpSolverSolutionCallback):
+    """Stops a maximisation as soon as it reaches a value known to be the best possible."""
+
+    def __init__(self, target: float | None) -> None:
+        super().__init__()
+        self._target = target
+
+    def on_solution_callback(self) -> None:
+        if self._target is not None and self.objective_value >= self._target - 1e-6:
+            self.stop_search()
+
+
 def _warm_start(
-    model: TermModel, hint: dict[str, list[str]], settings: RunSettings
+    model: TermModel,
+    hint: dict[str, list[str]],
+    settings: RunSettings,
+    ipe_best: int | None,
 ) -> dict[int, int] | None:
     """A complete joint solution to start from: the hinted placements held, and the most IPE
     attendance around them (solved on a copy of the model)."""
@@ -185,11 +234,11 @@ def _warm_start(
         warm.add(warm.get_bool_var_from_proto_index(var.index) == (slot in hint.get(student, ())))
     attend = [warm.get_int_var_from_proto_index(v.index) for v in model.attend.values()]
     warm.maximize(sum(attend))
-    solver = _solver(settings)
+    solver = _solver(settings, full_lp=False)
     solver.parameters.max_time_in_seconds = max(
         MIN_LEVEL_SECONDS, settings.time_limit * WARM_START_SHARE
     )
-    if solver.solve(warm) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if solver.solve(warm, _StopAt(ipe_best)) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     solution = solver.response_proto.solution
     return {var.index: int(solution[var.index]) for var in model.all_variables()}
@@ -217,7 +266,7 @@ def _ipe_best(prep: Prepared, settings: RunSettings) -> int:
     model = TermModel(replace(prep, students=students, classes=classes))
     apply_rules(model)
     model.cp.maximize(sum(model.attend.values()))
-    solver = _solver(settings)
+    solver = _solver(settings, full_lp=False)
     solver.parameters.max_time_in_seconds = max(
         MIN_LEVEL_SECONDS, settings.time_limit * IPE_BOUND_SHARE
     )
@@ -229,14 +278,20 @@ def _ipe_best(prep: Prepared, settings: RunSettings) -> int:
     return sum(len(c.students) * len(c.free_sessions) for c in prep.classes)
 
 
-def _solver(settings: RunSettings) -> cp_model.CpSolver:
-    """CP-SAT with the full LP relaxation: it proves these aggregated models far sooner."""
+def _solver(settings: RunSettings, full_lp: bool = True) -> cp_model.CpSolver:
+    """CP-SAT; with `full_lp` its workers keep the full LP relaxation, which proves the joint
+    levels far sooner here (measured), while the IPE-only models solve best with defaults."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = settings.workers
     solver.parameters.random_seed = settings.seed
-    solver.parameters.linearization_level = 2
-    solver.parameters.subsolvers.extend(["max_lp", "default_lp"])
     solver.parameters.log_search_progress = settings.log
+    if full_lp:
+        solver.parameters.linearization_level = 2
+        solver.parameters.subsolvers.extend(["max_lp", "default_lp"])
+        # Later levels start from a complete solution; the costliest presolve passes
+        # (inclusion detection) took most of their budget on large terms (measured).
+        solver.parameters.presolve_inclusion_work_limit = 0
+        solver.parameters.max_presolve_iterations = 1
     return solver
 
 
@@ -253,7 +308,9 @@ def _solve_levels(
     solved (None: none).
 
     Each objective is built only when its level comes, so its helper constraints do not
-    weigh on the levels before it."""
+    weigh on the levels before it. Placement levels are first polished by an exact LP
+    (`solver.polish`); when CP-SAT finds nothing better in its budget, the level keeps the
+    values it started from."""
     solver = _solver(settings)
     known = builders()
     results: list[LevelResult] = []
@@ -268,17 +325,54 @@ def _solve_levels(
         levels_left = len(solvable) - solvable.index(name)
         budget = max(MIN_LEVEL_SECONDS, settings.remaining() / levels_left)
         relaxed = bounds.bound(name, fixed) if bounds is not None else None
-        result = _solve_level(model, built, solver, budget, settings, on_progress, values, relaxed)
+        if values is not None and name in POLISHED_LEVELS:
+            held = Held(fixed.get("preferences"), fixed.get("travel_fairness"))
+            values = polish(model, values, name, held) or values
+        tie_break = None
+        if name == "coverage" and list(levels[index + 1 : index + 2]) == ["preferences"]:
+            tie_break = _preference_tie_break(model)
+        result = _reached(built, model, values, relaxed)
+        if result is None:
+            result = _solve_level(
+                model, built, solver, budget, settings, on_progress, values, relaxed, tie_break
+            )
+            if result is not None:
+                values = snapshot(model, solver) if result.resolved else values
+        if result is None and values is not None:
+            result = _kept(name, model, values)
         if result is None:
             results += [LevelResult(n, None, None) for n in levels[index:]]
             return results, values
-        values = snapshot(model, solver) if result.resolved else values
         result.bound = _valid_bound(built, result, relaxed, restricted)
         results.append(result)
         if result.value is not None:
             fixed[name] = result.value
         _freeze(model, built, result)
     return results, values
+
+
+def _reached(
+    objective: Objective,
+    model: TermModel,
+    values: dict[int, int] | None,
+    relaxed: float | None,
+) -> LevelResult | None:
+    """The current values when they already reach the proven bound: no search needed."""
+    if values is None or relaxed is None:
+        return None
+    result = _kept(objective.name, model, values)
+    if result is None or result.value is None:
+        return None
+    return result if _reaches(objective, result.value, relaxed) else None
+
+
+def _kept(name: str, model: TermModel, values: dict[int, int]) -> LevelResult | None:
+    """The level's result when CP-SAT returned nothing: the values it started from."""
+    value = level_value(name, model, values)
+    if value is None:
+        return None
+    unit = 10 if name in ("travel_total", "travel_fairness") else 1
+    return LevelResult(name, value, None, model_value=round(value * unit))
 
 
 def _valid_bound(

@@ -2,7 +2,8 @@
 
 The model counts interchangeable students; here they are named. Within a class and
 placement pattern, who attends is drawn by a seeded shuffle per activity, so no student is
-left out because of where their id sorts.
+left out because of where their id sorts. Every unmet need is then explained by
+`solver.explain.annotate` (reasons per entry, group causes, conflicting rules).
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from scheduler.domain.metrics import schedule_metrics
 from scheduler.domain.schedule import (
     ObjectiveResult,
     Placement,
-    Reason,
     Schedule,
     SessionAssignment,
     SolveInfo,
     Team,
     Unassigned,
 )
+from solver.explain import annotate
 from solver.model import Pattern, TermModel
 from solver.prepare import IpeClass
 
@@ -60,7 +61,7 @@ def read_schedule(
         solve=info,
     )
     metrics = schedule_metrics(model.prep.scenario, schedule)
-    return schedule.model_copy(update={"metrics": metrics})
+    return annotate(model.prep, schedule.model_copy(update={"metrics": metrics}))
 
 
 def _placements(model: TermModel, value: ValueOf) -> list[Placement]:
@@ -155,63 +156,14 @@ def deal_teams(by_profession: dict[str, list[str]], count: int) -> list[list[str
 def _unassigned(
     model: TermModel, attendance: dict[str, dict[str, str]], held: dict[str, set[str]]
 ) -> list[Unassigned]:
+    """Every unmet need, without reasons yet (`solver.explain.annotate` adds them)."""
     result = []
     for student, info in model.prep.students.items():
         for activity in info.activities:
-            if activity in attendance.get(student, {}):
-                continue
-            result.append(
-                Unassigned(
-                    student=student,
-                    activity=activity,
-                    reasons=[_activity_reason(model, student, activity)],
-                )
-            )
+            if activity not in attendance.get(student, {}):
+                result.append(Unassigned(student=student, activity=activity))
         missing = info.count - len(held.get(student, ()))
         if info.requirement is not None and missing > 0:
-            reason = _placement_reason(model, student)
-            result += [
-                Unassigned(student=student, requirement=info.requirement.key, reasons=[reason])
-                for _ in range(missing)
-            ]
+            key = info.requirement.key
+            result += [Unassigned(student=student, requirement=key) for _ in range(missing)]
     return result
-
-
-def _activity_reason(model: TermModel, student: str, activity: str) -> Reason:
-    free = model.prep.students[student].free_sessions.get(activity, ())
-    sessions = model.prep.activities[activity].sessions
-    if not free:
-        return Reason(
-            code="no_free_session",
-            message=f"busy at all {len(sessions)} sessions of {activity}",
-            related=[activity, *sessions],
-        )
-    return Reason(
-        code="sessions_full",
-        message=(
-            f"free for {len(free)} of {len(sessions)} sessions of {activity}, but no team in "
-            "them could take this student under the team, room and facilitator rules"
-        ),
-        related=[activity, *free],
-    )
-
-
-def _placement_reason(model: TermModel, student: str) -> Reason:
-    info = model.prep.students[student]
-    if not info.options:
-        return Reason(
-            code="no_eligible_slot",
-            message=(
-                f"no {info.profession} slot fits this student (profession, status, language, "
-                "transit, accessibility, travel limit or busy time)"
-            ),
-            related=[],
-        )
-    return Reason(
-        code="seats_taken",
-        message=(
-            f"{len(info.options)} eligible slots, but their seats went to other students or "
-            "would clash with this student's sessions and placements"
-        ),
-        related=sorted({o.slot for o in info.options})[:20],
-    )

@@ -37,3 +37,38 @@ def builders() -> dict[str, Builder]:
         "travel_total": travel.build_total,
         "team_balance": team_balance.build,
     }
+
+
+def level_value(name: str, model: TermModel, values: dict[int, int]) -> float | None:
+    """A level's value (reported units) in a solution given as values by variable index:
+    used when a level keeps a solution CP-SAT did not return itself."""
+    value = lambda var: values.get(var.index, 0)  # noqa: E731
+    held = [
+        (option, info.id)
+        for info in model.prep.students.values()
+        for option in info.options
+        if value(model.place[info.id, option.slot])
+    ]
+    if name == "coverage":
+        return float(sum(value(v) for v in model.attend.values()) + len(held))
+    if name == "preferences":
+        return float(sum(option.rank for option, _ in held))
+    if name == "travel_total":
+        return round(sum(option.travel for option, _ in held) / 10, 6)
+    if name == "travel_fairness":
+        return max((option.travel for option, _ in held), default=0) / 10
+    if name == "team_balance":
+        return float(_uneven_sessions(model, value))
+    return None
+
+
+def _uneven_sessions(model: TermModel, value) -> int:
+    """Held sessions whose attendees do not divide evenly into their teams."""
+    size: dict[str, int] = {}
+    for (_class, _pattern, session), var in model.attend.items():
+        size[session] = size.get(session, 0) + value(var)
+    uneven = 0
+    for session, teams in model.teams.items():
+        count = value(teams.count)
+        uneven += count > 1 and size.get(session, 0) % count != 0
+    return uneven

@@ -1,0 +1,52 @@
+"""Explain a schedule: reasons on every `unassigned` entry, group causes and conflicts.
+
+Cheap enough to run after every solve (the read-out calls `annotate`): one pass over the
+unmet needs with lookups into the digested schedule, plus a tiny CP-SAT model for each
+activity that holds no team at all. The result goes into the schedule itself: each entry's
+`reasons`, and `metrics["explanations"]` = {"unmet", "groups", "conflicts"}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scheduler.domain.scenario import Scenario
+from scheduler.domain.schedule import Schedule
+from solver.explain.conflicts import Conflict, find_conflicts
+from solver.explain.facts import Facts
+from solver.explain.groups import group_causes
+from solver.explain.reasons import Explainer
+from solver.prepare import Prepared, prepare
+
+
+def annotate(prep: Prepared, schedule: Schedule) -> Schedule:
+    """The schedule with every unmet need explained (`prep` must be of its scenario)."""
+    facts = Facts.of(prep, schedule)
+    conflicts = find_conflicts(prep, _idle_activities(facts))
+    explainer = Explainer(facts, conflicts)
+    explained = [explainer.explain(entry) for entry in schedule.unassigned]
+    entries = [item.entry.model_copy(update={"reasons": item.reasons()}) for item in explained]
+    explanations: dict[str, Any] = {
+        "unmet": len(entries),
+        "groups": [g.as_dict() for g in group_causes(facts, explained)],
+        "conflicts": [c.as_dict() for c in conflicts],
+    }
+    metrics = {**schedule.metrics, "explanations": explanations}
+    return schedule.model_copy(update={"unassigned": entries, "metrics": metrics})
+
+
+def explain_schedule(scenario: Scenario, schedule: Schedule) -> Schedule:
+    """Explain any schedule of a validated scenario (e.g. one read from a file)."""
+    return annotate(prepare(scenario), schedule)
+
+
+def conflicts_of(scenario: Scenario) -> list[Conflict]:
+    """Every activity of the scenario whose rules let no team form at all."""
+    return find_conflicts(prepare(scenario))
+
+
+def _idle_activities(facts: Facts) -> list[str]:
+    """Activities with unmet needs and no session held: only they can be in conflict."""
+    unmet = {e.activity for e in facts.schedule.unassigned if e.activity is not None}
+    held = {facts.prep.sessions[s].activity for s in facts.teams}
+    return sorted(unmet - held)

@@ -1,0 +1,104 @@
+"""What a schedule did, indexed once, so each unmet need can be explained in a few lookups.
+
+Explanations compare a need with the schedule around it (who holds the seats, which
+sessions are held and full), so the schedule is digested here once per explanation run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from scheduler.domain.scenario import Scenario, Site, Slot, Student
+from scheduler.domain.schedule import Schedule
+from solver.prepare import Prepared
+
+
+class Cause(NamedTuple):
+    """One reason a need is unmet. `key` says when two students share the cause (groups)."""
+
+    code: str
+    message: str
+    related: tuple[str, ...]
+    key: tuple[str, ...]
+
+
+@dataclass
+class Facts:
+    """A prepared scenario and a schedule of it, indexed for explanations."""
+
+    prep: Prepared
+    schedule: Schedule
+    attends: dict[str, dict[str, str]] = field(default_factory=dict)
+    """attends[student][activity] = session attended."""
+    holds: dict[str, list[str]] = field(default_factory=dict)
+    """holds[student] = slots held."""
+    teams: dict[str, int] = field(default_factory=dict)
+    """teams[session] = teams of a held session."""
+    members: dict[str, Counter[str]] = field(default_factory=dict)
+    """members[session][profession] = attendees of a held session."""
+    runs: dict[str, list[str]] = field(default_factory=dict)
+    """runs[facilitator] = held sessions the facilitator runs."""
+    holders: dict[str, list[str]] = field(default_factory=dict)
+    """holders[slot] = students holding it."""
+    slots: dict[str, Slot] = field(default_factory=dict)
+    sites: dict[str, Site] = field(default_factory=dict)
+    students: dict[str, Student] = field(default_factory=dict)
+    positions: dict[str, int] = field(default_factory=dict)
+    """positions[student] = index in the scenario's student list (for JSON paths)."""
+    _free: dict[str, dict[str, list[str]]] | None = None
+
+    @classmethod
+    def of(cls, prep: Prepared, schedule: Schedule) -> Facts:
+        scenario = prep.scenario
+        facts = cls(
+            prep,
+            schedule,
+            slots={s.id: s for s in scenario.slots},
+            sites={s.id: s for s in scenario.sites},
+            students={s.id: s for s in scenario.students},
+            positions={s.id: i for i, s in enumerate(scenario.students)},
+        )
+        profession = {s.id: s.profession for s in scenario.students}
+        attends: dict[str, dict[str, str]] = defaultdict(dict)
+        runs: dict[str, list[str]] = defaultdict(list)
+        for entry in schedule.sessions:
+            facts.teams[entry.session] = len(entry.teams)
+            count: Counter[str] = Counter()
+            for team in entry.teams:
+                for student in team.students:
+                    attends[student][entry.activity] = entry.session
+                    count[profession[student]] += 1
+            facts.members[entry.session] = count
+            for facilitator in entry.facilitators:
+                runs[facilitator].append(entry.session)
+        holds: dict[str, list[str]] = defaultdict(list)
+        holders: dict[str, list[str]] = defaultdict(list)
+        for placement in schedule.placements:
+            holds[placement.student].append(placement.slot)
+            holders[placement.slot].append(placement.student)
+        facts.attends, facts.runs = dict(attends), dict(runs)
+        facts.holds, facts.holders = dict(holds), dict(holders)
+        return facts
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.prep.scenario
+
+    def free_students(self, session: str) -> dict[str, list[str]]:
+        """Participants free for the session, by profession (all sessions indexed on first use)."""
+        if self._free is None:
+            free: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+            for info in self.prep.students.values():
+                for sessions in info.free_sessions.values():
+                    for sid in sessions:
+                        free[sid][info.profession].append(info.id)
+            self._free = {sid: dict(by) for sid, by in free.items()}
+        return self._free.get(session, {})
+
+    def seats_left(self, slot: str) -> int:
+        return self.slots[slot].capacity - len(self.holders.get(slot, ()))
+
+    def student_path(self, student_id: str) -> str:
+        return f"students[{self.positions[student_id]}]"

@@ -1,0 +1,220 @@
+"""Why a student holds fewer placements than required: which rule removed each slot.
+
+Slots of the student's profession are first checked against the placement rules (status,
+seats, busy time, language, transit, accessibility, travel limit), each failure named with
+the ids to change. Eligible slots the student did not get are then checked against the
+schedule: full (and whether its holders had anywhere else to go), clashing with the
+student's sessions or placements, or breaking a tag minimum.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from scheduler.domain.geo import travel_between
+from scheduler.domain.scenario import Site, Slot, Student
+from solver.explain import codes
+from solver.explain.busy import BusySource
+from solver.explain.facts import Cause, Facts
+from solver.explain.merge import listing, plural, unique
+from solver.prepare import SlotOption
+
+SlotRule = tuple[str, str]
+"""(code, detail) of one rule a slot fails for a student; detail groups the slots."""
+
+
+def removed_causes(facts: Facts, student: Student, sources: list[BusySource]) -> list[Cause]:
+    """One cause per placement rule that removed slots of the student's profession."""
+    slots = [s for s in facts.scenario.slots if s.profession == student.profession]
+    if not slots:
+        return [
+            Cause(
+                codes.NO_SLOT_FOR_PROFESSION,
+                f"the scenario offers no {student.profession} slot",
+                (student.profession,),
+                (codes.NO_SLOT_FOR_PROFESSION, student.profession),
+            )
+        ]
+    failed: dict[SlotRule, list[Slot]] = defaultdict(list)
+    for slot in slots:
+        for rule in slot_rules(facts, student, slot, sources):
+            failed[rule].append(slot)
+    return [_removed_cause(facts, student, rule, items, sources) for rule, items in failed.items()]
+
+
+def slot_rules(
+    facts: Facts, student: Student, slot: Slot, sources: list[BusySource]
+) -> list[SlotRule]:
+    """Every placement rule the slot fails for the student (empty: eligible)."""
+    rules: list[SlotRule] = []
+    if slot.status == "declined":
+        rules.append((codes.SLOT_DECLINED, ""))
+    if slot.capacity <= 0:
+        rules.append((codes.SLOT_NO_CAPACITY, ""))
+    period = facts.prep.periods[slot.period]
+    rules += [(codes.BUSY_PERIOD, s.path) for s in sources if s.blocks_period(period)]
+    if slot.language is not None and slot.language not in student.languages:
+        rules.append((codes.LANGUAGE_REQUIRED, slot.language))
+    site = facts.sites[slot.site]
+    rules += [(code, "") for code in site_rules(facts, student, site)]
+    return rules
+
+
+def site_rules(facts: Facts, student: Student, site: Site) -> list[str]:
+    """Codes of the site rules (transit, accessibility, travel limit) the student fails."""
+    rules = []
+    if student.travel_mode == "transit" and not site.transit_accessible:
+        rules.append(codes.TRANSIT_INACCESSIBLE)
+    if student.needs_accessible and not site.accessible:
+        rules.append(codes.SITE_INACCESSIBLE)
+    limit = facts.scenario.policy.max_travel_km
+    if limit is not None and student.home is not None:
+        if travel_between(student.home, site.location) > limit:
+            rules.append(codes.TOO_FAR)
+    return rules
+
+
+def _removed_cause(
+    facts: Facts, student: Student, rule: SlotRule, slots: list[Slot], sources: list[BusySource]
+) -> Cause:
+    code, detail = rule
+    ids = [s.id for s in slots]
+    profession = student.profession
+    if code == codes.BUSY_PERIOD:
+        source = next(s for s in sources if s.path == detail)
+        periods = unique(s.period for s in slots)
+        key = (code, detail) if source.code == codes.BUSY_PROGRAM_CALENDAR else (code,)
+        return Cause(
+            code,
+            f"busy during period {listing(periods)} ({source.label}), which rules out "
+            f"{plural(len(ids), 'slot')}",
+            unique([*periods, detail, *ids]),
+            key,
+        )
+    if code == codes.LANGUAGE_REQUIRED:
+        return Cause(
+            code,
+            f"{listing(ids)} require{'s' if len(ids) == 1 else ''} {detail}, which the student "
+            "does not speak",
+            unique([detail, *ids]),
+            (code, detail),
+        )
+    if code in (codes.TRANSIT_INACCESSIBLE, codes.SITE_INACCESSIBLE, codes.TOO_FAR):
+        return _site_cause(facts, student, code, slots)
+    what = "declined by the partner" if code == codes.SLOT_DECLINED else "offering no seats"
+    return Cause(
+        code,
+        f"{plural(len(ids), profession + ' slot')} {what}: {listing(ids)}",
+        unique(ids),
+        (code, profession),
+    )
+
+
+def _site_cause(facts: Facts, student: Student, code: str, slots: list[Slot]) -> Cause:
+    sites = unique(s.site for s in slots)
+    key = (code, student.profession)
+    if code == codes.TRANSIT_INACCESSIBLE:
+        text = f"travels by transit, and {listing(sites)} {_is(sites)} not transit-accessible"
+    elif code == codes.SITE_INACCESSIBLE:
+        text = f"needs an accessible site, and {listing(sites)} {_is(sites)} not accessible"
+    else:
+        home = student.home
+        assert home is not None
+        km = sorted((travel_between(home, facts.sites[s].location), s) for s in sites)
+        nearest = ", ".join(f"{site} {distance:g} km" for distance, site in km[:3])
+        text = (
+            f"{plural(len(sites), 'site')} beyond the {facts.scenario.policy.max_travel_km:g} km "
+            f"travel limit (nearest: {nearest})"
+        )
+    return Cause(code, text, unique([*sites, *(s.id for s in slots)]), key)
+
+
+def _is(items: tuple[str, ...]) -> str:
+    return "is" if len(items) == 1 else "are"
+
+
+def option_cause(facts: Facts, student: str, option: SlotOption) -> Cause:
+    """Why an eligible slot the student does not hold was not given to them."""
+    return (
+        _full_cause(facts, option)
+        or _session_clash(facts, student, option)
+        or _placement_overlap(facts, student, option)
+        or _tag_cause(facts, student, option)
+        or Cause(
+            codes.SEARCH_INCOMPLETE,
+            f"{option.slot} has a free seat; the search stopped (time limit) before using it",
+            (option.slot,),
+            (codes.SEARCH_INCOMPLETE,),
+        )
+    )
+
+
+def _full_cause(facts: Facts, option: SlotOption) -> Cause | None:
+    if facts.seats_left(option.slot) > 0:
+        return None
+    holders = facts.holders.get(option.slot, [])
+    stuck = sum(1 for h in holders if not has_alternative(facts, h, option.slot))
+    profession = facts.slots[option.slot].profession
+    return Cause(
+        codes.CAPACITY_TAKEN,
+        f"all {plural(len(holders), 'seat')} of {option.slot} ({option.site}, {option.period}) "
+        f"are taken, {stuck} by students with no other free option",
+        (option.slot, option.site, option.period),
+        (codes.CAPACITY_TAKEN, profession, option.period),
+    )
+
+
+def has_alternative(facts: Facts, holder: str, slot: str) -> bool:
+    """True when the holder could move to another eligible slot with a free seat."""
+    held = set(facts.holds.get(holder, ()))
+    return any(
+        o.slot != slot and o.slot not in held and facts.seats_left(o.slot) > 0
+        for o in facts.prep.students[holder].all_options
+    )
+
+
+def _session_clash(facts: Facts, student: str, option: SlotOption) -> Cause | None:
+    for activity, session in facts.attends.get(student, {}).items():
+        if option.period in facts.prep.sessions[session].clash_periods:
+            return Cause(
+                codes.SESSION_CLASH,
+                f"on-site hours of {option.period} ({option.slot}) clash with session "
+                f"{session} ({activity}), which the student attends",
+                (option.slot, option.period, session),
+                (codes.SESSION_CLASH, option.period),
+            )
+    return None
+
+
+def _placement_overlap(facts: Facts, student: str, option: SlotOption) -> Cause | None:
+    for slot in facts.holds.get(student, ()):
+        period = facts.slots[slot].period
+        if frozenset({period, option.period}) in facts.prep.period_clashes:
+            return Cause(
+                codes.PLACEMENT_OVERLAP,
+                f"{option.slot} ({option.period}) overlaps placement {slot} ({period}), "
+                "which the student holds",
+                (option.slot, slot),
+                (codes.PLACEMENT_OVERLAP,),
+            )
+    return None
+
+
+def _tag_cause(facts: Facts, student: str, option: SlotOption) -> Cause | None:
+    requirement = facts.prep.students[student].requirement
+    if requirement is None:
+        return None
+    held = facts.holds.get(student, [])
+    if len(held) + 1 != requirement.count:
+        return None
+    site_tags = [set(facts.sites[facts.slots[s].site].tags) for s in held] + [set(option.tags)]
+    for tag, minimum in sorted(requirement.tags.items()):
+        if sum(tag in t for t in site_tags) < minimum:
+            return Cause(
+                codes.TAG_MINIMUM,
+                f"taking {option.slot} would complete {requirement.key} with fewer than "
+                f"{minimum} placement(s) at '{tag}' sites",
+                (option.slot, requirement.key, tag),
+                (codes.TAG_MINIMUM, requirement.key, tag),
+            )
+    return None

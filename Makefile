@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 types: $(STAMP)
-	$(BIN)/mypy scheduler solver
+	$(BIN)/mypy scheduler solver api
 
 imports: $(STAMP)
 	$(BIN)/lint-imports

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from scheduler import cli_render as render
+from scheduler.cli_service import register as register_service_commands
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import Schedule
 from scheduler.services.reports import coverage
@@ -177,6 +178,11 @@ def generate(
     term = generate_term(students=students, seed=seed)
     _write_or_exit(output, scenario_to_json(term))
     render.say(f"wrote {render.escape(str(output))}: {_counts(term)}, {len(term.sites)} sites")
+
+
+# `ipe db ...`, `ipe serve` and `ipe demo` live in their own module.
+register_service_commands(app)
+from scheduler import cli_explain  # noqa: E402, F401  (registers `ipe explain`)
 
 
 def main() -> None:

@@ -102,11 +102,12 @@ def _recomputed_cell(result: ObjectiveResult, recomputed: Mapping[str, float]) -
 
 
 def unmet_reasons(schedule: Schedule, limit: int = 10) -> None:
-    """Why needs are unmet, grouped by reason code, most common first."""
+    """Why needs are unmet, by headline reason code (each entry's first), most common first;
+    `ipe explain` shows the causes behind them."""
     counts: Counter[str] = Counter()
     example: dict[str, str] = {}
     for entry in schedule.unassigned:
-        for reason in entry.reasons:
+        for reason in entry.reasons[:1]:
             counts[reason.code] += 1
             example.setdefault(reason.code, reason.message)
     if not counts:
@@ -114,6 +115,18 @@ def unmet_reasons(schedule: Schedule, limit: int = 10) -> None:
     say(f"[bold]unmet needs:[/] {len(schedule.unassigned)}, by reason:")
     for code, count in counts.most_common(limit):
         say(f"  {count:>6}  [magenta]{escape(code)}[/]  e.g. {escape(example[code])}")
+
+
+def infeasible(schedule: Schedule) -> None:
+    """Never a bare "infeasible": the errors, else the conflicting rules, else where to look."""
+    conflicts = schedule.metrics.get("explanations", {}).get("conflicts", [])
+    if schedule.errors:
+        errors("the scenario", schedule.errors)
+    elif conflicts:
+        for conflict in conflicts:
+            say(f"  [bold red]conflict:[/] {escape(conflict['message'])}")
+    else:
+        say("  no conflicting rules were identified; run `ipe explain` on the scenario")
 
 
 def solve_summary(schedule: Schedule, lines: Sequence[Coverage]) -> None:
@@ -125,8 +138,8 @@ def solve_summary(schedule: Schedule, lines: Sequence[Coverage]) -> None:
     info = schedule.solve
     solver = f" ({escape(info.solver)}, {info.workers} workers)" if info.solver else ""
     say(f"solved in {info.seconds:.1f} s{solver}")
-    if schedule.status == "infeasible" and schedule.errors:
-        errors("the scenario", schedule.errors)
+    if schedule.status == "infeasible":
+        infeasible(schedule)
     unmet_reasons(schedule)
 
 

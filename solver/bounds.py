@@ -18,11 +18,17 @@ from solver.relaxation import PlacementNetwork
 
 @dataclass
 class TermBounds:
-    """Relaxation bounds of a term; `ipe_best` is the IPE-only coverage optimum (or bound)."""
+    """Relaxation bounds of a term; `ipe_best` is the IPE-only coverage optimum (or bound).
 
-    network: PlacementNetwork
+    Each network is a different relaxation (see `solver.relaxation`); every bound is the
+    tightest over them."""
+
+    networks: list[PlacementNetwork]
     ipe_best: int
-    most_placements: int
+
+    @property
+    def most_placements(self) -> int:
+        return min(network.max_placements() for network in self.networks)
 
     def coverage(self) -> int:
         return self.ipe_best + self.most_placements
@@ -38,21 +44,29 @@ class TermBounds:
             return float(self.ipe_best + self.most_placements)
         needed = self.placements_needed(fixed)
         if name == "preferences":
-            return float(self.network.solve(rank_weight=1, travel_weight=0, limit=needed).rank)
+            return float(
+                max(
+                    n.solve(rank_weight=1, travel_weight=0, limit=needed).rank
+                    for n in self.networks
+                )
+            )
         if name == "travel_fairness":
-            return self.network.least_worst_travel(needed) / TRAVEL_SCALE
+            return max(n.least_worst_travel(needed) for n in self.networks) / TRAVEL_SCALE
         if name == "travel_total":
-            return self._travel_total(needed, fixed)
+            return max(_travel_total(n, needed, fixed) for n in self.networks)
         return None
 
-    def _travel_total(self, needed: int, fixed: dict[str, float]) -> float:
-        worst = fixed.get("travel_fairness")
-        cap = None if worst is None else round(worst * TRAVEL_SCALE)
-        plan = self.network.solve(
-            rank_weight=self.network.rank_weight, travel_weight=1, limit=needed, max_travel=cap
-        )
-        preferences = fixed.get("preferences")
-        if preferences is None or plan.rank == round(preferences):
-            return plan.travel / TRAVEL_SCALE
-        plan = self.network.solve(rank_weight=0, travel_weight=1, limit=needed, max_travel=cap)
+
+def _travel_total(network: PlacementNetwork, needed: int, fixed: dict[str, float]) -> float:
+    """Least total travel (km) with the worst-travel cap and, when the flow's best rank is
+    the preference level's value, that rank: lexicographic in one flow."""
+    worst = fixed.get("travel_fairness")
+    cap = None if worst is None else round(worst * TRAVEL_SCALE)
+    plan = network.solve(
+        rank_weight=network.rank_weight, travel_weight=1, limit=needed, max_travel=cap
+    )
+    preferences = fixed.get("preferences")
+    if preferences is None or plan.rank == round(preferences):
         return plan.travel / TRAVEL_SCALE
+    plan = network.solve(rank_weight=0, travel_weight=1, limit=needed, max_travel=cap)
+    return plan.travel / TRAVEL_SCALE

@@ -14,7 +14,7 @@ import math
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
@@ -26,15 +26,16 @@ from solver.candidates import restrict_options
 from solver.model import TermModel
 from solver.objectives import Objective, builders, level_value
 from solver.polish import Held, polish
-from solver.prepare import Prepared, prepare
+from solver.prepare import prepare
 from solver.readout import read_schedule, snapshot
 from solver.relaxation import PlacementNetwork
 from solver.rules import apply_rules
+from solver.warm import repair_placements, warm_start
 
 MIN_LEVEL_SECONDS = 0.5
 POLISHED_LEVELS = ("preferences", "travel_total")
-IPE_BOUND_SHARE = 0.15
-WARM_START_SHARE = 0.15
+WARM_START_SHARE = 0.25
+"""Share of the time limit for the IPE-only solve that starts (and bounds) the joint one."""
 """Share of the time limit for the IPE-only solve whose optimum bounds the joint coverage."""
 
 
@@ -119,14 +120,19 @@ def run(
     )
     prep = prepare(scenario)
     network = PlacementNetwork(prep)
-    hint = hint_placements(prep, network)
-    restricted = restrict_options(prep, hint)
-    bounds = _term_bounds(prep, network, settings)
+    best_flow = network.solve(rank_weight=network.rank_weight, travel_weight=1)
+    placed = repair_placements(prep, best_flow.chosen)
+    restricted = restrict_options(prep, placed)
     model = TermModel(prep)
     apply_rules(model)
-    warm = _warm_start(model, hint, settings, bounds.ipe_best if bounds else None)
+    warm = warm_start(model, lambda: _start_solver(settings), settings.seed, placed)
+    bounds = None
+    if network.total_need > 0:
+        bounds = TermBounds([network, PlacementNetwork(prep, tag_aware=True)], warm.ipe_best)
     levels = list(scenario.policy.objectives)
-    results, values = _solve_levels(model, levels, settings, bounds, restricted, on_progress, warm)
+    results, values = _solve_levels(
+        model, levels, settings, bounds, restricted, on_progress, warm.values
+    )
     info = SolveInfo(
         seconds=round(time.monotonic() - settings.started, 3),
         solver=f"ortools-cp-sat {_ortools_version()}",
@@ -149,133 +155,13 @@ def _ortools_version() -> str:
     return version("ortools")
 
 
-def hint_placements(prep: Prepared, network: PlacementNetwork) -> dict[str, list[str]]:
-    """The flow's most placements at best rank then travel, repaired to obey tag minimums
-    (swap in a free tagged seat, else drop) and period clashes."""
-    plan = network.solve(rank_weight=network.rank_weight, travel_weight=1)
-    free = {slot.id: slot.capacity for slot in prep.scenario.slots}
-    for slots in plan.chosen.values():
-        for slot in slots:
-            free[slot] -= 1
-    hint: dict[str, list[str]] = {}
-    for student, slots in plan.chosen.items():
-        info = prep.students[student]
-        options = {o.slot: o for o in info.all_options}
-        held = sorted(slots, key=lambda s: (options[s].rank, options[s].travel))
-        held = _without_clashes(prep, options, held)
-        if info.requirement is not None and len(held) == info.count:
-            held = _meet_tags(prep, info.requirement.tags, options, held, free)
-        hint[student] = held
-    return hint
-
-
-def _meet_tags(
-    prep: Prepared, tags: dict[str, int], options: dict, held: list[str], free: dict[str, int]
-) -> list[str]:
-    """Swap untagged placements for free tagged seats until every tag minimum holds; drop
-    one placement (the rule then no longer binds) when no swap is possible."""
-    for tag, minimum in tags.items():
-        while sum(tag in options[s].tags for s in held) < minimum:
-            untagged = [s for s in held if tag not in options[s].tags]
-            out = untagged[-1]
-            others = [s for s in held if s != out]
-            swap = next(
-                (
-                    o.slot
-                    for o in sorted(options.values(), key=lambda o: (o.rank, o.travel))
-                    if tag in o.tags
-                    and free[o.slot] > 0
-                    and o.slot not in held
-                    and _without_clashes(prep, options, [*others, o.slot]) == [*others, o.slot]
-                ),
-                None,
-            )
-            held = others
-            free[out] += 1
-            if swap is None:
-                return held
-            held.append(swap)
-            free[swap] -= 1
-    return held
-
-
-def _without_clashes(prep: Prepared, options: dict, held: list[str]) -> list[str]:
-    """Keep placements in order, dropping one whose period clashes with a kept one."""
-    kept: list[str] = []
-    for slot in held:
-        period = options[slot].period
-        if all(frozenset({period, options[k].period}) not in prep.period_clashes for k in kept):
-            kept.append(slot)
-    return kept
-
-
-class _StopAt(cp_model.CpSolverSolutionCallback):
-    """Stops a maximisation as soon as it reaches a value known to be the best possible."""
-
-    def __init__(self, target: float | None) -> None:
-        super().__init__()
-        self._target = target
-
-    def on_solution_callback(self) -> None:
-        if self._target is not None and self.objective_value >= self._target - 1e-6:
-            self.stop_search()
-
-
-def _warm_start(
-    model: TermModel,
-    hint: dict[str, list[str]],
-    settings: RunSettings,
-    ipe_best: int | None,
-) -> dict[int, int] | None:
-    """A complete joint solution to start from: the hinted placements held, and the most IPE
-    attendance around them (solved on a copy of the model)."""
-    warm = model.cp.clone()
-    for (student, slot), var in model.place.items():
-        warm.add(warm.get_bool_var_from_proto_index(var.index) == (slot in hint.get(student, ())))
-    attend = [warm.get_int_var_from_proto_index(v.index) for v in model.attend.values()]
-    warm.maximize(sum(attend))
+def _start_solver(settings: RunSettings) -> cp_model.CpSolver:
+    """The IPE-only solve of the warm start: default CP-SAT parameters suit it best."""
     solver = _solver(settings, full_lp=False)
     solver.parameters.max_time_in_seconds = max(
         MIN_LEVEL_SECONDS, settings.time_limit * WARM_START_SHARE
     )
-    if solver.solve(warm, _StopAt(ipe_best)) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    solution = solver.response_proto.solution
-    return {var.index: int(solution[var.index]) for var in model.all_variables()}
-
-
-def _term_bounds(
-    prep: Prepared, network: PlacementNetwork, settings: RunSettings
-) -> TermBounds | None:
-    """Relaxation bounds, when the term has placements (else CP-SAT's own bounds suffice)."""
-    if network.total_need == 0:
-        return None
-    return TermBounds(
-        network=network,
-        ipe_best=_ipe_best(prep, settings),
-        most_placements=network.max_placements(),
-    )
-
-
-def _ipe_best(prep: Prepared, settings: RunSettings) -> int:
-    """The best IPE attendance with placements dropped (its proven bound when cut short)."""
-    if not prep.classes:
-        return 0
-    students = {sid: replace(info, options=[]) for sid, info in prep.students.items()}
-    classes = [replace(c, relevant_periods=()) for c in prep.classes]
-    model = TermModel(replace(prep, students=students, classes=classes))
-    apply_rules(model)
-    model.cp.maximize(sum(model.attend.values()))
-    solver = _solver(settings, full_lp=False)
-    solver.parameters.max_time_in_seconds = max(
-        MIN_LEVEL_SECONDS, settings.time_limit * IPE_BOUND_SHARE
-    )
-    status = solver.solve(model.cp)
-    if status == cp_model.OPTIMAL:
-        return round(solver.objective_value)
-    if status == cp_model.FEASIBLE:
-        return int(solver.best_objective_bound + 1e-6)
-    return sum(len(c.students) * len(c.free_sessions) for c in prep.classes)
+    return solver
 
 
 def _solver(settings: RunSettings, full_lp: bool = True) -> cp_model.CpSolver:
@@ -344,6 +230,10 @@ def _solve_levels(
             results += [LevelResult(n, None, None) for n in levels[index:]]
             return results, values
         result.bound = _valid_bound(built, result, relaxed, restricted)
+        if on_progress is not None and result.value is not None:
+            elapsed = time.monotonic() - settings.started
+            bound = result.bound if result.bound is not None else result.value
+            on_progress(SolveProgress(name, result.value, bound, elapsed))
         results.append(result)
         if result.value is not None:
             fixed[name] = result.value
@@ -423,9 +313,6 @@ def _solve_level(
     model_value = round(solver.value(objective.expression))
     value = _clean(model_value * objective.unit)
     bound = _clean(_level_bound(objective, solver.best_objective_bound, weight) * objective.unit)
-    if on_progress:
-        elapsed = time.monotonic() - settings.started
-        on_progress(SolveProgress(objective.name, value, bound, elapsed))
     return LevelResult(
         objective.name,
         value,

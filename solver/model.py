@@ -25,6 +25,8 @@ class SessionTeams:
     members: dict[str, cp_model.LinearExprT]
     size: cp_model.LinearExprT
     most: int
+    spreads: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    """spreads[profession] <= min(attendees of it, team count): teams it can sit in."""
 
 
 @dataclass
@@ -57,5 +59,5 @@ class TermModel:
         variables += self.facilitate.values()
         variables += self.helpers
         for teams in self.teams.values():
-            variables += [teams.count, teams.used]
+            variables += [teams.count, teams.used, *teams.spreads.values()]
         return variables

@@ -4,20 +4,23 @@ Without tag minimums and the coupling with sessions, placement is a flow:
 source -> student (capacity `count`) -> student in a period (capacity 1: a period clashes
 with itself) -> slot (capacity `capacity`) -> sink. Dropping rules only enlarges the
 feasible set, so each flow optimum bounds the joint problem over *all* eligible slots.
-With `tag_aware`, a student with one tag minimum routes untagged slots through a node of
-capacity count - min: near-feasible answers that make good CP-SAT hints.
+With `tag_aware`, a student whose one tag minimum is 1 routes untagged slots through a
+node of capacity count - 1 (exactly the rule) and period caps apply to tagged and
+untagged slots separately (a relaxation of the shared cap): another valid relaxation,
+often much tighter when tags bind.
 
 The network is built once as arrays; each query is one vectorised OR-Tools flow solve.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from solver.prepare import Prepared, StudentInfo
+from solver.prepare import Prepared, SlotOption, StudentInfo
 
 SOURCE, SINK = 0, 1
 
@@ -33,17 +36,24 @@ class FlowPlan:
 
 
 def _single_tag(info: StudentInfo) -> tuple[str, int] | None:
-    """The one tag minimum of a requirement, when it has exactly one."""
+    """The requirement's tag minimum when it is the only one and equals 1: then "at most
+    count - 1 untagged placements" is exactly the rule, whether or not all are held."""
     if info.requirement is None:
         return None
     minimums = [(t, m) for t, m in info.requirement.tags.items() if m > 0]
-    return minimums[0] if len(minimums) == 1 else None
+    return minimums[0] if len(minimums) == 1 and minimums[0][1] == 1 else None
 
 
 class PlacementNetwork:
     """The placement flow network over every eligible option of every student."""
 
-    def __init__(self, prep: Prepared, *, tag_aware: bool = False) -> None:
+    def __init__(
+        self,
+        prep: Prepared,
+        *,
+        tag_aware: bool = False,
+        options_of: Callable[[StudentInfo], list[SlotOption]] | None = None,
+    ) -> None:
         self._next = 2
         tails: list[int] = []
         heads: list[int] = []
@@ -66,7 +76,8 @@ class PlacementNetwork:
             return len(tails) - 1
 
         for info in prep.students.values():
-            if info.count <= 0 or not info.all_options:
+            options = options_of(info) if options_of is not None else info.all_options
+            if info.count <= 0 or not options:
                 continue
             student = self._node()
             arc(SOURCE, student, info.count)
@@ -77,7 +88,7 @@ class PlacementNetwork:
                 untagged = self._node()
                 arc(student, untagged, info.count - tag[1])
             period_nodes: dict[tuple[str, bool], int] = {}
-            for option in info.all_options:
+            for option in options:
                 via_untagged = (
                     untagged is not None and tag is not None and tag[0] not in option.tags
                 )

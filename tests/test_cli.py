@@ -78,6 +78,13 @@ def test_validate_names_the_json_path(name: str, path: str) -> None:
     assert_clean(result)
 
 
+def test_validate_explains_a_bad_clock_time() -> None:
+    result = ipe("validate", MALFORMED / "weekly_window_bad_time.json")
+    assert result.exit_code == 2
+    assert "expected a clock time HH:MM (00:00-24:00), found '25:00'" in result.output
+    assert "should match pattern" not in result.output
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

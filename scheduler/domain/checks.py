@@ -82,7 +82,8 @@ def _check_unique_ids(scenario: Scenario, problems: Problems) -> None:
             if session.id in seen_sessions:
                 problems.add(
                     f"activities[{a_index}].sessions[{s_index}].id",
-                    f"duplicate session id {session.id!r} (session ids are unique across activities)",
+                    f"duplicate session id {session.id!r} "
+                    "(session ids are unique across activities)",
                 )
             seen_sessions.add(session.id)
 
@@ -245,8 +246,8 @@ def _check_team_rule(scenario: Scenario, activity: Activity, path: str, problems
             )
     reachable = 0
     for code in participant_professions:
-        limit = rule.professions.get(code)
-        reachable += rule.max_size if limit is None or limit.max is None else limit.max
+        cap = rule.professions.get(code)
+        reachable += rule.max_size if cap is None or cap.max is None else cap.max
     if participant_professions and reachable < rule.min_size:
         problems.add(
             f"{path}.team.min_size",

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from scheduler.domain.checks import check_scenario
 from scheduler.domain.scenario import Scenario
+from scheduler.domain.scenario_types import CLOCK_TIME_PATTERN
 from scheduler.domain.schedule import ErrorItem, Schedule
 
 
@@ -49,6 +50,11 @@ def pydantic_errors(error: ValidationError) -> list[ErrorItem]:
             message = f"unknown field {location[-1]!r}"
         elif detail["type"] == "missing":
             message = f"required field {location[-1]!r} is missing"
+        elif (
+            detail["type"] == "string_pattern_mismatch"
+            and detail.get("ctx", {}).get("pattern") == CLOCK_TIME_PATTERN
+        ):
+            message = f"expected a clock time HH:MM (00:00-24:00), found {detail['input']!r}"
         items.append(ErrorItem(path=json_path(location), message=message))
     return items
 

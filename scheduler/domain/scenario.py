@@ -8,14 +8,14 @@ that need the whole document are checked in `scheduler.domain.checks`.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NaiveDatetime
 
 from scheduler.domain.scenario_types import ClockTime, Identifier, Weekday
 from scheduler.domain.schedule import Schedule
 
-SCENARIO_FORMAT = "ipe-scenario/1"
+SCENARIO_FORMAT: Final = "ipe-scenario/1"
 
 ObjectiveName = Literal[
     "coverage",

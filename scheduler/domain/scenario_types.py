@@ -12,7 +12,10 @@ Identifier = Annotated[str, StringConstraints(min_length=1)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-ClockTime = Annotated[str, StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")]
+CLOCK_TIME_PATTERN = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
+"""The regular expression every `ClockTime` must match."""
+
+ClockTime = Annotated[str, StringConstraints(pattern=CLOCK_TIME_PATTERN)]
 """A wall-clock time "HH:MM" (00:00 to 24:00)."""
 
 

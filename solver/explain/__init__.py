@@ -2,10 +2,21 @@
 
 Owns: per-entry reasons (`reasons`, with `session_causes` and `slot_causes`), group causes
 (`groups`), contradictory rules found with assumption literals (`conflicts`) and what-if
-suggestions verified by re-solving (`whatif`). Pure like the rest of `solver`: imports only
-`scheduler.domain`, ortools and `solver`; no I/O, settings or database.
+suggestions verified by re-solving parts of the term (`whatif`, `proposals`, `focus`).
+Pure like the rest of `solver`: imports only `scheduler.domain`, ortools and `solver`; no
+I/O, settings or database. Reason codes are listed in `solver.explain.codes`.
 """
 
-from solver.explain.annotate import annotate, conflicts_of, explain_schedule
+from solver.explain.api import annotate, conflicts_of, explain_schedule, explain_term
+from solver.explain.conflicts import Conflict
+from solver.explain.whatif import WhatIfSettings, suggest
 
-__all__ = ["annotate", "conflicts_of", "explain_schedule"]
+__all__ = [
+    "Conflict",
+    "WhatIfSettings",
+    "annotate",
+    "conflicts_of",
+    "explain_schedule",
+    "explain_term",
+    "suggest",
+]

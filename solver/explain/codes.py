@@ -54,6 +54,8 @@ SITE_INACCESSIBLE: Final = "site_inaccessible"
 TOO_FAR: Final = "too_far"
 
 # Causes: an eligible slot the student did not get.
+TOO_FEW_PERIODS: Final = "too_few_periods"
+"""The eligible slots lie in too few non-overlapping periods for `count` placements."""
 CAPACITY_TAKEN: Final = "capacity_taken"
 SESSION_CLASH: Final = "session_clash"
 PLACEMENT_OVERLAP: Final = "placement_overlap"

@@ -18,11 +18,11 @@ from solver.explain.conflicts import Conflict
 from solver.explain.facts import Cause, Facts
 from solver.explain.merge import listing, merge, plural, unique
 from solver.explain.session_causes import closed_causes, open_session_cause
-from solver.explain.slot_causes import option_cause, removed_causes
-
+from solver.explain.slot_causes import periods_cause, removed_causes, usage_causes
 
 USAGE_CODES = frozenset(
     {
+        codes.TOO_FEW_PERIODS,
         codes.CAPACITY_TAKEN,
         codes.SESSION_CLASH,
         codes.PLACEMENT_OVERLAP,
@@ -72,7 +72,7 @@ class Explainer:
             primary = len(causes)
         else:
             headline, causes = self.placement(entry.student)
-            primary = sum(1 for c in causes if c.code in USAGE_CODES) or len(causes)
+            primary = _primary_placement_causes(causes)
         return Explained(entry, profession, headline, causes, primary)
 
     def sources(self, student: str) -> list[BusySource]:
@@ -116,10 +116,10 @@ class Explainer:
         removed = removed_causes(facts, facts.students[student], self.sources(student))
         if not info.all_options:
             return _no_slot_headline(info.profession, removed), tuple(removed)
-        held = set(facts.holds.get(student, ()))
-        usage = merge(
-            option_cause(facts, student, o) for o in info.all_options if o.slot not in held
-        )
+        usage = usage_causes(facts, student)
+        periods = periods_cause(facts, student)
+        if periods is not None:
+            usage.insert(0, periods)
         slots = sorted({o.slot for o in info.all_options})
         headline = Cause(
             codes.SEATS_TAKEN,
@@ -129,6 +129,13 @@ class Explainer:
             (codes.SEATS_TAKEN, info.profession),
         )
         return headline, (*usage, *removed)
+
+
+def _primary_placement_causes(causes: tuple[Cause, ...]) -> int:
+    """Too few periods decides alone; else the causes about eligible slots lead."""
+    if causes and causes[0].code == codes.TOO_FEW_PERIODS:
+        return 1
+    return sum(1 for c in causes if c.code in USAGE_CODES) or len(causes)
 
 
 def _codes(causes: list[Cause]) -> str:
@@ -167,7 +174,7 @@ def _open_headline(
 def _no_slot_headline(profession: str, removed: list[Cause]) -> Cause:
     return Cause(
         codes.NO_ELIGIBLE_SLOT,
-        f"no {profession} slot fits this student ({_codes(removed)})",
+        f"no {profession} slot fits this student: {'; '.join(c.message for c in removed)}",
         unique(r for c in removed for r in c.related),
         (codes.NO_ELIGIBLE_SLOT, profession),
     )

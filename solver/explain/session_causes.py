@@ -151,9 +151,9 @@ def _new_team_blocker(facts: Facts, session: str, student: str) -> str:
     activity, rule = _team_rule(facts, session)
     teams = facts.teams[session] + 1
     per = facts.prep.activities[activity].teams_per_facilitator
-    if per > 0 and math.ceil(teams / per) > math.ceil((teams - 1) / per):
-        if not _available_facilitators(facts, session):
-            return "would need another facilitator, and none is available"
+    more = per > 0 and math.ceil(teams / per) > math.ceil((teams - 1) / per)
+    if more and not _available_facilitators(facts, session):
+        return "would need another facilitator, and none is available"
     pool = facts.members[session].copy()
     for profession, ids in facts.free_students(session).items():
         pool[profession] += sum(1 for s in ids if activity not in facts.attends.get(s, {}))
@@ -286,8 +286,9 @@ def _committed_cause(
         if limit.min > 0 and len(unplaced) < limit.min:
             return Cause(
                 codes.PARTNER_COMMITTED,
-                f"the {plural(len(ids), profession + ' student')} free at {session} attend "
-                f"other {activity} sessions, where their teams need them",
+                f"the {plural(len(ids), profession + ' student')} free at {session} "
+                f"{'attends' if len(ids) == 1 else 'attend'} other {activity} sessions, where "
+                "their teams need them",
                 (session, profession),
                 (codes.PARTNER_COMMITTED, activity, profession),
             )

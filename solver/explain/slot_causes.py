@@ -10,6 +10,7 @@ student's sessions or placements, or breaking a tag minimum.
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import combinations
 
 from scheduler.domain.geo import travel_between
 from scheduler.domain.scenario import Site, Slot, Student
@@ -68,9 +69,9 @@ def site_rules(facts: Facts, student: Student, site: Site) -> list[str]:
     if student.needs_accessible and not site.accessible:
         rules.append(codes.SITE_INACCESSIBLE)
     limit = facts.scenario.policy.max_travel_km
-    if limit is not None and student.home is not None:
-        if travel_between(student.home, site.location) > limit:
-            rules.append(codes.TOO_FAR)
+    home = student.home
+    if limit is not None and home is not None and travel_between(home, site.location) > limit:
+        rules.append(codes.TOO_FAR)
     return rules
 
 
@@ -133,8 +134,42 @@ def _is(items: tuple[str, ...]) -> str:
     return "is" if len(items) == 1 else "are"
 
 
+def usage_causes(facts: Facts, student: str) -> list[Cause]:
+    """Why each eligible slot the student does not hold was not given to them, one cause per
+    shared reason (all seats of a period taken, a clash with a session...)."""
+    held = set(facts.holds.get(student, ()))
+    per_slot: dict[tuple[str, ...], list[Cause]] = {}
+    for option in facts.prep.students[student].all_options:
+        if option.slot not in held:
+            cause = option_cause(facts, student, option)
+            per_slot.setdefault(cause.key, []).append(cause)
+    return [_summarise(facts, causes) for causes in per_slot.values()]
+
+
+def _summarise(facts: Facts, causes: list[Cause]) -> Cause:
+    """One sentence for slots sharing a cause: how many, which, and the ids."""
+    first = causes[0]
+    slots = [c.related[0] for c in causes]
+    related = unique([*first.related[1:], *slots])
+    count = plural(len(slots), "eligible slot")
+    if first.code == codes.CAPACITY_TAKEN:
+        holders = [(h, s) for s in slots for h in facts.holders.get(s, [])]
+        stuck = sum(1 for h, s in holders if not has_alternative(facts, h, s))
+        text = f"all {plural(len(holders), 'seat')} of {count} in {first.key[2]} are taken "
+        text += f"({listing(slots)})" + stuck_clause(stuck)
+    elif first.code == codes.SEARCH_INCOMPLETE:
+        text = (
+            f"{count} still {'has' if len(slots) == 1 else 'have'} a free seat "
+            f"({listing(slots)}); the search stopped (time limit) before using "
+            f"{'it' if len(slots) == 1 else 'them'}"
+        )
+    else:
+        text = f"{first.message} ({count}: {listing(slots)})"
+    return Cause(first.code, text, related, first.key)
+
+
 def option_cause(facts: Facts, student: str, option: SlotOption) -> Cause:
-    """Why an eligible slot the student does not hold was not given to them."""
+    """Why one eligible slot was not given to the student; `related` starts with the slot."""
     return (
         _full_cause(facts, option)
         or _session_clash(facts, student, option)
@@ -142,7 +177,7 @@ def option_cause(facts: Facts, student: str, option: SlotOption) -> Cause:
         or _tag_cause(facts, student, option)
         or Cause(
             codes.SEARCH_INCOMPLETE,
-            f"{option.slot} has a free seat; the search stopped (time limit) before using it",
+            f"{option.slot} has a free seat",
             (option.slot,),
             (codes.SEARCH_INCOMPLETE,),
         )
@@ -152,16 +187,54 @@ def option_cause(facts: Facts, student: str, option: SlotOption) -> Cause:
 def _full_cause(facts: Facts, option: SlotOption) -> Cause | None:
     if facts.seats_left(option.slot) > 0:
         return None
-    holders = facts.holders.get(option.slot, [])
-    stuck = sum(1 for h in holders if not has_alternative(facts, h, option.slot))
     profession = facts.slots[option.slot].profession
     return Cause(
         codes.CAPACITY_TAKEN,
-        f"all {plural(len(holders), 'seat')} of {option.slot} ({option.site}, {option.period}) "
-        f"are taken, {stuck} by students with no other free option",
-        (option.slot, option.site, option.period),
+        f"all seats of {option.slot} are taken",
+        (option.slot, option.period),
         (codes.CAPACITY_TAKEN, profession, option.period),
     )
+
+
+def stuck_clause(stuck: int) -> str:
+    """How many seat holders could not go anywhere else: the seats are truly needed."""
+    if stuck <= 0:
+        return ""
+    return f", {stuck} by students with no other free seat to move to"
+
+
+def periods_cause(facts: Facts, student: str) -> Cause | None:
+    """When the student's eligible slots lie in too few non-overlapping periods to ever hold
+    `count` placements, whoever holds the seats."""
+    info = facts.prep.students[student]
+    periods = sorted({o.period for o in info.all_options})
+    fit = _most_periods(facts, periods, info.count)
+    if fit >= info.count:
+        return None
+    offered = {s.period for s in facts.scenario.slots if s.profession == info.profession}
+    lost = sorted(offered - set(periods))
+    why = f" ({listing(lost)} ruled out, see below)" if lost else ""
+    return Cause(
+        codes.TOO_FEW_PERIODS,
+        f"at most {fit} of {info.count} placements can fit: the eligible slots lie only in "
+        f"{listing(periods)}{why}, and placements in one period overlap",
+        unique([*periods, *lost]),
+        (codes.TOO_FEW_PERIODS, info.requirement.key if info.requirement else ""),
+    )
+
+
+def _most_periods(facts: Facts, periods: list[str], needed: int) -> int:
+    """Size of the largest set of mutually non-clashing periods, up to `needed`."""
+    clashes = facts.prep.period_clashes
+    best = 0
+    for size in range(1, min(needed, len(periods)) + 1):
+        for combo in combinations(periods, size):
+            if all(frozenset(pair) not in clashes for pair in combinations(combo, 2)):
+                best = size
+                break
+        if best < size:
+            break
+    return best
 
 
 def has_alternative(facts: Facts, holder: str, slot: str) -> bool:
@@ -178,10 +251,10 @@ def _session_clash(facts: Facts, student: str, option: SlotOption) -> Cause | No
         if option.period in facts.prep.sessions[session].clash_periods:
             return Cause(
                 codes.SESSION_CLASH,
-                f"on-site hours of {option.period} ({option.slot}) clash with session "
-                f"{session} ({activity}), which the student attends",
+                f"the on-site hours of {option.period} clash with session {session} "
+                f"({activity}), which the student attends",
                 (option.slot, option.period, session),
-                (codes.SESSION_CLASH, option.period),
+                (codes.SESSION_CLASH, option.period, session),
             )
     return None
 
@@ -192,10 +265,9 @@ def _placement_overlap(facts: Facts, student: str, option: SlotOption) -> Cause 
         if frozenset({period, option.period}) in facts.prep.period_clashes:
             return Cause(
                 codes.PLACEMENT_OVERLAP,
-                f"{option.slot} ({option.period}) overlaps placement {slot} ({period}), "
-                "which the student holds",
-                (option.slot, slot),
-                (codes.PLACEMENT_OVERLAP,),
+                f"{option.period} overlaps placement {slot} ({period}), which the student holds",
+                (option.slot, slot, period),
+                (codes.PLACEMENT_OVERLAP, option.period),
             )
     return None
 
@@ -212,8 +284,8 @@ def _tag_cause(facts: Facts, student: str, option: SlotOption) -> Cause | None:
         if sum(tag in t for t in site_tags) < minimum:
             return Cause(
                 codes.TAG_MINIMUM,
-                f"taking {option.slot} would complete {requirement.key} with fewer than "
-                f"{minimum} placement(s) at '{tag}' sites",
+                f"not at a '{tag}' site, and one more placement there would complete "
+                f"{requirement.key} with fewer than {minimum} at '{tag}' sites",
                 (option.slot, requirement.key, tag),
                 (codes.TAG_MINIMUM, requirement.key, tag),
             )

@@ -56,7 +56,7 @@ def _session_teams(
     cp.add(count >= used)
     cp.add(count <= most * used)
     members: dict[str, cp_model.LinearExprT] = {}
-    present = []
+    present: dict[str, cp_model.IntVar] = {}
     for profession, items in by_profession.items():
         n = sum(var for var, _ in items)
         members[profession] = n
@@ -70,7 +70,7 @@ def _session_teams(
         spread = cp.new_int_var(0, most, f"teams_with[{session},{profession}]")
         cp.add(spread <= n)
         cp.add(spread <= count)
-        present.append(spread)
+        present[profession] = spread
     for code, limit in rule.professions.items():
         if limit.min > 0 and code not in members:
             cp.add(count == 0)
@@ -78,6 +78,7 @@ def _session_teams(
     cp.add(size >= rule.min_size * count)
     cp.add(size <= rule.max_size * count)
     if rule.min_professions > 1:
-        cp.add(sum(present) >= rule.min_professions * count)
-    model.helpers += present
-    return SessionTeams(count=count, used=used, members=members, size=size, most=most)
+        cp.add(sum(present.values()) >= rule.min_professions * count)
+    return SessionTeams(
+        count=count, used=used, members=members, size=size, most=most, spreads=present
+    )

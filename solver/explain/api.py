@@ -16,6 +16,7 @@ from solver.explain.conflicts import Conflict, find_conflicts
 from solver.explain.facts import Facts
 from solver.explain.groups import group_causes
 from solver.explain.reasons import Explainer
+from solver.explain.whatif import WhatIfSettings, suggest
 from solver.prepare import Prepared, prepare
 
 
@@ -36,13 +37,35 @@ def annotate(prep: Prepared, schedule: Schedule) -> Schedule:
 
 
 def explain_schedule(scenario: Scenario, schedule: Schedule) -> Schedule:
-    """Explain any schedule of a validated scenario (e.g. one read from a file)."""
+    """Explain any valid schedule of a validated scenario (e.g. one read from a file)."""
     return annotate(prepare(scenario), schedule)
 
 
 def conflicts_of(scenario: Scenario) -> list[Conflict]:
     """Every activity of the scenario whose rules let no team form at all."""
     return find_conflicts(prepare(scenario))
+
+
+def explain_term(
+    scenario: Scenario,
+    schedule: Schedule,
+    *,
+    settings: WhatIfSettings | None = None,
+    student: str | None = None,
+    reasons: bool = True,
+) -> Schedule:
+    """Everything at once, preparing the scenario once: reasons (unless the schedule has
+    them already, `reasons=False`), conflicts of every activity, verified suggestions."""
+    prep = prepare(scenario)
+    if reasons:
+        schedule = annotate(prep, schedule)
+    explanations = dict(schedule.metrics.get("explanations", {}))
+    explanations["conflicts"] = [c.as_dict() for c in find_conflicts(prep)]
+    schedule = schedule.model_copy(
+        update={"metrics": {**schedule.metrics, "explanations": explanations}}
+    )
+    found = suggest(scenario, schedule, settings=settings, student=student, prep=prep)
+    return schedule.model_copy(update={"suggestions": found})
 
 
 def _idle_activities(facts: Facts) -> list[str]:

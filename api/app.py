@@ -1,0 +1,74 @@
+"""The app factory: settings in, a FastAPI app out; nothing connects at import time.
+
+`create_app` reads settings (unless given), makes the engine and the job runner, wires the
+routers and the one error handler. On startup it reaps solve runs whose worker died while
+no server watched; on shutdown it stops the workers it started.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.routers import auth, coordinator, health, partner, student
+from scheduler.db.engine import make_engine, new_session
+from scheduler.services.jobs import JobRunner, ProcessJobRunner
+from scheduler.services.solve_runs import reap_runs
+from scheduler.settings import Settings
+
+DESCRIPTION = """
+Schedules interprofessional education (IPE) sessions and clinical placements.
+
+- **Coordinators** manage their school's terms: import (JSON or CSV), solve runs as jobs,
+  schedule versions, publishing, exports, partner responses.
+- **Students** see their own published sessions and placements.
+- **Partners** see their own site's slots and the students placed there, and confirm or
+  decline slots.
+
+Every error has the shape `{"error": {"code", "message", "details": [{"path", "message"}]}}`.
+"""
+
+
+def create_app(settings: Settings | None = None, *, runner: JobRunner | None = None) -> FastAPI:
+    """Build the app for `settings` (default: read from `IPE_*` environment variables)."""
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    runner = runner or ProcessJobRunner(
+        settings.database_url,
+        grace_s=settings.run_cancel_grace_s,
+        stale_after_s=settings.run_stale_after_s,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _reap(app)
+        yield
+        app.state.runner.shutdown()
+        _reap(app)
+        engine.dispose()
+
+    app = FastAPI(
+        title="IPE scheduler",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings, app.state.engine, app.state.runner = settings, engine, runner
+    errors.install(app)
+    for module in (auth, coordinator, student, partner, health):
+        app.include_router(module.router)
+    return app
+
+
+def _reap(app: FastAPI) -> None:
+    """Close runs whose worker is gone (a previous server's, or one just stopped)."""
+    with new_session(app.state.engine) as session:
+        reap_runs(
+            session,
+            runner=app.state.runner,
+            stale_after_s=app.state.settings.run_stale_after_s,
+        )
+        session.commit()

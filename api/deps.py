@@ -1,0 +1,107 @@
+"""Request dependencies: the database session, the acting user, role gates, the runner.
+
+The session commits when the handler returns and rolls back when it raises (before the
+response is sent), so a use case never commits on its own. Role gates answer 403 for the
+wrong audience; which resources a user may see is decided later, in the repositories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+
+from scheduler.db.engine import new_session
+from scheduler.db.tables import TokenRow, UserRow
+from scheduler.services import auth
+from scheduler.services.errors import Forbidden, Unauthorized
+from scheduler.services.jobs import JobRunner
+from scheduler.services.solve_runs import RunLimits
+from scheduler.settings import Settings
+
+bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; committed if the handler succeeds, else rolled back."""
+    session = new_session(request.app.state.engine)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_runner(request: Request) -> JobRunner:
+    runner: JobRunner = request.app.state.runner
+    return runner
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RunnerDep = Annotated[JobRunner, Depends(get_runner)]
+
+
+def run_limits(settings: SettingsDep) -> RunLimits:
+    return RunLimits(
+        default_time_limit_s=settings.run_time_limit_default_s,
+        max_time_limit_s=settings.run_time_limit_max_s,
+        workers=settings.run_workers,
+        stale_after_s=settings.run_stale_after_s,
+    )
+
+
+LimitsDep = Annotated[RunLimits, Depends(run_limits)]
+
+
+def login_ttl(settings: SettingsDep) -> timedelta:
+    return timedelta(minutes=settings.token_ttl_minutes)
+
+
+def get_token_user(
+    session: SessionDep, token: Annotated[str | None, Depends(bearer)]
+) -> tuple[UserRow, TokenRow]:
+    """The user and token behind the `Authorization: Bearer` header, or 401."""
+    if not token:
+        raise Unauthorized("sign in first: send `Authorization: Bearer <token>`")
+    return auth.authenticate(session, token=token)
+
+
+TokenUser = Annotated[tuple[UserRow, TokenRow], Depends(get_token_user)]
+
+
+def get_current_user(token_user: TokenUser) -> UserRow:
+    return token_user[0]
+
+
+CurrentUser = Annotated[UserRow, Depends(get_current_user)]
+
+
+def require(role: str) -> Callable[[UserRow], UserRow]:
+    """A dependency that lets only `role` through (403 for every other role)."""
+
+    def gate(user: CurrentUser) -> UserRow:
+        if user.role != role:
+            raise Forbidden(f"this endpoint is for {role}s", code="wrong_role")
+        return user
+
+    return gate
+
+
+Coordinator = Annotated[UserRow, Depends(require("coordinator"))]
+Student = Annotated[UserRow, Depends(require("student"))]
+Partner = Annotated[UserRow, Depends(require("partner"))]

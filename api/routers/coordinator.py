@@ -1,0 +1,302 @@
+"""Coordinators: their school's terms, imports and exports, solve runs, versions, slots."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from starlette.datastructures import UploadFile
+
+from api.deps import Coordinator, LimitsDep, RunnerDep, SessionDep, SettingsDep
+from api.errors import documented
+from scheduler.domain.scenario import Scenario
+from scheduler.domain.schedule import ErrorItem, Schedule
+from scheduler.services import exports, slots, solve_runs, students, terms, versions
+from scheduler.services.csv_import import SPECS
+from scheduler.services.errors import Invalid, TooLarge
+from scheduler.services.views import (
+    CoordinatorSlotView,
+    RunView,
+    StudentRecordView,
+    TermView,
+    VersionView,
+)
+
+router = APIRouter(prefix="/terms", tags=["coordinator"], responses=documented(401, 403))
+TERM = documented(404)
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class SolveRunRequest(BaseModel):
+    """How to solve; anything left out takes the service default or the term's policy."""
+
+    time_limit_s: float | None = Field(default=None, gt=0)
+    workers: int | None = Field(default=None, ge=1, le=64)
+    seed: int | None = None
+
+
+async def raw_json(request: Request) -> bytes:
+    """The request body as sent, so the scenario loader reports JSON errors with a position."""
+    body = await request.body()
+    _not_too_large(len(body))
+    return body
+
+
+def _not_too_large(size: int) -> None:
+    if size > MAX_UPLOAD_BYTES:
+        raise TooLarge(f"uploads are limited to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+
+
+async def csv_files(request: Request) -> dict[str, bytes]:
+    """Every uploaded file part by its field name (`students`, or `students.csv`)."""
+    form = await request.form()
+    files: dict[str, bytes] = {}
+    problems = []
+    for name, value in form.multi_items():
+        if not isinstance(value, UploadFile):
+            problems.append((name, "expected a file"))
+            continue
+        files[name.removesuffix(".csv")] = data = await value.read()
+        _not_too_large(len(data))
+    if problems:
+        raise Invalid(
+            "the upload has problems",
+            details=[ErrorItem(path=name, message=message) for name, message in problems],
+        )
+    return files
+
+
+SCENARIO_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "An `ipe-scenario/1` document.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Scenario"}}},
+    }
+}
+CSV_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "Any of the CSV files; each replaces that list of the term's scenario.",
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {name: {"type": "string", "format": "binary"} for name in SPECS},
+                }
+            }
+        },
+    }
+}
+CSV_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV text"}
+}
+
+
+@router.get("", response_model=list[TermView])
+def list_terms(session: SessionDep, user: Coordinator) -> list[TermView]:
+    """Your school's terms, newest first."""
+    return terms.list_terms(session, actor=user)
+
+
+@router.post(
+    "",
+    response_model=TermView,
+    status_code=status.HTTP_201_CREATED,
+    responses=documented(409, 413, 422),
+    openapi_extra=SCENARIO_BODY,
+)
+def import_term(
+    user: Coordinator, session: SessionDep, document: Annotated[bytes, Depends(raw_json)]
+) -> TermView:
+    """Import a scenario JSON document as a new term (all or nothing)."""
+    term = terms.import_scenario(session, actor=user, document=document)
+    return terms.summarize(session, term)
+
+
+@router.get("/{term_id}", response_model=TermView, responses=TERM)
+def get_term(term_id: int, session: SessionDep, user: Coordinator) -> TermView:
+    """One of your terms with its counts and published version."""
+    return terms.term_summary(session, actor=user, term_id=term_id)
+
+
+@router.delete("/{term_id}", status_code=status.HTTP_204_NO_CONTENT, responses=documented(404, 409))
+def delete_term(term_id: int, session: SessionDep, user: Coordinator) -> None:
+    """Delete a term and everything in it (refused while a solve run is active)."""
+    terms.delete_term(session, actor=user, term_id=term_id)
+
+
+@router.post(
+    "/{term_id}/csv",
+    response_model=TermView,
+    responses=documented(404, 409, 413, 422),
+    openapi_extra=CSV_BODY,
+)
+def import_csv(
+    term_id: int,
+    user: Coordinator,
+    session: SessionDep,
+    files: Annotated[dict[str, bytes], Depends(csv_files)],
+) -> TermView:
+    """Replace students, sites, slots and/or sessions from CSV files (all or nothing)."""
+    term = terms.import_csv(session, actor=user, term_id=term_id, files=files)
+    return terms.summarize(session, term)
+
+
+@router.get(
+    "/{term_id}/scenario",
+    response_model=Scenario,
+    response_model_exclude_none=True,
+    responses=TERM,
+)
+def export_scenario(term_id: int, session: SessionDep, user: Coordinator) -> Scenario:
+    """The term's scenario document, with the slot statuses partners have set."""
+    return terms.export_scenario(session, actor=user, term_id=term_id)
+
+
+@router.get("/{term_id}/students", response_model=list[StudentRecordView], responses=TERM)
+def list_students(term_id: int, session: SessionDep, user: Coordinator) -> list[StudentRecordView]:
+    """The term's student records (each read is audited)."""
+    return students.list_students(session, actor=user, term_id=term_id)
+
+
+@router.get("/{term_id}/students/{student_id}", response_model=StudentRecordView, responses=TERM)
+def get_student(
+    term_id: int, student_id: str, session: SessionDep, user: Coordinator
+) -> StudentRecordView:
+    """One student record of the term (audited)."""
+    return students.get_student(session, actor=user, term_id=term_id, student_ref=student_id)
+
+
+@router.get("/{term_id}/slots", response_model=list[CoordinatorSlotView], responses=TERM)
+def list_slots(term_id: int, session: SessionDep, user: Coordinator) -> list[CoordinatorSlotView]:
+    """The term's slots with each partner response, newest first."""
+    return slots.coordinator_slots(session, actor=user, term_id=term_id)
+
+
+@router.post(
+    "/{term_id}/solve-runs",
+    response_model=RunView,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=documented(404, 409, 422),
+)
+def start_run(
+    term_id: int,
+    session: SessionDep,
+    user: Coordinator,
+    runner: RunnerDep,
+    limits: LimitsDep,
+    body: SolveRunRequest | None = None,
+) -> RunView:
+    """Start solving the term in a worker process; poll the run for progress."""
+    request = body or SolveRunRequest()
+    return solve_runs.start_solve_run(
+        session,
+        actor=user,
+        term_id=term_id,
+        runner=runner,
+        limits=limits,
+        time_limit_s=request.time_limit_s,
+        workers=request.workers,
+        seed=request.seed,
+    )
+
+
+@router.get("/{term_id}/solve-runs", response_model=list[RunView], responses=TERM)
+def list_runs(
+    term_id: int, session: SessionDep, user: Coordinator, runner: RunnerDep, settings: SettingsDep
+) -> list[RunView]:
+    """Every solve run of the term, newest first."""
+    return solve_runs.list_runs(
+        session,
+        actor=user,
+        term_id=term_id,
+        runner=runner,
+        stale_after_s=settings.run_stale_after_s,
+    )
+
+
+@router.get("/{term_id}/solve-runs/{run_id}", response_model=RunView, responses=TERM)
+def get_run(
+    term_id: int,
+    run_id: int,
+    session: SessionDep,
+    user: Coordinator,
+    runner: RunnerDep,
+    settings: SettingsDep,
+) -> RunView:
+    """A run's status and live progress: objective level, best value, bound, elapsed."""
+    return solve_runs.get_run(
+        session,
+        actor=user,
+        term_id=term_id,
+        run_id=run_id,
+        runner=runner,
+        stale_after_s=settings.run_stale_after_s,
+    )
+
+
+@router.delete(
+    "/{term_id}/solve-runs/{run_id}",
+    response_model=RunView,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=documented(404, 409),
+)
+def cancel_run(
+    term_id: int, run_id: int, session: SessionDep, user: Coordinator, runner: RunnerDep
+) -> RunView:
+    """Cancel an active run; it ends as `cancelled` once its worker has stopped."""
+    return solve_runs.cancel_run(session, actor=user, term_id=term_id, run_id=run_id, runner=runner)
+
+
+@router.get("/{term_id}/versions", response_model=list[VersionView], responses=TERM)
+def list_versions(term_id: int, session: SessionDep, user: Coordinator) -> list[VersionView]:
+    """The term's schedule versions (draft, published, superseded), newest first."""
+    return versions.list_versions(session, actor=user, term_id=term_id)
+
+
+@router.post(
+    "/{term_id}/versions/{version_id}/publish",
+    response_model=VersionView,
+    responses=documented(404, 409),
+)
+def publish(term_id: int, version_id: int, session: SessionDep, user: Coordinator) -> VersionView:
+    """Publish a version to students and partners (it is re-checked against the term first)."""
+    return versions.publish_version(session, actor=user, term_id=term_id, version_id=version_id)
+
+
+@router.get(
+    "/{term_id}/versions/{version_id}/schedule",
+    response_model=Schedule,
+    response_model_exclude_none=True,
+    responses=TERM,
+)
+def export_schedule(
+    term_id: int, version_id: int, session: SessionDep, user: Coordinator
+) -> Schedule:
+    """The version's `ipe-schedule/1` document."""
+    return exports.schedule_document(session, actor=user, term_id=term_id, version_id=version_id)
+
+
+@router.get(
+    "/{term_id}/versions/{version_id}/export.csv",
+    response_class=Response,
+    responses={**CSV_ANSWER, **documented(404, 422)},
+)
+def export_csv(
+    term_id: int,
+    version_id: int,
+    session: SessionDep,
+    user: Coordinator,
+    by: Annotated[Literal["session", "site", "student"], Query()] = "session",
+) -> Response:
+    """The version as CSV: one row per student by session/team, by site/period or by student."""
+    text = exports.schedule_csv(session, actor=user, term_id=term_id, version_id=version_id, by=by)
+    filename = f"term-{term_id}-v{version_id}-by-{by}.csv"
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,4 @@
+"""Benchmarks: generated terms solved with the product's defaults, measured side by side.
+
+Owns the runner (`python -m bench.run`); results go to bench/results/ (not committed).
+"""

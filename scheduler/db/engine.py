@@ -1,0 +1,70 @@
+"""Engines and sessions for a database URL: SQLite (the default) or PostgreSQL.
+
+SQLite gets `PRAGMA foreign_keys=ON`, WAL and a busy timeout on every connection, so it
+enforces the same cascades as PostgreSQL and lets a worker process write while the API
+reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for `url`; connects lazily, on first use."""
+    if is_sqlite(url):
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    """Per-connection SQLite settings; without foreign_keys it silently differs from PG."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def new_session(engine: Engine) -> Session:
+    """A session whose `after_commit` callbacks (see `on_commit`) run once committed."""
+    session = Session(engine, expire_on_commit=False)
+    event.listen(session, "after_commit", _run_after_commit)
+    event.listen(session, "after_rollback", _forget_after_commit)
+    return session
+
+
+def on_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` after the session's current transaction commits (never on rollback).
+
+    Lets a use case schedule side effects (starting a worker process) without committing
+    itself: the request or job that owns the transaction decides when it ends.
+    """
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+def _run_after_commit(session: Session) -> None:
+    callbacks = session.info.pop("after_commit", [])
+    for callback in callbacks:
+        callback()
+
+
+def _forget_after_commit(session: Session) -> None:
+    session.info.pop("after_commit", None)

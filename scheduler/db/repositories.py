@@ -1,0 +1,345 @@
+"""Every read of stored data, scoped by the acting user here and nowhere else.
+
+Rules (one helper each, so no route or service can forget them):
+- a coordinator sees the terms of their own school, and everything in them;
+- a student sees only their own student records and their assignments in published
+  schedule versions;
+- a partner sees only the slots of their own site (in their school's terms) and the
+  students placed there by a published version: name, profession and dates.
+Out-of-scope and missing look the same (None or nothing), so callers answer 404 and never
+reveal that someone else's resource exists. Reads of student records by anyone but that
+student are written to the audit trail here, as they happen.
+
+The few unscoped reads at the bottom serve sign-in and background jobs, which act for the
+system rather than for a user.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import ColumnElement, false, true
+from sqlmodel import Session, col, select
+
+from scheduler.db import audit
+from scheduler.db.tables import (
+    ActivityRow,
+    AssignmentRow,
+    PeriodRow,
+    RoomRow,
+    ScheduleVersionRow,
+    SessionRow,
+    SiteRow,
+    SlotResponseRow,
+    SlotRow,
+    SolveRunRow,
+    StudentRow,
+    TermRow,
+    TokenRow,
+    UserRow,
+)
+
+ACTIVE_RUN_STATES = ("queued", "running", "cancelling")
+
+# ---- scopes: the one place that says who sees what ------------------------------------
+
+
+def coordinator_scope(actor: UserRow) -> ColumnElement[bool]:
+    """Terms a coordinator manages: their school's; nobody else manages any."""
+    if actor.role != "coordinator":
+        return false()
+    return col(TermRow.school_id) == actor.school_id
+
+
+def own_student_scope(actor: UserRow) -> ColumnElement[bool]:
+    """Student rows that are the acting student themself (in their school's terms)."""
+    if actor.role != "student" or not actor.student_ref:
+        return false()
+    return (col(StudentRow.ref) == actor.student_ref) & (col(TermRow.school_id) == actor.school_id)
+
+
+def own_site_scope(actor: UserRow) -> ColumnElement[bool]:
+    """Site rows of the acting partner's own site (in their school's terms)."""
+    if actor.role != "partner" or not actor.site_ref:
+        return false()
+    return (col(SiteRow.ref) == actor.site_ref) & (col(TermRow.school_id) == actor.school_id)
+
+
+# ---- terms -----------------------------------------------------------------------------
+
+
+def coordinator_terms(session: Session, actor: UserRow) -> Sequence[TermRow]:
+    """The terms the coordinator manages, newest first."""
+    query = select(TermRow).where(coordinator_scope(actor)).order_by(col(TermRow.id).desc())
+    return session.exec(query).all()
+
+
+def coordinator_term(session: Session, actor: UserRow, term_id: int) -> TermRow | None:
+    """One managed term, or None when missing or someone else's."""
+    query = select(TermRow).where(col(TermRow.id) == term_id, coordinator_scope(actor))
+    return session.exec(query).first()
+
+
+def coordinator_term_by_code(session: Session, actor: UserRow, code: str) -> TermRow | None:
+    query = select(TermRow).where(col(TermRow.code) == code, coordinator_scope(actor))
+    return session.exec(query).first()
+
+
+# ---- students --------------------------------------------------------------------------
+
+
+def term_students(session: Session, actor: UserRow, term: TermRow, *, via: str) -> list[StudentRow]:
+    """A managed term's student records (audited as read by the coordinator)."""
+    query = (
+        select(StudentRow)
+        .join(TermRow)
+        .where(col(StudentRow.term_id) == term.id, coordinator_scope(actor))
+        .order_by(col(StudentRow.ref))
+    )
+    students = list(session.exec(query).all())
+    audit.student_reads(session, actor=actor, students=students, via=via)
+    return students
+
+
+def term_student(
+    session: Session, actor: UserRow, term: TermRow, ref: str, *, via: str
+) -> StudentRow | None:
+    """One student record of a managed term (audited)."""
+    query = (
+        select(StudentRow)
+        .join(TermRow)
+        .where(
+            col(StudentRow.term_id) == term.id,
+            col(StudentRow.ref) == ref,
+            coordinator_scope(actor),
+        )
+    )
+    student = session.exec(query).first()
+    if student is not None:
+        audit.student_reads(session, actor=actor, students=[student], via=via)
+    return student
+
+
+def own_student_records(session: Session, actor: UserRow) -> list[tuple[StudentRow, TermRow]]:
+    """The acting student's own records, one per term of their school."""
+    query = (
+        select(StudentRow, TermRow)
+        .join(TermRow)
+        .where(own_student_scope(actor))
+        .order_by(col(TermRow.start))
+    )
+    return [(student, term) for student, term in session.exec(query).all()]
+
+
+# ---- assignments -----------------------------------------------------------------------
+
+SessionAssignment = tuple[AssignmentRow, SessionRow, ActivityRow, RoomRow]
+PlacementAssignment = tuple[AssignmentRow, SlotRow, SiteRow, PeriodRow]
+
+
+def _published_own(actor: UserRow) -> ColumnElement[bool]:
+    return (col(ScheduleVersionRow.state) == "published") & own_student_scope(actor)
+
+
+def own_session_assignments(session: Session, actor: UserRow) -> list[SessionAssignment]:
+    """The acting student's team places in published versions."""
+    query = (
+        select(AssignmentRow, SessionRow, ActivityRow, RoomRow)
+        .join(StudentRow, col(AssignmentRow.student_id) == StudentRow.id)
+        .join(TermRow, col(StudentRow.term_id) == TermRow.id)
+        .join(ScheduleVersionRow, col(AssignmentRow.version_id) == ScheduleVersionRow.id)
+        .join(SessionRow, col(AssignmentRow.session_id) == SessionRow.id)
+        .join(ActivityRow, col(SessionRow.activity_id) == ActivityRow.id)
+        .join(RoomRow, col(SessionRow.room_id) == RoomRow.id)
+        .where(_published_own(actor))
+        .order_by(col(SessionRow.start))
+    )
+    return [tuple(row) for row in session.exec(query).all()]  # type: ignore[misc]
+
+
+def own_placement_assignments(session: Session, actor: UserRow) -> list[PlacementAssignment]:
+    """The acting student's placements in published versions."""
+    query = (
+        select(AssignmentRow, SlotRow, SiteRow, PeriodRow)
+        .join(StudentRow, col(AssignmentRow.student_id) == StudentRow.id)
+        .join(TermRow, col(StudentRow.term_id) == TermRow.id)
+        .join(ScheduleVersionRow, col(AssignmentRow.version_id) == ScheduleVersionRow.id)
+        .join(SlotRow, col(AssignmentRow.slot_id) == SlotRow.id)
+        .join(SiteRow, col(SlotRow.site_id) == SiteRow.id)
+        .join(PeriodRow, col(SlotRow.period_id) == PeriodRow.id)
+        .where(_published_own(actor))
+        .order_by(col(PeriodRow.start))
+    )
+    return [tuple(row) for row in session.exec(query).all()]  # type: ignore[misc]
+
+
+# ---- slots -----------------------------------------------------------------------------
+
+SlotContext = tuple[SlotRow, SiteRow, PeriodRow, TermRow]
+
+
+def term_slots(session: Session, actor: UserRow, term: TermRow) -> list[SlotContext]:
+    """Every slot of a managed term, with its site, period and term."""
+    query = (
+        select(SlotRow, SiteRow, PeriodRow, TermRow)
+        .join(SiteRow, col(SlotRow.site_id) == SiteRow.id)
+        .join(PeriodRow, col(SlotRow.period_id) == PeriodRow.id)
+        .join(TermRow, col(SlotRow.term_id) == TermRow.id)
+        .where(col(SlotRow.term_id) == term.id, coordinator_scope(actor))
+        .order_by(col(SlotRow.ref))
+    )
+    return [tuple(row) for row in session.exec(query).all()]  # type: ignore[misc]
+
+
+def partner_slots(
+    session: Session, actor: UserRow, slot_id: int | None = None
+) -> list[SlotContext]:
+    """The acting partner's own site's slots (one of them when `slot_id` is given)."""
+    query = (
+        select(SlotRow, SiteRow, PeriodRow, TermRow)
+        .join(SiteRow, col(SlotRow.site_id) == SiteRow.id)
+        .join(PeriodRow, col(SlotRow.period_id) == PeriodRow.id)
+        .join(TermRow, col(SlotRow.term_id) == TermRow.id)
+        .where(own_site_scope(actor))
+        .where(col(SlotRow.id) == slot_id if slot_id is not None else true())
+        .order_by(col(TermRow.start), col(PeriodRow.start), col(SlotRow.ref))
+    )
+    return [tuple(row) for row in session.exec(query).all()]  # type: ignore[misc]
+
+
+def slot_responses(
+    session: Session, actor: UserRow, slots: Iterable[SlotRow]
+) -> dict[int, list[tuple[SlotResponseRow, str]]]:
+    """Responses to managed slots, newest first, each with the responder's email."""
+    ids = [slot.id for slot in slots]
+    query = (
+        select(SlotResponseRow, UserRow.email)
+        .join(SlotRow, col(SlotResponseRow.slot_id) == SlotRow.id)
+        .join(TermRow, col(SlotRow.term_id) == TermRow.id)
+        .outerjoin(UserRow, col(SlotResponseRow.user_id) == UserRow.id)
+        .where(col(SlotResponseRow.slot_id).in_(ids), coordinator_scope(actor))
+        .order_by(col(SlotResponseRow.id).desc())
+    )
+    found: dict[int, list[tuple[SlotResponseRow, str]]] = defaultdict(list)
+    for response, email in session.exec(query).all():
+        found[response.slot_id].append((response, email or ""))
+    return found
+
+
+def placed_students(
+    session: Session, actor: UserRow, slots: Iterable[SlotRow], *, via: str
+) -> dict[int, list[StudentRow]]:
+    """Students a published version places in the partner's own slots (audited)."""
+    ids = [slot.id for slot in slots]
+    query = (
+        select(AssignmentRow.slot_id, StudentRow)
+        .join(StudentRow, col(AssignmentRow.student_id) == StudentRow.id)
+        .join(ScheduleVersionRow, col(AssignmentRow.version_id) == ScheduleVersionRow.id)
+        .join(SlotRow, col(AssignmentRow.slot_id) == SlotRow.id)
+        .join(SiteRow, col(SlotRow.site_id) == SiteRow.id)
+        .join(TermRow, col(SlotRow.term_id) == TermRow.id)
+        .where(
+            col(AssignmentRow.slot_id).in_(ids),
+            col(ScheduleVersionRow.state) == "published",
+            own_site_scope(actor),
+        )
+        .order_by(col(StudentRow.name))
+    )
+    placed: dict[int, list[StudentRow]] = defaultdict(list)
+    for slot_id, student in session.exec(query).all():
+        if slot_id is not None:
+            placed[slot_id].append(student)
+    audit.student_reads(
+        session, actor=actor, students=[s for group in placed.values() for s in group], via=via
+    )
+    return placed
+
+
+# ---- runs and versions -----------------------------------------------------------------
+
+
+def term_runs(session: Session, actor: UserRow, term: TermRow) -> Sequence[SolveRunRow]:
+    query = (
+        select(SolveRunRow)
+        .join(TermRow)
+        .where(col(SolveRunRow.term_id) == term.id, coordinator_scope(actor))
+        .order_by(col(SolveRunRow.id).desc())
+    )
+    return session.exec(query).all()
+
+
+def term_run(session: Session, actor: UserRow, term: TermRow, run_id: int) -> SolveRunRow | None:
+    query = (
+        select(SolveRunRow)
+        .join(TermRow)
+        .where(
+            col(SolveRunRow.id) == run_id,
+            col(SolveRunRow.term_id) == term.id,
+            coordinator_scope(actor),
+        )
+    )
+    return session.exec(query).first()
+
+
+def term_versions(session: Session, actor: UserRow, term: TermRow) -> Sequence[ScheduleVersionRow]:
+    query = (
+        select(ScheduleVersionRow)
+        .join(TermRow)
+        .where(col(ScheduleVersionRow.term_id) == term.id, coordinator_scope(actor))
+        .order_by(col(ScheduleVersionRow.number).desc())
+    )
+    return session.exec(query).all()
+
+
+def term_version(
+    session: Session, actor: UserRow, term: TermRow, version_id: int
+) -> ScheduleVersionRow | None:
+    query = (
+        select(ScheduleVersionRow)
+        .join(TermRow)
+        .where(
+            col(ScheduleVersionRow.id) == version_id,
+            col(ScheduleVersionRow.term_id) == term.id,
+            coordinator_scope(actor),
+        )
+    )
+    return session.exec(query).first()
+
+
+# ---- tokens ----------------------------------------------------------------------------
+
+
+def own_token(session: Session, actor: UserRow, token_id: int) -> TokenRow | None:
+    query = select(TokenRow).where(col(TokenRow.id) == token_id, col(TokenRow.user_id) == actor.id)
+    return session.exec(query).first()
+
+
+# ---- unscoped reads: sign-in and background jobs act for the system ---------------------
+
+
+def user_by_email(session: Session, email: str) -> UserRow | None:
+    return session.exec(select(UserRow).where(col(UserRow.email) == email.lower())).first()
+
+
+def token_with_user(session: Session, token_hash: str) -> tuple[TokenRow, UserRow] | None:
+    query = (
+        select(TokenRow, UserRow)
+        .join(UserRow, col(TokenRow.user_id) == UserRow.id)
+        .where(col(TokenRow.token_hash) == token_hash)
+    )
+    row = session.exec(query).first()
+    return (row[0], row[1]) if row else None
+
+
+def active_runs(session: Session) -> Sequence[SolveRunRow]:
+    """Runs that should have a live worker: the reaper checks each."""
+    query = select(SolveRunRow).where(col(SolveRunRow.status).in_(ACTIVE_RUN_STATES))
+    return session.exec(query).all()
+
+
+def published_version(session: Session, term_id: int) -> ScheduleVersionRow | None:
+    query = select(ScheduleVersionRow).where(
+        col(ScheduleVersionRow.term_id) == term_id, col(ScheduleVersionRow.state) == "published"
+    )
+    return session.exec(query).first()

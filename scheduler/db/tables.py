@@ -1,0 +1,348 @@
+"""SQLModel tables: schools, users and tokens, terms and their entities, runs, versions.
+
+A term keeps its whole scenario document (`scenario_json`, so export and solve round-trip
+exactly) and one row per entity (students, sites, slots, ...) for scoping, listing and
+foreign keys. Entity rows carry `ref`, the id used inside the scenario document. Every
+table class is named `...Row` so it is never mistaken for the domain model of the same
+name. Changing a table means a new Alembic migration (`ipe db revision`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from scheduler.db.types import UTCDateTime, utcnow
+
+ROLES = ("coordinator", "student", "partner")
+
+# Deterministic constraint names, so migrations can name what they alter or drop.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _now_field() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def _moment_field() -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+def _term_fk() -> Any:
+    return Field(foreign_key="term.id", ondelete="CASCADE", index=True)
+
+
+class SchoolRow(SQLModel, table=True):
+    """A school: coordinators see its terms; students and partners belong to it."""
+
+    __tablename__ = "school"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+
+
+class UserRow(SQLModel, table=True):
+    """A person who signs in: a coordinator, a student (`student_ref`) or a partner (`site_ref`).
+
+    Students and partners are linked by the scenario ids of their student record and site,
+    which stay the same across the terms of their school.
+    """
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True)
+    name: str
+    role: str
+    school_id: int = Field(foreign_key="school.id", ondelete="CASCADE", index=True)
+    student_ref: str | None = None
+    site_ref: str | None = None
+    password_hash: str | None = None
+    active: bool = True
+    created_at: datetime = _now_field()
+
+
+class TokenRow(SQLModel, table=True):
+    """A bearer token, stored only as its SHA-256: a login session or a partner API token."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", ondelete="CASCADE", index=True)
+    kind: str
+    name: str = ""
+    token_hash: str = Field(unique=True)
+    created_at: datetime = _now_field()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime | None = _moment_field()
+
+
+class TermRow(SQLModel, table=True):
+    """One term of one school, with its whole scenario document."""
+
+    __tablename__ = "term"
+    __table_args__ = (UniqueConstraint("school_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", ondelete="CASCADE", index=True)
+    code: str
+    name: str
+    start: date
+    end: date
+    timezone: str
+    scenario_json: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _now_field()
+
+
+class ProfessionRow(SQLModel, table=True):
+    __tablename__ = "profession"
+    __table_args__ = (UniqueConstraint("term_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    term_id: int = _term_fk()
+    code: str
+    name: str
+
+
+class StudentRow(SQLModel, table=True):
+    """A student of one term; the fields people need, the rest stays in the scenario."""
+
+    __tablename__ = "student"
+    __table_args__ = (UniqueConstraint("term_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    term_id: int = _term_fk()
+    ref: str = Field(index=True)
+    name: str
+    email: str = ""
+    profession: str
+    cohort: str | None = None
+    travel_mode: str = "car"
+
+
+class ProgramCalendarRow(SQLModel, table=True):
+    __tablename__ = "program_calendar"
+
+    id: int | None = Field(default=None, primary_key=True)
+    term_id: int = _term_fk()
+    position: int
+    profession: str
+    cohort: str | None = None
+
+
+class RoomRow(SQLModel, table=True):
+    __tablename__ = "room"
+    __table_args__ = (UniqueConstraint("term_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    term_id: int = _term_fk()
+    ref: str
+    name: str
+    accessible: bool = False
+
+
+class FacilitatorRow(SQLModel, table=True):
+    __tablename__ = "facilitator"
+    __table_args__ = (UniqueConstraint("term_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    term_id: int = _term_fk()
+    ref: str
+    name: str
+    profession: str
+    max_sessions: int | None = None
+
+
+class ActivityRow(SQLModel, table=True):
+    __tablename__ = "activity"
+    __table_args__ = (UniqueConstraint("term_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    term_id: int = _term_fk()
+    ref: str
+    name: str
+    teams_per_facilitator: int = 0
+
+
+class SessionRow(SQLModel, table=True):
+    """An IPE session; `start`/`end` are the term's local wall-clock times."""
+
+    __tablename__ = "ipe_session"
+    __table_args__ = (UniqueConstraint("term_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    term_id: int = _term_fk()
+    activity_id: int = Field(foreign_key="activity.id", ondelete="CASCADE", index=True)
+    room_id: int = Field(foreign_key="room.id", ondelete="CASCADE", index=True)
+    ref: str
+    # Plain DateTime stated outright: sqlmodel otherwise reuses another field's sa_type.
+    start: datetime = Field(sa_type=DateTime)
+    end: datetime = Field(sa_type=DateTime)
+    max_teams: int
+
+
+class SiteRow(SQLModel, table=True):
+    __tablename__ = "site"
+    __table_args__ = (UniqueConstraint("term_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    term_id: int = _term_fk()
+    ref: str = Field(index=True)
+    name: str
+    lat: float
+    lon: float
+    transit_accessible: bool = False
+    accessible: bool = False
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class PeriodRow(SQLModel, table=True):
+    __tablename__ = "period"
+    __table_args__ = (UniqueConstraint("term_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    term_id: int = _term_fk()
+    ref: str
+    start: date
+    end: date
+
+
+class SlotRow(SQLModel, table=True):
+    """Seats a site offers; `status` follows partner responses, `version` guards races."""
+
+    __tablename__ = "slot"
+    __table_args__ = (UniqueConstraint("term_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    term_id: int = _term_fk()
+    site_id: int = Field(foreign_key="site.id", ondelete="CASCADE", index=True)
+    period_id: int = Field(foreign_key="period.id", ondelete="CASCADE", index=True)
+    ref: str
+    profession: str
+    capacity: int
+    language: str | None = None
+    status: str = "offered"
+    version: int = 1
+
+
+class PlacementRequirementRow(SQLModel, table=True):
+    __tablename__ = "placement_requirement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    term_id: int = _term_fk()
+    position: int
+    key: str
+    profession: str
+    cohort: str | None = None
+    count: int
+
+
+class SolveRunRow(SQLModel, table=True):
+    """One solve job: what it was asked, how it went, and what produced it."""
+
+    __tablename__ = "solve_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    term_id: int = _term_fk()
+    created_by: int | None = Field(
+        default=None, foreign_key="app_user.id", ondelete="SET NULL", nullable=True
+    )
+    status: str = "queued"
+    time_limit_s: float
+    workers: int
+    seed: int
+    parameters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    ortools_version: str = ""
+    git_revision: str = ""
+    pid: int | None = None
+    worker_host: str | None = None
+    created_at: datetime = _now_field()
+    started_at: datetime | None = _moment_field()
+    heartbeat_at: datetime | None = _moment_field()
+    finished_at: datetime | None = _moment_field()
+    progress_level: str | None = None
+    progress_best: float | None = None
+    progress_bound: float | None = None
+    progress_elapsed_s: float | None = None
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class ScheduleVersionRow(SQLModel, table=True):
+    """A validated schedule of a term: a draft, the published one, or a superseded one."""
+
+    __tablename__ = "schedule_version"
+    __table_args__ = (UniqueConstraint("term_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    term_id: int = _term_fk()
+    run_id: int | None = Field(
+        default=None, foreign_key="solve_run.id", ondelete="SET NULL", nullable=True
+    )
+    number: int
+    state: str = "draft"
+    status: str
+    schedule_json: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _now_field()
+    published_at: datetime | None = _moment_field()
+    published_by: int | None = Field(
+        default=None, foreign_key="app_user.id", ondelete="SET NULL", nullable=True
+    )
+
+
+class AssignmentRow(SQLModel, table=True):
+    """One student in one session team, or holding one slot, in one schedule version."""
+
+    __tablename__ = "assignment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="schedule_version.id", ondelete="CASCADE", index=True)
+    student_id: int = Field(foreign_key="student.id", ondelete="CASCADE", index=True)
+    kind: str
+    session_id: int | None = Field(
+        default=None, foreign_key="ipe_session.id", ondelete="CASCADE", nullable=True
+    )
+    team_ref: str | None = None
+    slot_id: int | None = Field(
+        default=None, foreign_key="slot.id", ondelete="CASCADE", nullable=True, index=True
+    )
+
+
+class SlotResponseRow(SQLModel, table=True):
+    """A partner's confirm or decline of a slot, kept for the coordinator."""
+
+    __tablename__ = "slot_response"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slot_id: int = Field(foreign_key="slot.id", ondelete="CASCADE", index=True)
+    user_id: int | None = Field(
+        default=None, foreign_key="app_user.id", ondelete="SET NULL", nullable=True
+    )
+    decision: str
+    reason: str = ""
+    slot_version: int
+    created_at: datetime = _now_field()
+
+
+class AuditRow(SQLModel, table=True):
+    """Who did or read what, when. No foreign keys: the trail outlives what it mentions."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _now_field()
+    actor_id: int | None = Field(default=None, index=True)
+    actor_email: str = ""
+    action: str = Field(index=True)
+    entity: str
+    entity_id: str = ""
+    term_id: int | None = Field(default=None, index=True)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

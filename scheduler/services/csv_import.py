@@ -1,0 +1,326 @@
+"""CSV files of a term (students, sites, slots, sessions) read into scenario lists.
+
+Each file replaces one list of the term's scenario; the merged document is then checked as
+a whole by `scheduler.domain.loading`, so CSV input meets exactly the rules JSON input
+does. Cells stay text here (pydantic converts numbers and booleans and names the cell that
+will not convert); only lists (`a;b`), intervals (`start/end;...`), weekly windows
+(`tue 08:00-12:00;...`) and coordinates are shaped. Every problem is reported with the path
+`FILE.csv:LINE:COLUMN` (line 1 is the header).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from scheduler.domain.schedule import ErrorItem
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """The columns of one CSV file and how a row becomes a scenario item."""
+
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    shape: Callable[[dict[str, str], Callable[[str, str], None]], Row]
+    prefixes: tuple[str, ...] = ()
+
+
+@dataclass
+class Parsed:
+    """Scenario lists read from the files, the line each item came from, and problems."""
+
+    lists: dict[str, list[Row]] = field(default_factory=dict)
+    lines: dict[str, list[int]] = field(default_factory=dict)
+    errors: list[ErrorItem] = field(default_factory=list)
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def _put(item: Row, key: str, value: Any) -> None:
+    if value not in ("", None, []):
+        item[key] = value
+
+
+def _intervals(value: str, problem: Callable[[str, str], None], column: str) -> list[Row]:
+    items = []
+    for part in _split(value):
+        start, slash, end = part.partition("/")
+        if not slash:
+            problem(column, f"expected START/END, found {part!r}")
+            continue
+        items.append({"start": start.strip(), "end": end.strip()})
+    return items
+
+
+WEEKLY = re.compile(r"^(\w+)\s+(\S+)\s*-\s*(\S+)$")
+
+
+def _weekly(value: str, problem: Callable[[str, str], None], column: str) -> list[Row]:
+    items = []
+    for part in _split(value):
+        match = WEEKLY.match(part)
+        if match is None:
+            problem(column, f"expected 'DAY HH:MM-HH:MM', found {part!r}")
+            continue
+        day, start, end = match.groups()
+        items.append({"day": day, "start": start, "end": end})
+    return items
+
+
+def _attribute(value: str) -> str | bool | int | float:
+    lowered = value.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
+
+
+def _student(cells: dict[str, str], problem: Callable[[str, str], None]) -> Row:
+    item: Row = {}
+    for key in ("id", "name", "email", "profession", "cohort", "travel_mode"):
+        _put(item, key, cells.get(key, ""))
+    for key in ("languages", "needs", "site_preferences"):
+        _put(item, key, _split(cells.get(key, "")))
+    _put(item, "unavailable", _intervals(cells.get("unavailable", ""), problem, "unavailable"))
+    weekly = _weekly(cells.get("weekly_unavailable", ""), problem, "weekly_unavailable")
+    _put(item, "weekly_unavailable", weekly)
+    if cells.get("home_lat") or cells.get("home_lon"):
+        item["home"] = {"lat": cells.get("home_lat", ""), "lon": cells.get("home_lon", "")}
+    attributes = {
+        key.removeprefix("attr:"): _attribute(value)
+        for key, value in cells.items()
+        if key.startswith("attr:") and value.strip()
+    }
+    _put(item, "attributes", attributes)
+    return item
+
+
+def _site(cells: dict[str, str], problem: Callable[[str, str], None]) -> Row:
+    item: Row = {"location": {"lat": cells.get("lat", ""), "lon": cells.get("lon", "")}}
+    for key in ("id", "name", "transit_accessible", "accessible"):
+        _put(item, key, cells.get(key, ""))
+    for key in ("tags", "languages"):
+        _put(item, key, _split(cells.get(key, "")))
+    return item
+
+
+def _slot(cells: dict[str, str], problem: Callable[[str, str], None]) -> Row:
+    item: Row = {}
+    for key in ("id", "site", "period", "profession", "capacity", "language", "status"):
+        _put(item, key, cells.get(key, ""))
+    return item
+
+
+def _session(cells: dict[str, str], problem: Callable[[str, str], None]) -> Row:
+    item: Row = {}
+    for key in ("activity", "id", "start", "end", "room", "max_teams"):
+        _put(item, key, cells.get(key, ""))
+    return item
+
+
+SPECS: dict[str, FileSpec] = {
+    "students": FileSpec(
+        required=("id", "name", "profession"),
+        optional=(
+            "email",
+            "cohort",
+            "travel_mode",
+            "home_lat",
+            "home_lon",
+            "languages",
+            "needs",
+            "site_preferences",
+            "unavailable",
+            "weekly_unavailable",
+        ),
+        shape=_student,
+        prefixes=("attr:",),
+    ),
+    "sites": FileSpec(
+        required=("id", "name", "lat", "lon"),
+        optional=("transit_accessible", "accessible", "tags", "languages"),
+        shape=_site,
+    ),
+    "slots": FileSpec(
+        required=("id", "site", "period", "profession", "capacity"),
+        optional=("language", "status"),
+        shape=_slot,
+    ),
+    "sessions": FileSpec(
+        required=("activity", "id", "start", "end", "room", "max_teams"),
+        optional=(),
+        shape=_session,
+    ),
+}
+
+COLUMN_OF_FIELD = {"home.lat": "home_lat", "home.lon": "home_lon", "location.lat": "lat"}
+COLUMN_OF_FIELD["location.lon"] = "lon"
+
+
+def parse_files(files: Mapping[str, bytes]) -> Parsed:
+    """Read every given file; unknown names, bad headers and bad cells become errors."""
+    parsed = Parsed()
+    if not files:
+        parsed.errors.append(
+            ErrorItem(path="$", message=f"no CSV file given; expected any of {', '.join(SPECS)}")
+        )
+    for name, data in files.items():
+        if name not in SPECS:
+            known = ", ".join(f"{n}.csv" for n in SPECS)
+            parsed.errors.append(
+                ErrorItem(path=f"{name}.csv", message=f"unknown CSV file; expected {known}")
+            )
+            continue
+        _parse_file(name, data, SPECS[name], parsed)
+    return parsed
+
+
+def _parse_file(name: str, data: bytes, spec: FileSpec, parsed: Parsed) -> None:
+    source = f"{name}.csv"
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        parsed.errors.append(ErrorItem(path=source, message=f"not UTF-8 text: {error.reason}"))
+        return
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [cell.strip() for cell in next(reader, [])]
+    if not _header_ok(source, header, spec, parsed):
+        return
+    items: list[Row] = []
+    lines: list[int] = []
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(header):
+            parsed.errors.append(
+                ErrorItem(
+                    path=f"{source}:{line}",
+                    message=f"{len(row)} cells but the header names {len(header)} columns",
+                )
+            )
+            continue
+        cells = {column: value.strip() for column, value in zip(header, row, strict=False)}
+
+        def problem(column: str, message: str, line: int = line) -> None:
+            parsed.errors.append(ErrorItem(path=f"{source}:{line}:{column}", message=message))
+
+        items.append(spec.shape(cells, problem))
+        lines.append(line)
+    parsed.lists[name] = items
+    parsed.lines[name] = lines
+
+
+def _header_ok(source: str, header: list[str], spec: FileSpec, parsed: Parsed) -> bool:
+    """Every required column present, no unknown or repeated one."""
+    ok = True
+    if not any(header):
+        parsed.errors.append(ErrorItem(path=source, message="empty file: no header line"))
+        return False
+    known = set(spec.required) | set(spec.optional)
+    for column in header:
+        if column not in known and not column.startswith(spec.prefixes or ("\0",)):
+            parsed.errors.append(
+                ErrorItem(path=f"{source}:1:{column}", message=f"unknown column {column!r}")
+            )
+            ok = False
+    for column in spec.required:
+        if column not in header:
+            parsed.errors.append(
+                ErrorItem(path=f"{source}:1", message=f"required column {column!r} is missing")
+            )
+            ok = False
+    repeated = {column for column in header if header.count(column) > 1}
+    for column in sorted(repeated):
+        parsed.errors.append(
+            ErrorItem(path=f"{source}:1:{column}", message=f"column {column!r} appears twice")
+        )
+        ok = False
+    return ok
+
+
+def merge(document: dict[str, Any], parsed: Parsed) -> tuple[dict[str, Any], list[ErrorItem]]:
+    """The scenario document with the parsed lists in place of its own.
+
+    Sessions go under their activities; an activity the CSV does not name keeps none.
+    """
+    merged = dict(document)
+    errors: list[ErrorItem] = []
+    for name in ("students", "sites", "slots"):
+        if name in parsed.lists:
+            merged[name] = parsed.lists[name]
+    if "sessions" in parsed.lists:
+        merged["activities"], errors = _sessions_into(document, parsed)
+    return merged, errors
+
+
+def _sessions_into(
+    document: dict[str, Any], parsed: Parsed
+) -> tuple[list[dict[str, Any]], list[ErrorItem]]:
+    activities = [dict(activity, sessions=[]) for activity in document.get("activities", [])]
+    by_id = {activity.get("id"): activity for activity in activities}
+    errors = []
+    for item, line in zip(parsed.lists["sessions"], parsed.lines["sessions"], strict=True):
+        session = dict(item)
+        activity = by_id.get(session.pop("activity", None))
+        if activity is None:
+            errors.append(
+                ErrorItem(
+                    path=f"sessions.csv:{line}:activity",
+                    message=f"unknown activity {item.get('activity')!r}",
+                )
+            )
+            continue
+        activity["sessions"].append(session)
+    return activities, errors
+
+
+def csv_path(path: str, parsed: Parsed, document: dict[str, Any]) -> str:
+    """Turn a scenario path into `FILE.csv:LINE:COLUMN` when the item came from a CSV file."""
+    match = re.match(r"^(students|sites|slots)\[(\d+)\](?:\.(.*))?$", path)
+    if match and match.group(1) in parsed.lines:
+        name, index, rest = match.group(1), int(match.group(2)), match.group(3) or ""
+        return _cell(f"{name}.csv", parsed.lines[name][index], rest)
+    match = re.match(r"^activities\[(\d+)\]\.sessions\[(\d+)\](?:\.(.*))?$", path)
+    if match and "sessions" in parsed.lines:
+        line = _session_line(document, parsed, int(match.group(1)), int(match.group(2)))
+        if line is not None:
+            return _cell("sessions.csv", line, match.group(3) or "")
+    return path
+
+
+def _cell(source: str, line: int, rest: str) -> str:
+    for field_path, column in COLUMN_OF_FIELD.items():
+        if rest == field_path or rest.startswith(field_path + "."):
+            rest = column
+    return f"{source}:{line}:{rest}" if rest else f"{source}:{line}"
+
+
+def _session_line(
+    document: dict[str, Any], parsed: Parsed, activity_index: int, session_index: int
+) -> int | None:
+    """The CSV line of the n-th session merged under the a-th activity."""
+    activities = document.get("activities", [])
+    if activity_index >= len(activities):
+        return None
+    activity_id = activities[activity_index].get("id")
+    seen = 0
+    for item, line in zip(parsed.lists["sessions"], parsed.lines["sessions"], strict=True):
+        if item.get("activity") == activity_id:
+            if seen == session_index:
+                return line
+            seen += 1
+    return None

@@ -1,0 +1,491 @@
+"""Solve runs as jobs: start, watch, cancel, reap, and the job body a worker executes.
+
+The request only records a queued run; once its transaction commits, the job runner
+(`scheduler.services.jobs`) starts a worker that calls `run_job`. The worker claims the
+run, solves through `scheduler.services.solving`, writes progress at most every half
+second, and saves the checked result as a draft version in one transaction. A worker that
+dies (killed, crashed, machine gone) is noticed by `reap_runs`, which marks its run failed
+(or cancelled, when a cancel was asked for): no run stays "running" forever, and nothing
+published is touched by a failing run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
+from scheduler.db import audit, repositories
+from scheduler.db.engine import new_session, on_commit
+from scheduler.db.repositories import ACTIVE_RUN_STATES
+from scheduler.db.tables import ScheduleVersionRow, SolveRunRow, TermRow, UserRow
+from scheduler.db.types import utcnow
+from scheduler.domain.scenario import Scenario
+from scheduler.domain.schedule import Schedule
+from scheduler.services import term_rows
+from scheduler.services.errors import Conflict, Invalid, ServiceError, found
+from scheduler.services.solving import SolveOutcome, SolveProgress, solve_scenario
+from scheduler.services.terms import get_term
+from scheduler.services.versions import record_schedule, violation_items
+from scheduler.services.views import RunView, run_view
+
+if TYPE_CHECKING:
+    from scheduler.services.jobs import JobRunner
+
+PROGRESS_INTERVAL_S = 0.5
+HEARTBEAT_INTERVAL_S = 2.0
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """What a coordinator may ask of a run, from the service settings."""
+
+    default_time_limit_s: float = 60.0
+    max_time_limit_s: float = 600.0
+    workers: int = 2
+    stale_after_s: float = 30.0
+
+
+# ---- use cases (the request owns the transaction) --------------------------------------
+
+
+def start_solve_run(
+    session: Session,
+    *,
+    actor: UserRow,
+    term_id: int,
+    runner: JobRunner,
+    limits: RunLimits,
+    time_limit_s: float | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+) -> RunView:
+    """Queue a run of the term; its worker starts once the caller's transaction commits."""
+    term = get_term(session, actor=actor, term_id=term_id)
+    reap_runs(session, runner=runner, stale_after_s=limits.stale_after_s)
+    if any(run.term_id == term.id for run in repositories.active_runs(session)):
+        raise Conflict("this term already has an active solve run", code="run_active")
+    scenario = term_rows.current_scenario(session, term)
+    limit = time_limit_s if time_limit_s is not None else limits.default_time_limit_s
+    if limit > limits.max_time_limit_s:
+        raise Invalid(
+            f"time_limit_s may be at most {limits.max_time_limit_s:g}",
+            code="time_limit_too_long",
+        )
+    run = SolveRunRow(
+        term_id=_id(term.id),
+        created_by=actor.id,
+        time_limit_s=limit,
+        workers=workers or limits.workers,
+        seed=seed if seed is not None else scenario.policy.seed,
+        parameters=_parameters(scenario),
+    )
+    session.add(run)
+    session.flush()
+    run_id = _id(run.id)
+    audit.record(
+        session,
+        actor=actor,
+        action="run.start",
+        entity="solve_run",
+        entity_id=run_id,
+        term_id=term.id,
+        detail={"time_limit_s": run.time_limit_s, "workers": run.workers, "seed": run.seed},
+    )
+    on_commit(session, lambda: runner.submit(run_id))
+    return run_view(run)
+
+
+def _parameters(scenario: Scenario) -> dict[str, object]:
+    """What else decides the result: the objective order and the exact scenario solved."""
+    text = term_rows.scenario_text(scenario)
+    return {
+        "objectives": list(scenario.policy.objectives),
+        "max_travel_km": scenario.policy.max_travel_km,
+        "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
+    }
+
+
+def list_runs(
+    session: Session, *, actor: UserRow, term_id: int, runner: JobRunner, stale_after_s: float
+) -> list[RunView]:
+    """Every run of a managed term, newest first (dead workers are reaped first)."""
+    term = get_term(session, actor=actor, term_id=term_id)
+    reap_runs(session, runner=runner, stale_after_s=stale_after_s)
+    return [
+        run_view(run, _version_of(session, run))
+        for run in repositories.term_runs(session, actor, term)
+    ]
+
+
+def get_run(
+    session: Session,
+    *,
+    actor: UserRow,
+    term_id: int,
+    run_id: int,
+    runner: JobRunner,
+    stale_after_s: float,
+) -> RunView:
+    """One run's status and live progress (its worker is checked for life first)."""
+    term = get_term(session, actor=actor, term_id=term_id)
+    run = found(repositories.term_run(session, actor, term, run_id), "solve run")
+    reap_runs(session, runner=runner, stale_after_s=stale_after_s, only=run.id)
+    session.refresh(run)
+    return run_view(run, _version_of(session, run))
+
+
+def cancel_run(
+    session: Session, *, actor: UserRow, term_id: int, run_id: int, runner: JobRunner
+) -> RunView:
+    """Ask an active run to stop (again is fine); a finished run cannot be cancelled."""
+    term = get_term(session, actor=actor, term_id=term_id)
+    run = found(repositories.term_run(session, actor, term, run_id), "solve run")
+    if run.status in ("cancelling", "cancelled"):
+        return run_view(run)
+    if not _set_status(session, run_id, "cancelling", expect=("queued", "running")):
+        raise Conflict(f"the run has already {run.status}", code="run_finished")
+    session.refresh(run)
+    audit.record(
+        session,
+        actor=actor,
+        action="run.cancel",
+        entity="solve_run",
+        entity_id=run_id,
+        term_id=term.id,
+    )
+    on_commit(session, lambda: runner.cancel(run_id))
+    return run_view(run)
+
+
+def _version_of(session: Session, run: SolveRunRow) -> int | None:
+    query = select(ScheduleVersionRow.id).where(col(ScheduleVersionRow.run_id) == run.id)
+    return session.exec(query).first()
+
+
+# ---- the reaper ------------------------------------------------------------------------
+
+
+def reap_runs(
+    session: Session,
+    *,
+    runner: JobRunner,
+    stale_after_s: float,
+    only: int | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """Close active runs whose worker is gone; returns their ids.
+
+    Gone means: the runner knows the process and it has exited; or the run's process on
+    this host no longer exists; or (any host, any runner) no heartbeat for `stale_after_s`.
+    """
+    moment = now or utcnow()
+    closed = []
+    for run in repositories.active_runs(session):
+        if only is not None and run.id != only:
+            continue
+        gone = _worker_gone(run, runner, timedelta(seconds=stale_after_s), moment)
+        if gone and _close_dead_run(session, run):
+            closed.append(_id(run.id))
+    return closed
+
+
+def _worker_gone(run: SolveRunRow, runner: JobRunner, stale: timedelta, now: datetime) -> bool:
+    known = runner.alive(_id(run.id))
+    if known is not None:
+        return not known
+    if run.pid is not None and run.worker_host == socket.gethostname():
+        return not _pid_alive(run.pid)
+    last_sign = run.heartbeat_at or run.started_at or run.created_at
+    return now - last_sign > stale
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie (a killed child not yet waited for)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
+
+
+def _close_dead_run(session: Session, run: SolveRunRow) -> bool:
+    """Mark a run whose worker died failed (cancelled if a cancel was pending)."""
+    final = "cancelled" if run.status == "cancelling" else "failed"
+    message = (
+        "cancelled: the worker was stopped"
+        if final == "cancelled"
+        else "the worker process ended before the run finished (killed or crashed)"
+    )
+    changed = _set_status(
+        session, _id(run.id), final, expect=ACTIVE_RUN_STATES, error=message, finished=True
+    )
+    if changed:
+        audit.record(
+            session,
+            actor=None,
+            action=f"run.{final}",
+            entity="solve_run",
+            entity_id=run.id,
+            term_id=run.term_id,
+            detail={"reason": message},
+        )
+    return changed
+
+
+def _set_status(
+    session: Session,
+    run_id: int,
+    status: str,
+    *,
+    expect: tuple[str, ...],
+    error: str | None = None,
+    finished: bool = False,
+) -> bool:
+    """Compare-and-set a run's status; False when someone else changed it first."""
+    values: dict[str, object] = {"status": status}
+    if error is not None:
+        values["error"] = error
+    if finished:
+        values["finished_at"] = utcnow()
+    statement = (
+        update(SolveRunRow)
+        .where(col(SolveRunRow.id) == run_id, col(SolveRunRow.status).in_(expect))
+        .values(**values)
+    )
+    result = session.exec(statement)  # type: ignore[call-overload]
+    return bool(result.rowcount)
+
+
+# ---- the job body (runs in the worker process) -----------------------------------------
+
+
+def run_job(database_url: str, run_id: int) -> None:
+    """Worker entry point: claim the run, solve, save the result; never leaves it running."""
+    from scheduler.db.engine import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        _run_claimed(engine, run_id)
+    finally:
+        engine.dispose()
+
+
+def _run_claimed(engine: Engine, run_id: int) -> None:
+    claimed = _claim(engine, run_id)
+    if claimed is None:
+        return
+    run, scenario = claimed
+    reporter = ProgressWriter(engine, run_id)
+    reporter.start()
+    try:
+        outcome = solve_scenario(
+            scenario=scenario,
+            time_limit_s=run.time_limit_s,
+            workers=run.workers,
+            seed=run.seed,
+            on_progress=reporter.update,
+        )
+    except Exception as error:  # noqa: BLE001 - any solver failure must close the run
+        reporter.stop()
+        _finish_failed(engine, run_id, f"the solver failed: {type(error).__name__}: {error}")
+        return
+    reporter.stop()
+    _finish(engine, run_id, scenario, outcome)
+
+
+def _claim(engine: Engine, run_id: int) -> tuple[SolveRunRow, Scenario] | None:
+    """queued -> running, with this process's pid, host and versions; None if not queued."""
+    with new_session(engine) as session:
+        run = session.get(SolveRunRow, run_id)
+        if run is None or not _set_status(session, run_id, "running", expect=("queued",)):
+            return None
+        session.refresh(run)
+        now = utcnow()
+        run.pid, run.worker_host = os.getpid(), socket.gethostname()
+        run.started_at, run.heartbeat_at = now, now
+        run.ortools_version, run.git_revision = ortools_version(), git_revision()
+        session.add(run)
+        term = session.get(TermRow, run.term_id)
+        scenario = term_rows.current_scenario(session, term) if term else None
+        session.commit()
+    if scenario is None:
+        _finish_failed(engine, run_id, "the term was deleted")
+        return None
+    return run, scenario
+
+
+def _finish(engine: Engine, run_id: int, scenario: Scenario, outcome: SolveOutcome) -> None:
+    """Save the checked schedule as a draft and close the run, in one transaction."""
+    schedule = outcome.schedule
+    if outcome.violations:
+        details = violation_items(outcome.violations)
+        lines = "; ".join(f"{d.path}: {d.message}" for d in details[:20])
+        _finish_failed(engine, run_id, f"the validator rejected the solver's schedule: {lines}")
+        return
+    with new_session(engine) as session:
+        run = session.get(SolveRunRow, run_id)
+        term = session.get(TermRow, run.term_id) if run else None
+        if run is None or term is None or run.status != "running":
+            session.rollback()
+            _finish_failed(engine, run_id, "stopped before the result was saved")
+            return
+        try:
+            record_schedule(session, term=term, scenario=scenario, schedule=schedule, run=run)
+        except ServiceError as error:
+            session.rollback()
+            _finish_failed(engine, run_id, f"{error.message} (status {schedule.status})")
+            return
+        _final_progress(run, schedule)
+        done = _set_status(session, run_id, "succeeded", expect=("running",), finished=True)
+        if done:
+            session.add(run)
+            audit.record(
+                session,
+                actor=None,
+                action="run.succeeded",
+                entity="solve_run",
+                entity_id=run_id,
+                term_id=term.id,
+                detail={"status": schedule.status, "seconds": schedule.solve.seconds},
+            )
+            session.commit()
+
+
+def _final_progress(run: SolveRunRow, schedule: Schedule) -> None:
+    """The last objective level's value and bound, as the final progress figures."""
+    run.progress_elapsed_s = schedule.solve.seconds
+    if schedule.objectives:
+        last = schedule.objectives[-1]
+        run.progress_level, run.progress_best, run.progress_bound = (
+            last.name,
+            last.value,
+            last.bound,
+        )
+
+
+def _finish_failed(engine: Engine, run_id: int, message: str) -> None:
+    with new_session(engine) as session:
+        run = session.get(SolveRunRow, run_id)
+        final = "cancelled" if run is not None and run.status == "cancelling" else "failed"
+        if _set_status(
+            session, run_id, final, expect=ACTIVE_RUN_STATES, error=message, finished=True
+        ):
+            audit.record(
+                session,
+                actor=None,
+                action=f"run.{final}",
+                entity="solve_run",
+                entity_id=run_id,
+                term_id=run.term_id if run else None,
+                detail={"reason": message},
+            )
+        session.commit()
+
+
+class ProgressWriter:
+    """Writes the newest progress and a heartbeat from a thread of its own.
+
+    The solver calls `update` from its search threads as often as it likes; the database
+    sees at most one write per `PROGRESS_INTERVAL_S`, and a heartbeat at least every
+    `HEARTBEAT_INTERVAL_S` even while the solver has nothing new to say.
+    """
+
+    def __init__(self, engine: Engine, run_id: int) -> None:
+        self._engine = engine
+        self._run_id = run_id
+        self._latest: SolveProgress | None = None
+        self._written: SolveProgress | None = None
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"progress-{run_id}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def update(self, event: SolveProgress) -> None:
+        with self._lock:
+            self._latest = event
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        last_write = utcnow()
+        while not self._stopped.wait(PROGRESS_INTERVAL_S):
+            with self._lock:
+                latest = self._latest
+            due = (utcnow() - last_write).total_seconds() >= HEARTBEAT_INTERVAL_S
+            if latest is not self._written or due:
+                self._write(latest)
+                self._written, last_write = latest, utcnow()
+
+    def _write(self, progress: SolveProgress | None) -> None:
+        values: dict[str, object] = {"heartbeat_at": utcnow()}
+        if progress is not None:
+            values |= {
+                "progress_level": progress.level,
+                "progress_best": progress.value,
+                "progress_bound": progress.bound,
+                "progress_elapsed_s": progress.elapsed_s,
+            }
+        statement = (
+            update(SolveRunRow)
+            .where(
+                col(SolveRunRow.id) == self._run_id, col(SolveRunRow.status).in_(ACTIVE_RUN_STATES)
+            )
+            .values(**values)
+        )
+        try:
+            with new_session(self._engine) as session:
+                session.exec(statement)  # type: ignore[call-overload]
+                session.commit()
+        except Exception:  # noqa: BLE001 - a missed heartbeat must not stop the solve
+            return
+
+
+def ortools_version() -> str:
+    try:
+        return metadata.version("ortools")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def git_revision() -> str:
+    """The commit the worker's code comes from, or "unknown" outside a git checkout."""
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    revision = result.stdout.strip()
+    return revision if result.returncode == 0 and revision else "unknown"
+
+
+def _id(value: int | None) -> int:
+    assert value is not None, "a stored row has an id"
+    return value

@@ -1,0 +1,248 @@
+"""The mapping between a term's stored rows and the domain `Scenario`, one entity at a time.
+
+A term keeps its whole scenario document; the entity rows written here index it for
+scoping, listing and foreign keys. Going back, the stored document is the source, with the
+slot statuses partners have changed since laid over it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, delete, select
+
+from scheduler.db.tables import (
+    ActivityRow,
+    FacilitatorRow,
+    PeriodRow,
+    PlacementRequirementRow,
+    ProfessionRow,
+    ProgramCalendarRow,
+    RoomRow,
+    SessionRow,
+    SiteRow,
+    SlotRow,
+    StudentRow,
+    TermRow,
+)
+from scheduler.domain.loading import load_scenario_text
+from scheduler.domain.scenario import Scenario
+
+ENTITY_TABLES = (
+    SlotRow,
+    SessionRow,
+    ActivityRow,
+    PeriodRow,
+    SiteRow,
+    RoomRow,
+    FacilitatorRow,
+    ProgramCalendarRow,
+    PlacementRequirementRow,
+    StudentRow,
+    ProfessionRow,
+)
+"""Every per-term entity table, children before parents (the order to delete in)."""
+
+
+def scenario_text(scenario: Scenario) -> str:
+    """The stored form of a scenario: its JSON without nulls (which are all defaults)."""
+    return scenario.model_dump_json(exclude_none=True)
+
+
+def term_row(scenario: Scenario, *, school_id: int) -> TermRow:
+    term = scenario.term
+    return TermRow(
+        school_id=school_id,
+        code=term.id,
+        name=term.name,
+        start=term.start,
+        end=term.end,
+        timezone=term.timezone,
+        scenario_json=scenario_text(scenario),
+    )
+
+
+def write_entities(session: Session, term_id: int, scenario: Scenario) -> None:
+    """Insert one row per entity of the scenario, parents first (ids are needed below)."""
+    _write_people(session, term_id, scenario)
+    rooms = _write_rooms(session, term_id, scenario)
+    _write_activities(session, term_id, scenario, rooms)
+    sites = _write_sites(session, term_id, scenario)
+    periods = _write_periods(session, term_id, scenario)
+    _write_slots(session, term_id, scenario, sites, periods)
+    session.flush()
+
+
+def delete_entities(session: Session, term_id: int) -> None:
+    """Remove every entity row of a term (its document and runs stay)."""
+    for table in ENTITY_TABLES:
+        session.exec(delete(table).where(col(table.term_id) == term_id))  # type: ignore[call-overload]
+
+
+def _write_people(session: Session, term_id: int, scenario: Scenario) -> None:
+    session.add_all(
+        ProfessionRow(term_id=term_id, code=p.code, name=p.name) for p in scenario.professions
+    )
+    session.add_all(
+        StudentRow(
+            term_id=term_id,
+            ref=s.id,
+            name=s.name,
+            email=s.email,
+            profession=s.profession,
+            cohort=s.cohort,
+            travel_mode=s.travel_mode,
+        )
+        for s in scenario.students
+    )
+    session.add_all(
+        ProgramCalendarRow(term_id=term_id, position=i, profession=c.profession, cohort=c.cohort)
+        for i, c in enumerate(scenario.program_calendars)
+    )
+    session.add_all(
+        FacilitatorRow(
+            term_id=term_id,
+            ref=f.id,
+            name=f.name,
+            profession=f.profession,
+            max_sessions=f.max_sessions,
+        )
+        for f in scenario.facilitators
+    )
+    session.add_all(
+        PlacementRequirementRow(
+            term_id=term_id,
+            position=i,
+            key=r.key,
+            profession=r.profession,
+            cohort=r.cohort,
+            count=r.count,
+        )
+        for i, r in enumerate(scenario.placement_requirements)
+    )
+
+
+def _write_rooms(session: Session, term_id: int, scenario: Scenario) -> dict[str, int]:
+    rows = [
+        RoomRow(term_id=term_id, ref=r.id, name=r.name, accessible=r.accessible)
+        for r in scenario.rooms
+    ]
+    return _ids(session, rows)
+
+
+def _write_activities(
+    session: Session, term_id: int, scenario: Scenario, rooms: dict[str, int]
+) -> None:
+    activities = [
+        ActivityRow(
+            term_id=term_id,
+            ref=a.id,
+            name=a.name,
+            teams_per_facilitator=a.teams_per_facilitator,
+        )
+        for a in scenario.activities
+    ]
+    ids = _ids(session, activities)
+    session.add_all(
+        SessionRow(
+            term_id=term_id,
+            activity_id=ids[activity.id],
+            room_id=rooms[s.room],
+            ref=s.id,
+            start=s.start,
+            end=s.end,
+            max_teams=s.max_teams,
+        )
+        for activity in scenario.activities
+        for s in activity.sessions
+    )
+
+
+def _write_sites(session: Session, term_id: int, scenario: Scenario) -> dict[str, int]:
+    rows = [
+        SiteRow(
+            term_id=term_id,
+            ref=s.id,
+            name=s.name,
+            lat=s.location.lat,
+            lon=s.location.lon,
+            transit_accessible=s.transit_accessible,
+            accessible=s.accessible,
+            tags=list(s.tags),
+        )
+        for s in scenario.sites
+    ]
+    return _ids(session, rows)
+
+
+def _write_periods(session: Session, term_id: int, scenario: Scenario) -> dict[str, int]:
+    rows = [
+        PeriodRow(term_id=term_id, ref=p.id, start=p.start, end=p.end) for p in scenario.periods
+    ]
+    return _ids(session, rows)
+
+
+def _write_slots(
+    session: Session,
+    term_id: int,
+    scenario: Scenario,
+    sites: dict[str, int],
+    periods: dict[str, int],
+) -> None:
+    session.add_all(
+        SlotRow(
+            term_id=term_id,
+            site_id=sites[s.site],
+            period_id=periods[s.period],
+            ref=s.id,
+            profession=s.profession,
+            capacity=s.capacity,
+            language=s.language,
+            status=s.status,
+        )
+        for s in scenario.slots
+    )
+
+
+def _ids(
+    session: Session, rows: Sequence[RoomRow | ActivityRow | SiteRow | PeriodRow]
+) -> dict[str, int]:
+    """Insert rows and map each scenario id to its new primary key."""
+    session.add_all(rows)
+    session.flush()
+    return {row.ref: _pk(row.id) for row in rows}
+
+
+def _pk(value: int | None) -> int:
+    assert value is not None, "a flushed row has a primary key"
+    return value
+
+
+def stored_scenario(term: TermRow) -> Scenario:
+    """The scenario document as imported (it was valid then, so it parses now)."""
+    loaded = load_scenario_text(term.scenario_json)
+    if loaded.scenario is None:
+        problems = "; ".join(f"{e.path}: {e.message}" for e in loaded.errors)
+        raise RuntimeError(f"stored scenario of term {term.id} no longer loads: {problems}")
+    return loaded.scenario
+
+
+def current_scenario(session: Session, term: TermRow) -> Scenario:
+    """The term's scenario with today's slot statuses (partners confirm and decline)."""
+    scenario = stored_scenario(term)
+    statuses = dict(
+        session.exec(
+            select(SlotRow.ref, SlotRow.status).where(col(SlotRow.term_id) == term.id)
+        ).all()
+    )
+    slots = [
+        slot.model_copy(update={"status": statuses.get(slot.id, slot.status)})
+        for slot in scenario.slots
+    ]
+    return scenario.model_copy(update={"slots": slots})
+
+
+def scenario_json(scenario: Scenario) -> str:
+    """A scenario as an indented export document."""
+    return json.dumps(scenario.model_dump(mode="json", exclude_none=True), indent=2)

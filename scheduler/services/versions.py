@@ -1,0 +1,203 @@
+"""Schedule versions: save a checked schedule as a draft, list them, publish one.
+
+No schedule is stored or published unverified: `record_schedule` re-checks it with the
+independent validator against the scenario it was solved for, and `publish_version`
+re-checks it against the term as it stands now (a partner may have declined a slot since).
+Publishing makes a version the one students and partners see; the previously published
+version stays visible until that moment, then becomes `superseded`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from scheduler.db import audit, repositories
+from scheduler.db.tables import (
+    AssignmentRow,
+    ScheduleVersionRow,
+    SessionRow,
+    SlotRow,
+    SolveRunRow,
+    StudentRow,
+    TermRow,
+    UserRow,
+)
+from scheduler.db.types import utcnow
+from scheduler.domain.loading import load_schedule_text
+from scheduler.domain.scenario import Scenario
+from scheduler.domain.schedule import ErrorItem, Schedule
+from scheduler.domain.validator import Violation, validate_schedule
+from scheduler.services import term_rows
+from scheduler.services.errors import Conflict, Invalid, found
+from scheduler.services.terms import get_term
+from scheduler.services.views import VersionView, version_view
+
+USABLE_STATUSES = ("optimal", "feasible")
+
+
+def violation_items(violations: list[Violation]) -> list[ErrorItem]:
+    """Violations as error details: the rule and code as path, the sentence as message."""
+    return [
+        ErrorItem(path=f"rule {v.rule}: {v.code}", message=_with_related(v)) for v in violations
+    ]
+
+
+def _with_related(violation: Violation) -> str:
+    related = f" ({', '.join(violation.related)})" if violation.related else ""
+    return violation.message + related
+
+
+def record_schedule(
+    session: Session,
+    *,
+    term: TermRow,
+    scenario: Scenario,
+    schedule: Schedule,
+    run: SolveRunRow | None = None,
+) -> ScheduleVersionRow:
+    """Save a schedule as the term's next draft version, with one row per assignment."""
+    if schedule.status not in USABLE_STATUSES:
+        raise Invalid(f"a {schedule.status} schedule is not saved", code="schedule_unusable")
+    violations = validate_schedule(scenario, schedule)
+    if violations:
+        raise Invalid(
+            "the validator rejects the schedule",
+            code="schedule_invalid",
+            details=violation_items(violations),
+        )
+    version = ScheduleVersionRow(
+        term_id=_id(term.id),
+        run_id=run.id if run else None,
+        number=_next_number(session, _id(term.id)),
+        status=schedule.status,
+        schedule_json=schedule.model_dump_json(exclude_none=True),
+    )
+    session.add(version)
+    session.flush()
+    _write_assignments(session, term, version, schedule)
+    audit.record(
+        session,
+        actor=None,
+        action="version.create",
+        entity="schedule_version",
+        entity_id=version.id,
+        term_id=term.id,
+        detail={"run": run.id if run else None, "number": version.number},
+    )
+    return version
+
+
+def _next_number(session: Session, term_id: int) -> int:
+    query = select(func.max(ScheduleVersionRow.number)).where(
+        col(ScheduleVersionRow.term_id) == term_id
+    )
+    return int(session.exec(query).one() or 0) + 1
+
+
+def _write_assignments(
+    session: Session, term: TermRow, version: ScheduleVersionRow, schedule: Schedule
+) -> None:
+    students = _ids_by_ref(session, StudentRow, term)
+    sessions = _ids_by_ref(session, SessionRow, term)
+    slots = _ids_by_ref(session, SlotRow, term)
+    version_id = _id(version.id)
+    rows = [
+        AssignmentRow(
+            version_id=version_id,
+            student_id=students[student],
+            kind="session",
+            session_id=sessions[entry.session],
+            team_ref=team.id,
+        )
+        for entry in schedule.sessions
+        for team in entry.teams
+        for student in team.students
+    ]
+    rows += [
+        AssignmentRow(
+            version_id=version_id,
+            student_id=students[p.student],
+            kind="placement",
+            slot_id=slots[p.slot],
+        )
+        for p in schedule.placements
+    ]
+    session.add_all(rows)
+    session.flush()
+
+
+def _ids_by_ref(
+    session: Session, table: type[StudentRow] | type[SessionRow] | type[SlotRow], term: TermRow
+) -> dict[str, int]:
+    query = select(table.ref, table.id).where(col(table.term_id) == term.id)
+    return {ref: pk for ref, pk in session.exec(query).all() if pk is not None}
+
+
+def list_versions(session: Session, *, actor: UserRow, term_id: int) -> list[VersionView]:
+    """Every version of a managed term, newest first."""
+    term = get_term(session, actor=actor, term_id=term_id)
+    return [version_view(v) for v in repositories.term_versions(session, actor, term)]
+
+
+def get_version(
+    session: Session, *, actor: UserRow, term_id: int, version_id: int
+) -> tuple[TermRow, ScheduleVersionRow]:
+    term = get_term(session, actor=actor, term_id=term_id)
+    version = repositories.term_version(session, actor, term, version_id)
+    return term, found(version, "schedule version")
+
+
+def version_schedule(version: ScheduleVersionRow) -> Schedule:
+    """The stored schedule document (it was valid when saved, so it parses)."""
+    schedule, errors = load_schedule_text(version.schedule_json)
+    if schedule is None:
+        raise RuntimeError(f"stored schedule of version {version.id} no longer loads: {errors}")
+    return schedule
+
+
+def publish_version(
+    session: Session, *, actor: UserRow, term_id: int, version_id: int
+) -> VersionView:
+    """Make a version the published one (again is fine); refused if it no longer validates."""
+    term, version = get_version(session, actor=actor, term_id=term_id, version_id=version_id)
+    _lock_term(session, term)
+    if version.state == "published":
+        return version_view(version)
+    violations = validate_schedule(
+        term_rows.current_scenario(session, term), version_schedule(version)
+    )
+    if violations:
+        raise Conflict(
+            "the schedule breaks rules against the term as it is now (re-solve it)",
+            code="schedule_outdated",
+            details=violation_items(violations),
+        )
+    previous = repositories.published_version(session, _id(term.id))
+    if previous is not None:
+        previous.state = "superseded"
+        session.add(previous)
+        session.flush()
+    version.state, version.published_at, version.published_by = "published", utcnow(), actor.id
+    session.add(version)
+    audit.record(
+        session,
+        actor=actor,
+        action="version.publish",
+        entity="schedule_version",
+        entity_id=version.id,
+        term_id=term.id,
+        detail={"superseded": previous.id if previous else None},
+    )
+    session.flush()
+    return version_view(version)
+
+
+def _lock_term(session: Session, term: TermRow) -> None:
+    """Serialise publishing per term (PostgreSQL row lock; SQLite writers queue anyway)."""
+    session.exec(select(TermRow.id).where(col(TermRow.id) == term.id).with_for_update()).first()
+
+
+def _id(value: int | None) -> int:
+    assert value is not None, "a stored row has an id"
+    return value

@@ -1,0 +1,294 @@
+"""Warm start: a complete, valid joint schedule built fast from two exact pieces.
+
+1. The IPE part alone (placements dropped) is solved by CP-SAT on the aggregated model;
+   its optimum, or proven bound, also bounds the joint coverage from above.
+2. Its attendance counts go to named students: for sessions that clash with placement
+   periods, students with the fewest placement options in those periods go first.
+3. Placements come from a min-cost flow over each student's modelled options, minus the
+   periods that clash with the sessions just given to them, then repaired for tag
+   minimums and clashes between periods.
+Every rule holds, so each lexicographic level starts from a valid schedule, and the
+coverage level is already proven whenever no placement was lost to a clash.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from ortools.sat.python import cp_model
+
+from solver.model import Pattern, TermModel
+from solver.prepare import IpeClass, Prepared, SlotOption, StudentInfo
+from solver.relaxation import PlacementNetwork
+from solver.rules import apply_rules
+
+SolverFactory = Callable[[], cp_model.CpSolver]
+CLASH_SCALE = 10
+"""Penalty of one clashing attendee whose whole class could be placed in the clash."""
+IPE_WEIGHT = 10**7
+"""Weight of attendance over the clash tie-break: one attendee outweighs any clash load."""
+
+
+def _attendance_bound(weighted_bound: float) -> int:
+    """Upper bound on attendance from the bound of IPE_WEIGHT * attendance - load (load >= 0,
+    below IPE_WEIGHT)."""
+    return int((weighted_bound + IPE_WEIGHT - 1) // IPE_WEIGHT)
+
+
+@dataclass(frozen=True)
+class WarmStart:
+    ipe_best: int
+    """The best IPE attendance with placements dropped, or its proven upper bound."""
+    values: dict[int, int] | None
+    """Values of the joint model's variables by index (None when nothing was found)."""
+
+
+def warm_start(
+    model: TermModel, make_solver: SolverFactory, seed: int, placed: dict[str, list[str]]
+) -> WarmStart:
+    """Two complete schedules, the better one kept: sessions first with placements around
+    them, and the given placements (valid on their own) with sessions around them."""
+    ipe = _ipe_model(model.prep)
+    solver = make_solver()
+    status = solver.solve(ipe.cp)
+    upper = sum(len(c.students) * len(c.free_sessions) for c in model.prep.classes)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return WarmStart(upper, None)
+    ipe_best = _attendance_bound(solver.best_objective_bound)
+    sessions_of = _name_attendees(model, ipe, solver, seed)
+    held = _placements_around(model.prep, sessions_of)
+    best = _joint_values(model, ipe, solver, sessions_of, held)
+    placed_first = _sessions_around(model, make_solver, seed, placed)
+    if placed_first is not None and _coverage(model, placed_first) > _coverage(model, best):
+        best = placed_first
+    return WarmStart(ipe_best, best)
+
+
+def _coverage(model: TermModel, values: dict[int, int]) -> int:
+    return sum(values.get(v.index, 0) for v in (*model.attend.values(), *model.place.values()))
+
+
+def _sessions_around(
+    model: TermModel, make_solver: SolverFactory, seed: int, held: dict[str, list[str]]
+) -> dict[int, int] | None:
+    """The placements held, and the most attendance in sessions that do not clash with
+    them: an IPE model whose classes are split by placement pattern."""
+    prep = model.prep
+    split, origin = _split_classes(prep, held)
+    students = {sid: replace(info, options=[]) for sid, info in prep.students.items()}
+    ipe = TermModel(replace(prep, students=students, classes=split))
+    apply_rules(ipe)
+    ipe.cp.maximize(sum(ipe.attend.values()))
+    solver = make_solver()
+    if solver.solve(ipe.cp) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    sessions_of: dict[str, list[str]] = defaultdict(list)
+    for sub in split:
+        for activity, sessions in sub.free_sessions.items():
+            pool = sorted(sub.students)
+            random.Random(f"{seed}:{origin[sub.index]}:{activity}").shuffle(pool)
+            for session in sessions:
+                var = ipe.attend.get((sub.index, frozenset(), session))
+                count = int(solver.value(var)) if var is not None else 0
+                for student in pool[:count]:
+                    sessions_of[student].append(session)
+                pool = pool[count:]
+    return _joint_values(model, ipe, solver, sessions_of, held)
+
+
+def _split_classes(
+    prep: Prepared, held: dict[str, list[str]]
+) -> tuple[list[IpeClass], dict[int, int]]:
+    """Each class split by its members' placement pattern, each part's sessions limited to
+    those that do not clash with the pattern; origin maps part index to class index."""
+    parts: list[IpeClass] = []
+    origin: dict[int, int] = {}
+    for ipe_class in prep.classes:
+        relevant = frozenset(ipe_class.relevant_periods)
+        groups: dict[frozenset[str], list[str]] = defaultdict(list)
+        for student in ipe_class.students:
+            periods = {o.slot: o.period for o in prep.students[student].options}
+            groups[frozenset(periods[s] for s in held.get(student, ())) & relevant].append(student)
+        for pattern, members in sorted(groups.items(), key=lambda item: sorted(item[0])):
+            free = {
+                activity: tuple(s for s in sessions if not prep.sessions[s].clash_periods & pattern)
+                for activity, sessions in ipe_class.free_sessions.items()
+            }
+            origin[len(parts)] = ipe_class.index
+            parts.append(
+                replace(
+                    ipe_class,
+                    index=len(parts),
+                    free_sessions=free,
+                    students=members,
+                    relevant_periods=(),
+                )
+            )
+    return parts, origin
+
+
+def _ipe_model(prep: Prepared) -> TermModel:
+    students = {sid: replace(info, options=[]) for sid, info in prep.students.items()}
+    classes = [replace(c, relevant_periods=()) for c in prep.classes]
+    model = TermModel(replace(prep, students=students, classes=classes))
+    apply_rules(model)
+    model.cp.maximize(IPE_WEIGHT * sum(model.attend.values()) - _clash_load(model, prep))
+    return model
+
+
+def _clash_load(model: TermModel, prep: Prepared) -> cp_model.LinearExprT:
+    """Attendance in sessions that clash with placement periods, weighted by how many of
+    the class could be placed in them: the tie-break that leaves room for placements."""
+    terms = []
+    for (class_index, _pattern, session), var in model.attend.items():
+        clash = prep.sessions[session].clash_periods
+        if not clash:
+            continue
+        ipe_class = prep.classes[class_index]
+        exposed = sum(
+            any(o.period in clash for o in prep.students[s].options) for s in ipe_class.students
+        )
+        if exposed:
+            terms.append(round(CLASH_SCALE * exposed / len(ipe_class.students)) * var)
+    return sum(terms)
+
+
+def _clash_options(info: StudentInfo, periods: frozenset[str]) -> int:
+    return sum(option.period in periods for option in info.options)
+
+
+def _name_attendees(
+    model: TermModel, ipe: TermModel, solver: cp_model.CpSolver, seed: int
+) -> dict[str, list[str]]:
+    """Sessions per student, from the IPE counts; the least disrupted students go first."""
+    prep = model.prep
+    result: dict[str, list[str]] = defaultdict(list)
+    for ipe_class in prep.classes:
+        for activity, sessions in ipe_class.free_sessions.items():
+            pool = sorted(ipe_class.students)
+            random.Random(f"{seed}:{ipe_class.index}:{activity}").shuffle(pool)
+            ordered = sorted(sessions, key=lambda s: -len(prep.sessions[s].clash_periods))
+            for session in ordered:
+                var = ipe.attend.get((ipe_class.index, frozenset(), session))
+                count = int(solver.value(var)) if var is not None else 0
+                if count == 0:
+                    continue
+                clash = prep.sessions[session].clash_periods
+                pool.sort(key=lambda s: _clash_options(prep.students[s], clash))
+                for student in pool[:count]:
+                    result[student].append(session)
+                pool = pool[count:]
+    return result
+
+
+def _placements_around(prep: Prepared, sessions_of: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Most placements at best rank, then travel, in periods free of each student's sessions."""
+
+    def allowed(info: StudentInfo) -> list[SlotOption]:
+        blocked = {p for s in sessions_of.get(info.id, ()) for p in prep.sessions[s].clash_periods}
+        return [o for o in info.options if o.period not in blocked]
+
+    network = PlacementNetwork(prep, options_of=allowed)
+    plan = network.solve(rank_weight=network.rank_weight, travel_weight=1)
+    return repair_placements(prep, plan.chosen)
+
+
+def repair_placements(prep: Prepared, chosen: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Make flow placements obey every placement rule: drop one of two clashing periods,
+    and meet tag minimums by swapping in a free tagged seat (else dropping one)."""
+    free = {slot.id: slot.capacity for slot in prep.scenario.slots}
+    for slots in chosen.values():
+        for slot in slots:
+            free[slot] -= 1
+    result: dict[str, list[str]] = {}
+    for student, slots in chosen.items():
+        info = prep.students[student]
+        options = {o.slot: o for o in info.options}
+        held = sorted(slots, key=lambda s: (options[s].rank, options[s].travel))
+        kept = without_clashes(prep, options, held)
+        for slot in set(held) - set(kept):
+            free[slot] += 1
+        if info.requirement is not None and len(kept) == info.count:
+            kept = _meet_tags(prep, info.requirement.tags, options, kept, free)
+        result[student] = kept
+    return result
+
+
+def without_clashes(prep: Prepared, options: dict, held: list[str]) -> list[str]:
+    """Keep placements in order, dropping one whose period clashes with a kept one."""
+    kept: list[str] = []
+    for slot in held:
+        period = options[slot].period
+        if all(frozenset({period, options[k].period}) not in prep.period_clashes for k in kept):
+            kept.append(slot)
+    return kept
+
+
+def _meet_tags(
+    prep: Prepared, tags: dict[str, int], options: dict, held: list[str], free: dict[str, int]
+) -> list[str]:
+    for tag, minimum in tags.items():
+        while sum(tag in options[s].tags for s in held) < minimum:
+            out = [s for s in held if tag not in options[s].tags][-1]
+            others = [s for s in held if s != out]
+            free[out] += 1
+            swap = _free_tagged_seat(prep, tag, options, others, free)
+            if swap is None:
+                return others
+            held = [*others, swap]
+            free[swap] -= 1
+    return held
+
+
+def _free_tagged_seat(
+    prep: Prepared, tag: str, options: dict, others: list[str], free: dict[str, int]
+) -> str | None:
+    for option in sorted(options.values(), key=lambda o: (o.rank, o.travel)):
+        if tag not in option.tags or free[option.slot] <= 0 or option.slot in others:
+            continue
+        if without_clashes(prep, options, [*others, option.slot]) == [*others, option.slot]:
+            return option.slot
+    return None
+
+
+def _joint_values(
+    model: TermModel,
+    ipe: TermModel,
+    solver: cp_model.CpSolver,
+    sessions_of: dict[str, list[str]],
+    held: dict[str, list[str]],
+) -> dict[int, int]:
+    """The joint model's variables set to the named attendance and the placements."""
+    values: dict[int, int] = {}
+    for (student, slot), var in model.place.items():
+        values[var.index] = int(slot in held.get(student, ()))
+    for session, teams in model.teams.items():
+        ipe_teams = ipe.teams.get(session)
+        if ipe_teams is None:
+            continue
+        values[teams.count.index] = int(solver.value(ipe_teams.count))
+        values[teams.used.index] = int(solver.value(ipe_teams.used))
+        for profession, spread in teams.spreads.items():
+            if profession in ipe_teams.spreads:
+                values[spread.index] = int(solver.value(ipe_teams.spreads[profession]))
+    for key, var in model.facilitate.items():
+        if key in ipe.facilitate:
+            values[var.index] = int(solver.value(ipe.facilitate[key]))
+    counts: dict[tuple[int, Pattern, str], int] = defaultdict(int)
+    for ipe_class in model.prep.classes:
+        relevant = frozenset(ipe_class.relevant_periods)
+        for student in ipe_class.students:
+            info = model.prep.students[student]
+            periods = {o.slot: o.period for o in info.options}
+            pattern = frozenset(periods[s] for s in held.get(student, ())) & relevant
+            flag = model.pattern_of.get((student, pattern))
+            if flag is not None:
+                values[flag.index] = 1
+            for session in sessions_of.get(student, ()):
+                counts[ipe_class.index, pattern, session] += 1
+    for key, var in model.attend.items():
+        values[var.index] = counts.get(key, 0)
+    return values

@@ -1,0 +1,401 @@
+"""Every endpoint x every role x own / other resource: the designed status, and no leaks.
+
+Designed statuses: anonymous 401; a role the endpoint is not for 403 (whatever the
+resource); the right role on its own resource the endpoint's success status; the right
+role on someone else's resource 404 (existence is not revealed). Every response body is
+also searched for other people's data: names and emails of students the caller must not
+see (another school's, a student's classmates, students placed at another site).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from service_support import (
+    RecordingRunner,
+    World,
+    bearer,
+    build_world,
+    make_client,
+    scenario_of,
+    tiny_document,
+    tiny_schedule,
+)
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
+from scheduler.db.engine import new_session
+from scheduler.db.tables import SiteRow, SlotRow, SolveRunRow
+from scheduler.services import auth, terms
+
+CALLERS = {
+    "coordinator": "coord_a",
+    "student": "student_a",
+    "partner": "partner_a",
+    "anonymous": None,
+}
+
+
+@dataclass
+class Ctx:
+    """The world plus helpers that make throwaway resources for destructive calls."""
+
+    world: World
+    engine: Engine
+
+    def term(self, variant: str) -> int:
+        return self.world.terms["a" if variant == "own" else "b"].id or 0
+
+    def version(self, variant: str) -> int:
+        return self.world.versions["a" if variant == "own" else "b"]
+
+    def run(self, variant: str) -> int:
+        return self.world.runs["a" if variant == "own" else "b"]
+
+    def fresh_term(self, variant: str) -> int:
+        """A new term of school A for `own` (safe to delete or replace), else school B's."""
+        if variant != "own":
+            return self.term(variant)
+        document = tiny_document(id=f"matrix-{uuid.uuid4().hex[:8]}")
+        with new_session(self.engine) as session:
+            term = terms.create_term(
+                session, actor=self.world.users["coord_a"], scenario=scenario_of(document)
+            )
+            session.commit()
+            return term.id or 0
+
+    def active_run(self, variant: str) -> tuple[int, int]:
+        """A queued run in a fresh term of A for `own`; school B's finished run otherwise."""
+        if variant != "own":
+            return self.term(variant), self.run(variant)
+        term_id = self.fresh_term("own")
+        with new_session(self.engine) as session:
+            run = SolveRunRow(term_id=term_id, time_limit_s=1, workers=1, seed=0)
+            session.add(run)
+            session.commit()
+            return term_id, run.id or 0
+
+    def slot(self, variant: str) -> int:
+        """SITE-A of school A (own), SITE-B of school A (other), SITE-A of school B."""
+        school, site = {
+            "own": ("a", "SITE-A"),
+            "other": ("a", "SITE-B"),
+            "other_school": ("b", "SITE-A"),
+        }[variant]
+        with new_session(self.engine) as session:
+            query = (
+                select(SlotRow.id)
+                .join(SiteRow, col(SlotRow.site_id) == SiteRow.id)
+                .where(
+                    col(SlotRow.term_id) == self.world.terms[school].id, col(SiteRow.ref) == site
+                )
+            )
+            slot_id = session.exec(query).first()
+        assert slot_id is not None
+        return slot_id
+
+    def partner_token(self, variant: str) -> int:
+        """A partner API token of partner_a (own) or of partner_a2 (other)."""
+        owner = self.world.users["partner_a" if variant == "own" else "partner_a2"]
+        with new_session(self.engine) as session:
+            issued = auth.create_partner_token(
+                session, actor=owner, name="matrix", ttl=timedelta(days=1)
+            )
+            session.commit()
+            return issued.row.id or 0
+
+
+Request = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    template: str
+    role: str | None
+    success: int
+    request: Callable[[Ctx, str], Request]
+    variants: tuple[str, ...] = ("own", "other")
+    fresh_token: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.template}"
+
+
+def _slots_csv() -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "site", "period", "profession", "capacity", "language", "status"])
+    for slot in tiny_document()["slots"]:
+        writer.writerow(
+            [slot["id"], slot["site"], slot["period"], slot["profession"], slot["capacity"]]
+            + [slot.get("language", ""), slot.get("status", "")]
+        )
+    return buffer.getvalue().encode()
+
+
+def _new_term_body(ctx: Ctx, variant: str) -> Request:
+    document = tiny_document(id=f"matrix-new-{uuid.uuid4().hex[:8]}")
+    body = json.dumps(document).encode()
+    return "/terms", {"content": body, "headers": {"Content-Type": "application/json"}}
+
+
+def _cancel(ctx: Ctx, variant: str) -> Request:
+    term_id, run_id = ctx.active_run(variant)
+    return f"/terms/{term_id}/solve-runs/{run_id}", {}
+
+
+ENDPOINTS = [
+    # everyone signed in
+    Endpoint("GET", "/auth/me", None, 200, lambda c, v: ("/auth/me", {}), ("own",)),
+    Endpoint("POST", "/auth/logout", None, 204, lambda c, v: ("/auth/logout", {}), ("own",), True),
+    # coordinators
+    Endpoint("GET", "/terms", "coordinator", 200, lambda c, v: ("/terms", {}), ("own",)),
+    Endpoint("POST", "/terms", "coordinator", 201, _new_term_body, ("own",)),
+    Endpoint("GET", "/terms/{id}", "coordinator", 200, lambda c, v: (f"/terms/{c.term(v)}", {})),
+    Endpoint(
+        "DELETE",
+        "/terms/{id}",
+        "coordinator",
+        204,
+        lambda c, v: (f"/terms/{c.fresh_term(v)}", {}),
+    ),
+    Endpoint(
+        "POST",
+        "/terms/{id}/csv",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.fresh_term(v)}/csv", {"files": {"slots": _slots_csv()}}),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/scenario",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/scenario", {}),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/students",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/students", {}),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/students/{ref}",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/students/T01", {}),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/slots",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/slots", {}),
+    ),
+    Endpoint(
+        "POST",
+        "/terms/{id}/solve-runs",
+        "coordinator",
+        202,
+        lambda c, v: (f"/terms/{c.fresh_term(v)}/solve-runs", {"json": {"time_limit_s": 1}}),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/solve-runs",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/solve-runs", {}),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/solve-runs/{run}",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/solve-runs/{c.run(v)}", {}),
+    ),
+    Endpoint("DELETE", "/terms/{id}/solve-runs/{run}", "coordinator", 202, _cancel),
+    Endpoint(
+        "GET",
+        "/terms/{id}/versions",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/versions", {}),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/versions/{v}/schedule",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/versions/{c.version(v)}/schedule", {}),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/versions/{v}/export.csv",
+        "coordinator",
+        200,
+        lambda c, v: (
+            f"/terms/{c.term(v)}/versions/{c.version(v)}/export.csv",
+            {"params": {"by": "student"}},
+        ),
+    ),
+    Endpoint(
+        "POST",
+        "/terms/{id}/versions/{v}/publish",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/versions/{c.version(v)}/publish", {}),
+    ),
+    # students
+    Endpoint("GET", "/me/schedule", "student", 200, lambda c, v: ("/me/schedule", {}), ("own",)),
+    # partners
+    Endpoint(
+        "GET", "/partner/slots", "partner", 200, lambda c, v: ("/partner/slots", {}), ("own",)
+    ),
+    Endpoint(
+        "GET",
+        "/partner/slots/{id}",
+        "partner",
+        200,
+        lambda c, v: (f"/partner/slots/{c.slot(v)}", {}),
+        ("own", "other", "other_school"),
+    ),
+    Endpoint(
+        "POST",
+        "/partner/slots/{id}/response",
+        "partner",
+        200,
+        lambda c, v: (
+            f"/partner/slots/{c.slot(v)}/response",
+            {"json": {"decision": "confirm"}},
+        ),
+        ("own", "other", "other_school"),
+    ),
+    Endpoint(
+        "POST",
+        "/partner/tokens",
+        "partner",
+        201,
+        lambda c, v: ("/partner/tokens", {"json": {"name": "matrix"}}),
+        ("own",),
+    ),
+    Endpoint(
+        "DELETE",
+        "/partner/tokens/{id}",
+        "partner",
+        204,
+        lambda c, v: (f"/partner/tokens/{c.partner_token(v)}", {}),
+    ),
+]
+
+CASES = [
+    pytest.param(endpoint, role, variant, id=f"{endpoint.id} | {role} | {variant}")
+    for endpoint in ENDPOINTS
+    for role in CALLERS
+    for variant in endpoint.variants
+]
+
+
+@pytest.fixture(scope="module")
+def ctx(engine: Engine) -> Ctx:
+    return Ctx(world=build_world(engine), engine=engine)
+
+
+@pytest.fixture(scope="module")
+def client(database_url: str) -> Iterator[TestClient]:
+    yield from make_client(database_url, RecordingRunner())
+
+
+def expected_status(endpoint: Endpoint, role: str, variant: str) -> int:
+    if role == "anonymous":
+        return 401
+    if endpoint.role is not None and endpoint.role != role:
+        return 403
+    return endpoint.success if variant == "own" else 404
+
+
+def forbidden_markers(ctx: Ctx, role: str) -> list[str]:
+    """Names and emails the caller must never receive."""
+    world = ctx.world
+    school_a = world.scenarios["a"].students
+    school_b = world.scenarios["b"].students
+    everyone_b = [s.name for s in school_b] + [s.email for s in school_b]
+    if role == "coordinator":
+        return everyone_b
+    if role == "student":
+        others = [s for s in school_a if s.id != "T01"]
+        return [s.name for s in others] + [s.email for s in school_a] + everyone_b
+    if role == "partner":
+        slots = {slot.id: slot.site for slot in world.scenarios["a"].slots}
+        at_site = {p.student for p in tiny_schedule().placements if slots[p.slot] == "SITE-A"}
+        elsewhere = [s.name for s in school_a if s.id not in at_site]
+        return elsewhere + [s.email for s in school_a] + everyone_b + ["first_generation"]
+    return [s.name for s in school_a] + [s.email for s in school_a] + everyone_b
+
+
+@pytest.mark.parametrize(("endpoint", "role", "variant"), CASES)
+def test_status_and_no_leak(
+    client: TestClient, ctx: Ctx, endpoint: Endpoint, role: str, variant: str
+) -> None:
+    path, options = endpoint.request(ctx, variant)
+    caller = CALLERS[role]
+    headers = dict(options.pop("headers", {}))
+    if caller is not None:
+        token = _fresh_token(ctx, caller) if endpoint.fresh_token else ctx.world.tokens[caller]
+        headers |= bearer(token)
+    response = client.request(endpoint.method, path, headers=headers, **options)
+    expected = expected_status(endpoint, role, variant)
+    assert response.status_code == expected, response.text
+    if response.status_code >= 400:
+        assert set(response.json()) == {"error"}
+    for marker in forbidden_markers(ctx, role):
+        assert marker not in response.text, f"{marker!r} leaked to {role}"
+
+
+def _fresh_token(ctx: Ctx, user: str) -> str:
+    with new_session(ctx.engine) as session:
+        issued = auth.issue_token(
+            session, user=ctx.world.users[user], kind=auth.LOGIN, ttl=timedelta(minutes=5)
+        )
+        session.commit()
+        return issued.token
+
+
+def test_every_route_is_in_the_matrix(client: TestClient) -> None:
+    """A new endpoint must be added to the matrix (only sign-in and health are public)."""
+    public = {"POST /auth/token", "GET /healthz"}
+    documented = {
+        f"{method.upper()} {path}"
+        for path, operations in client.app.openapi()["paths"].items()  # type: ignore[attr-defined]
+        for method in operations
+    }
+    covered = {_openapi_key(endpoint) for endpoint in ENDPOINTS}
+    assert documented - public == covered
+
+
+def _openapi_key(endpoint: Endpoint) -> str:
+    """The matrix template in OpenAPI's spelling of path parameters."""
+    spelled = {
+        "/terms/{id}": "/terms/{term_id}",
+        "/students/{ref}": "/students/{student_id}",
+        "/solve-runs/{run}": "/solve-runs/{run_id}",
+        "/versions/{v}": "/versions/{version_id}",
+        "/partner/slots/{id}": "/partner/slots/{slot_id}",
+        "/partner/tokens/{id}": "/partner/tokens/{token_id}",
+    }
+    path = endpoint.template
+    for short, long in spelled.items():
+        path = path.replace(short, long)
+    return f"{endpoint.method} {path}"

@@ -43,6 +43,8 @@ class TermBounds:
         if name == "coverage":
             return float(self.ipe_best + self.most_placements)
         needed = self.placements_needed(fixed)
+        if needed == 0 and name in ("preferences", "travel_fairness", "travel_total"):
+            return 0.0
         if name == "preferences":
             return float(
                 max(
@@ -51,7 +53,8 @@ class TermBounds:
                 )
             )
         if name == "travel_fairness":
-            return max(n.least_worst_travel(needed) for n in self.networks) / TRAVEL_SCALE
+            # one network: each binary-search step is a max flow over every option
+            return self.networks[0].least_worst_travel(needed) / TRAVEL_SCALE
         if name == "travel_total":
             return max(_travel_total(n, needed, fixed) for n in self.networks)
         return None

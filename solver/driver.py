@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from scheduler.domain.scenario import Scenario
-from scheduler.domain.schedule import ObjectiveResult, Schedule, SolveInfo
+from scheduler.domain.schedule import ErrorItem, ObjectiveResult, Schedule, SolveInfo
 from solver.api import ProgressCallback, SolveOptions, SolveProgress
 from solver.bounds import TermBounds
 from solver.candidates import restrict_options
@@ -30,11 +30,15 @@ from solver.prepare import prepare
 from solver.readout import read_schedule, snapshot
 from solver.relaxation import PlacementNetwork
 from solver.rules import apply_rules
+from solver.rules.pins import NO_SCHEDULE, infeasible_schedule, pin_errors
+from solver.rules.pins import respected as pins_respected
+from solver.objectives.stability import tie_break as stability_tie_break
+from solver.stability import candidate_slots, polish_safe, refine_classes, repair_start
 from solver.warm import repair_placements, warm_start
 
 MIN_LEVEL_SECONDS = 0.5
 POLISHED_LEVELS = ("preferences", "travel_total")
-WARM_START_SHARE = 0.25
+WARM_START_SHARE = 0.3
 """Share of the time limit for the IPE-only solve that starts (and bounds) the joint one."""
 """Share of the time limit for the IPE-only solve whose optimum bounds the joint coverage."""
 
@@ -119,10 +123,14 @@ def run(
         started=time.monotonic(),
     )
     prep = prepare(scenario)
+    refine_classes(prep)  # repair/pins hook (solver.stability): a no-op without either
+    if blocked := pin_errors(prep):  # pins hook: pins that cannot hold, said before solving
+        info = SolveInfo(workers=settings.workers, time_limit_s=settings.time_limit)
+        return infeasible_schedule(scenario, blocked, info)
     network = PlacementNetwork(prep)
     best_flow = network.solve(rank_weight=network.rank_weight, travel_weight=1)
     placed = repair_placements(prep, best_flow.chosen)
-    restricted = restrict_options(prep, placed)
+    restricted = restrict_options(prep, candidate_slots(prep, placed))  # repair hook
     model = TermModel(prep)
     apply_rules(model)
     warm = warm_start(model, lambda: _start_solver(settings), settings.seed, placed)
@@ -130,9 +138,11 @@ def run(
     if network.total_need > 0:
         bounds = TermBounds([network, PlacementNetwork(prep, tag_aware=True)], warm.ipe_best)
     levels = list(scenario.policy.objectives)
-    results, values = _solve_levels(
-        model, levels, settings, bounds, restricted, on_progress, warm.values
-    )
+    start = repair_start(model, warm.values, lambda: _solver(settings), settings.remaining())
+    if not pins_respected(model, start):  # pins hook: a start breaking a pin is only a hint
+        _hint(model, start or {})
+        start = None
+    results, values = _solve_levels(model, levels, settings, bounds, restricted, on_progress, start)
     info = SolveInfo(
         seconds=round(time.monotonic() - settings.started, 3),
         solver=f"ortools-cp-sat {_ortools_version()}",
@@ -140,6 +150,8 @@ def run(
         time_limit_s=settings.time_limit,
         seed=settings.seed,
     )
+    if values is None and scenario.policy.pinned:  # pins hook: never a schedule breaking pins
+        return infeasible_schedule(scenario, [ErrorItem(path="policy", message=NO_SCHEDULE)], info)
     reported = [ObjectiveResult(name=r.name, value=r.value, bound=r.bound) for r in results]
     return read_schedule(model, values or {}, _status(results, values), reported, info)
 
@@ -161,6 +173,8 @@ def _start_solver(settings: RunSettings) -> cp_model.CpSolver:
     solver.parameters.max_time_in_seconds = max(
         MIN_LEVEL_SECONDS, settings.time_limit * WARM_START_SHARE
     )
+    solver.parameters.max_presolve_iterations = 1
+    solver.parameters.presolve_inclusion_work_limit = 0
     return solver
 
 
@@ -211,12 +225,24 @@ def _solve_levels(
         levels_left = len(solvable) - solvable.index(name)
         budget = max(MIN_LEVEL_SECONDS, settings.remaining() / levels_left)
         relaxed = bounds.bound(name, fixed) if bounds is not None else None
-        if values is not None and name in POLISHED_LEVELS:
+        if values is not None and settings.remaining() <= MIN_LEVEL_SECONDS:
+            kept = _kept(name, model, values)
+            if kept is not None:
+                kept.bound = _valid_bound(built, kept, relaxed, restricted)
+                results.append(kept)
+                if kept.value is not None:
+                    fixed[name] = kept.value
+                continue
+        # polish_safe (repair/pins hook): the LP knows no frozen stability and no pinned slot
+        if values is not None and name in POLISHED_LEVELS and polish_safe(model.prep, fixed):
             held = Held(fixed.get("preferences"), fixed.get("travel_fairness"))
             values = polish(model, values, name, held) or values
         tie_break = None
         if name == "coverage" and list(levels[index + 1 : index + 2]) == ["preferences"]:
             tie_break = _preference_tie_break(model)
+        elif name == "coverage" and list(levels[index + 1 : index + 2]) == ["stability"]:
+            repair = stability_tie_break(model)  # repair hook: fewest moves among coverage optima
+            tie_break = TieBreak(*repair) if repair is not None else None
         result = _reached(built, model, values, relaxed)
         if result is None:
             result = _solve_level(

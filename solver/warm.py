@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
+from solver.greedy import greedy_sessions, greedy_values
 from solver.model import Pattern, TermModel
 from solver.prepare import IpeClass, Prepared, SlotOption, StudentInfo
 from solver.relaxation import PlacementNetwork
@@ -51,20 +52,46 @@ def warm_start(
 ) -> WarmStart:
     """Two complete schedules, the better one kept: sessions first with placements around
     them, and the given placements (valid on their own) with sessions around them."""
+    greedy_state = greedy_sessions(model.prep, placed)
+    best = greedy_values(model, placed, greedy_state)
     ipe = _ipe_model(model.prep)
+    _hint_ipe(ipe, greedy_state)
     solver = make_solver()
     status = solver.solve(ipe.cp)
     upper = sum(len(c.students) * len(c.free_sessions) for c in model.prep.classes)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return WarmStart(upper, None)
+        return WarmStart(upper, best)
     ipe_best = _attendance_bound(solver.best_objective_bound)
     sessions_of = _name_attendees(model, ipe, solver, seed)
     held = _placements_around(model.prep, sessions_of)
-    best = _joint_values(model, ipe, solver, sessions_of, held)
+    candidates = [best, _joint_values(model, ipe, solver, sessions_of, held)]
     placed_first = _sessions_around(model, make_solver, seed, placed)
-    if placed_first is not None and _coverage(model, placed_first) > _coverage(model, best):
-        best = placed_first
-    return WarmStart(ipe_best, best)
+    if placed_first is not None:
+        candidates.append(placed_first)
+    return WarmStart(ipe_best, max(candidates, key=lambda v: _coverage(model, v)))
+
+
+def _hint_ipe(ipe: TermModel, state) -> None:
+    """Start the IPE-only solve from the greedy sessions (placements left aside)."""
+    class_of = {s: c.index for c in ipe.prep.classes for s in c.students}
+    counts: dict[tuple, int] = defaultdict(int)
+    for student, sessions in state.sessions_of.items():
+        for session in sessions:
+            counts[class_of[student], frozenset(), session] += 1
+    for key, var in ipe.attend.items():
+        ipe.cp.add_hint(var, counts.get(key, 0))
+    for session, teams in ipe.teams.items():
+        formed = state.teams.get(session, [])
+        ipe.cp.add_hint(teams.count, len(formed))
+        ipe.cp.add_hint(teams.used, int(bool(formed)))
+        members: dict[str, int] = defaultdict(int)
+        for team in formed:
+            for student in team:
+                members[ipe.prep.students[student].profession] += 1
+        for profession, spread in teams.spreads.items():
+            ipe.cp.add_hint(spread, min(members[profession], len(formed)))
+    for (session, facilitator), var in ipe.facilitate.items():
+        ipe.cp.add_hint(var, int(facilitator in state.facilitators.get(session, ())))
 
 
 def _coverage(model: TermModel, values: dict[int, int]) -> int:

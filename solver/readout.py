@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Callable
+from functools import partial
 
 from ortools.sat.python import cp_model
 
@@ -27,6 +28,7 @@ from scheduler.domain.schedule import (
 from solver.explain import annotate
 from solver.model import Pattern, TermModel
 from solver.prepare import IpeClass
+from solver.stability import previous_of, seat
 
 ValueOf = Callable[[cp_model.IntVar], int]
 
@@ -83,6 +85,7 @@ def _attendance(
 ) -> dict[str, dict[str, str]]:
     """session attended per student and activity."""
     result: dict[str, dict[str, str]] = defaultdict(dict)
+    previous = previous_of(model.prep)  # repair: keepers are seated first (solver.stability)
     for ipe_class in model.prep.classes:
         pools: dict[Pattern, list[str]] = defaultdict(list)
         for student in ipe_class.students:
@@ -91,12 +94,15 @@ def _attendance(
             for activity, sessions in ipe_class.free_sessions.items():
                 order = sorted(pool)
                 random.Random(f"{seed}:{ipe_class.index}:{activity}").shuffle(order)
+                counts = []
                 for session in sessions:
                     var = model.attend.get((ipe_class.index, pattern, session))
-                    count = value(var) if var is not None else 0
-                    for student in order[:count]:
-                        result[student][activity] = session
-                    order = order[count:]
+                    counts.append((session, value(var) if var is not None else 0))
+                key_of = None
+                if previous is not None:
+                    key_of = partial(previous.key, activity=activity, free=sessions)
+                for student, session in seat(order, counts, key_of):
+                    result[student][activity] = session
     return result
 
 

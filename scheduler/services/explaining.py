@@ -79,7 +79,8 @@ def explain_scenario(
         schedule, violations = solved.schedule, solved.violations
     else:
         violations = validate_schedule(scenario, schedule)
-    if violations:
+    if violations or schedule.status in ("infeasible", "invalid"):
+        # Broken or impossible schedules carry their own reasons (violations, `errors`).
         return ExplainOutcome(schedule=schedule, student=student, violations=violations)
     settings = WhatIfSettings(time_limit_s=time_limit_s, workers=workers, seed=seed or 0)
     explained = explain_term(

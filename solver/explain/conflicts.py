@@ -123,10 +123,12 @@ class _ActivityModel:
         self.participants = participants
         self.cp = cp_model.CpModel()
         self.path = f"activities[{_position(prep, activity.id)}]"
+        # Bounds wide enough that only guarded rules (here: who is free) limit the counts.
         total = sum(participants.values())
-        self.teams = {s: self.cp.new_int_var(0, total, f"T[{s}]") for s in activity.sessions}
+        wide = max(1, total) * max(1, activity.team.max_size)
+        self.teams = {s: self.cp.new_int_var(0, wide, f"T[{s}]") for s in activity.sessions}
         self.count = {
-            (s, p): self.cp.new_int_var(0, total, f"n[{s},{p}]")
+            (s, p): self.cp.new_int_var(0, wide, f"n[{s},{p}]")
             for s in activity.sessions
             for p in participants
         }

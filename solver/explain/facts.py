@@ -7,6 +7,7 @@ sessions are held and full), so the schedule is digested here once per explanati
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -48,6 +49,7 @@ class Facts:
     positions: dict[str, int] = field(default_factory=dict)
     """positions[student] = index in the scenario's student list (for JSON paths)."""
     _free: dict[str, dict[str, list[str]]] | None = None
+    _memo: dict[tuple[str, ...], Cause] = field(default_factory=dict)
 
     @classmethod
     def of(cls, prep: Prepared, schedule: Schedule) -> Facts:
@@ -82,6 +84,13 @@ class Facts:
         facts.holds, facts.holders = dict(holds), dict(holders)
         return facts
 
+    def cached(self, key: tuple[str, ...], compute: Callable[[], Cause]) -> Cause:
+        """A cause that depends only on `key` (a session, a profession), computed once: with
+        no schedule at all every participant would ask about every session."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
     @property
     def scenario(self) -> Scenario:
         return self.prep.scenario
@@ -99,6 +108,3 @@ class Facts:
 
     def seats_left(self, slot: str) -> int:
         return self.slots[slot].capacity - len(self.holders.get(slot, ()))
-
-    def student_path(self, student_id: str) -> str:
-        return f"students[{self.positions[student_id]}]"

@@ -76,7 +76,23 @@ def part_scenario(scenario: Scenario, schedule: Schedule, focus: Focus, policy: 
         data["facilitators"] = []
         data["slots"] = _residual_slots(data["slots"], scenario, schedule, focus)
     data["policy"] = {**data["policy"], **policy, "previous": None}
+    _keep_part_pins(data)
     return Scenario.model_validate(data)
+
+
+def _keep_part_pins(data: dict[str, Any]) -> None:
+    """Pins of the part stay; the others are honoured by the frozen rest already."""
+    if not data["policy"].get("pinned"):
+        return
+    students = {s["id"] for s in data["students"]}
+    sessions = {s["id"] for a in data["activities"] for s in a["sessions"]}
+    slots = {s["id"] for s in data["slots"]}
+    data["policy"]["pinned"] = [
+        pin
+        for pin in data["policy"]["pinned"]
+        if pin["student"] in students
+        and (pin.get("session") in sessions or pin.get("slot") in slots)
+    ]
 
 
 def _part_students(scenario: Scenario, focus: Focus) -> set[str]:

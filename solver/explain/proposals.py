@@ -27,7 +27,7 @@ from solver.explain.facts import Facts
 from solver.explain.focus import Focus
 from solver.explain.reasons import Explained
 from solver.explain.session_times import best_time
-from solver.explain.slot_causes import site_rules, slot_rules
+from solver.explain.slot_causes import SlotChecker, site_rules
 
 MAX_PER_KIND = 2
 WHOLE_PROFESSION_LIMIT = 300
@@ -220,12 +220,13 @@ def _nearest_beyond(facts: Facts, student: str) -> float | None:
     if person.home is None:
         return None
     sources = busy_sources(facts.scenario, person, facts.positions[student])
+    checker = SlotChecker(facts, person, sources)
     usable = usable_periods(facts, student)
     best = None
     for slot in facts.scenario.slots:
         if slot.profession != person.profession or slot.period not in usable:
             continue
-        if slot_rules(facts, person, slot, sources) != [(codes.TOO_FAR, "")]:
+        if checker.rules(slot) != [(codes.TOO_FAR, "")]:
             continue
         km = travel_between(person.home, facts.sites[slot.site].location)
         best = km if best is None else min(best, km)

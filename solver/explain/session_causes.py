@@ -64,15 +64,14 @@ def _source_key(source: BusySource) -> tuple[str, ...]:
 
 def open_session_cause(facts: Facts, student: str, session: str) -> Cause:
     """Why a session the student is free for did not take them."""
-    return (
-        _overlap_cause(facts, student, session)
-        or _placement_cause(facts, student, session)
-        or (
-            _held_cause(facts, student, session)
-            if session in facts.teams
-            else _unheld_cause(facts, student, session)
-        )
-    )
+    own = _overlap_cause(facts, student, session) or _placement_cause(facts, student, session)
+    if own is not None:
+        return own
+    if session in facts.teams:
+        profession = facts.students[student].profession
+        key = ("held", session, profession)
+        return facts.cached(key, lambda: _held_cause(facts, profession, session))
+    return facts.cached(("unheld", session), lambda: _unheld_cause(facts, session))
 
 
 def _overlap_cause(facts: Facts, student: str, session: str) -> Cause | None:
@@ -115,11 +114,10 @@ def _profession_cap(rule: TeamRule, profession: str) -> int:
     return min(limit.max, rule.max_size)
 
 
-def _held_cause(facts: Facts, student: str, session: str) -> Cause:
-    """A held session: its teams are full for this student's profession, or the search
+def _held_cause(facts: Facts, profession: str, session: str) -> Cause:
+    """A held session: its teams are full for a student of this profession, or the search
     stopped before adding them."""
     activity, rule = _team_rule(facts, session)
-    profession = facts.students[student].profession
     teams = facts.teams[session]
     members = facts.members[session]
     cap = _profession_cap(rule, profession)
@@ -140,13 +138,13 @@ def _held_cause(facts: Facts, student: str, session: str) -> Cause:
         )
     return Cause(
         codes.TEAMS_FULL,
-        f"in {session} {full}, and a further team {_new_team_blocker(facts, session, student)}",
+        f"in {session} {full}, and a further team {_new_team_blocker(facts, session)}",
         (session,),
         (codes.TEAMS_FULL, activity),
     )
 
 
-def _new_team_blocker(facts: Facts, session: str, student: str) -> str:
+def _new_team_blocker(facts: Facts, session: str) -> str:
     """What stops a held session from splitting into one more team with this student."""
     activity, rule = _team_rule(facts, session)
     teams = facts.teams[session] + 1
@@ -187,7 +185,7 @@ def _available_facilitators(facts: Facts, session: str) -> list[str]:
     return available
 
 
-def _unheld_cause(facts: Facts, student: str, session: str) -> Cause:
+def _unheld_cause(facts: Facts, session: str) -> Cause:
     """A session not held: the first of room, facilitators and team rule that rules it out."""
     return (
         _closed_session(facts, session)

@@ -37,28 +37,42 @@ def removed_causes(facts: Facts, student: Student, sources: list[BusySource]) ->
             )
         ]
     failed: dict[SlotRule, list[Slot]] = defaultdict(list)
+    checker = SlotChecker(facts, student, sources)
     for slot in slots:
-        for rule in slot_rules(facts, student, slot, sources):
+        for rule in checker.rules(slot):
             failed[rule].append(slot)
     return [_removed_cause(facts, student, rule, items, sources) for rule, items in failed.items()]
 
 
-def slot_rules(
-    facts: Facts, student: Student, slot: Slot, sources: list[BusySource]
-) -> list[SlotRule]:
-    """Every placement rule the slot fails for the student (empty: eligible)."""
-    rules: list[SlotRule] = []
-    if slot.status == "declined":
-        rules.append((codes.SLOT_DECLINED, ""))
-    if slot.capacity <= 0:
-        rules.append((codes.SLOT_NO_CAPACITY, ""))
-    period = facts.prep.periods[slot.period]
-    rules += [(codes.BUSY_PERIOD, s.path) for s in sources if s.blocks_period(period)]
-    if slot.language is not None and slot.language not in student.languages:
-        rules.append((codes.LANGUAGE_REQUIRED, slot.language))
-    site = facts.sites[slot.site]
-    rules += [(code, "") for code in site_rules(facts, student, site)]
-    return rules
+class SlotChecker:
+    """The placement rules of one student, slot by slot; periods and sites are checked once
+    each (a large term has hundreds of slots per profession, on a few periods and sites)."""
+
+    def __init__(self, facts: Facts, student: Student, sources: list[BusySource]) -> None:
+        self.facts = facts
+        self.student = student
+        self.busy = {
+            pid: [s.path for s in sources if s.blocks_period(period)]
+            for pid, period in facts.prep.periods.items()
+        }
+        self._sites: dict[str, list[str]] = {}
+
+    def rules(self, slot: Slot) -> list[SlotRule]:
+        """Every placement rule the slot fails for the student (empty: eligible)."""
+        rules: list[SlotRule] = []
+        if slot.status == "declined":
+            rules.append((codes.SLOT_DECLINED, ""))
+        if slot.capacity <= 0:
+            rules.append((codes.SLOT_NO_CAPACITY, ""))
+        rules += [(codes.BUSY_PERIOD, path) for path in self.busy[slot.period]]
+        if slot.language is not None and slot.language not in self.student.languages:
+            rules.append((codes.LANGUAGE_REQUIRED, slot.language))
+        return rules + [(code, "") for code in self.site(slot.site)]
+
+    def site(self, site_id: str) -> list[str]:
+        if site_id not in self._sites:
+            self._sites[site_id] = site_rules(self.facts, self.student, self.facts.sites[site_id])
+        return self._sites[site_id]
 
 
 def site_rules(facts: Facts, student: Student, site: Site) -> list[str]:

@@ -59,7 +59,6 @@ class WhatIfSettings:
 class _Proof:
     """A validated schedule of a changed scenario, and what its part meets."""
 
-    scenario: Scenario
     schedule: Schedule
     part: int
 
@@ -90,8 +89,9 @@ def suggest(
     student: str | None = None,
     prep: Prepared | None = None,
 ) -> list[Suggestion]:
-    """Verified suggestions for the schedule's unmet needs (of one student, when given),
-    largest gain first. `prep`, when given, must be `prepare(scenario)`."""
+    """Verified suggestions for the schedule's unmet needs, largest gain first; with
+    `student`, only those whose proof meets a need of that student. `prep`, when given,
+    must be `prepare(scenario)`."""
     settings = settings or WhatIfSettings()
     run = _Run(scenario, schedule, settings, time.monotonic() + settings.time_limit_s)
     facts = Facts.of(prep or prepare(scenario), schedule)
@@ -105,7 +105,8 @@ def suggest(
         suggestion = _try(run, proposal)
         if suggestion is not None:
             run.suggestions.append(suggestion)
-    return sorted(run.suggestions, key=lambda s: (-s.gain, s.code))
+    found = [s for s in run.suggestions if student is None or student in s.helps]
+    return sorted(found, key=lambda s: (-s.gain, s.code))
 
 
 def _try(run: _Run, proposal: Proposal) -> Suggestion | None:
@@ -113,17 +114,16 @@ def _try(run: _Run, proposal: Proposal) -> Suggestion | None:
     reference = _reference(run, proposal.focus)
     if reference is None or not run.fits(proposal.focus):
         return None
-    changed = apply_changes(run.scenario, proposal.changes)
-    proof = _prove(run, changed, proposal.focus)
-    if proof is None or proof.part <= reference:
+    verified = _verify(run, proposal.changes, proposal.focus, reference)
+    if verified is None:
         return None
-    changes = _shrink(run.scenario, proposal.changes, proof.schedule)
-    if not changes:
-        return None  # the proof uses none of the change: the gain is search luck
-    final = apply_changes(run.scenario, changes)
-    if validate_schedule(final, proof.schedule):
-        return None
+    changes, proof = verified
     gain = proof.part - reference
+    tighter = _tighten(run.scenario, changes, gain)
+    if tighter != changes and run.fits(proposal.focus):
+        again = _verify(run, tighter, proposal.focus, reference)
+        if again is not None and again[1].part - reference >= gain:
+            changes, proof = again
     return Suggestion(
         code=proposal.code,
         message=f"{describe(run.scenario, changes)}: meets {gain} more need(s)",
@@ -133,6 +133,37 @@ def _try(run: _Run, proposal: Proposal) -> Suggestion | None:
         related=_related(changes),
         helps=_helped(run.schedule, proof.schedule, proposal.focus, run.scenario),
     )
+
+
+def _verify(
+    run: _Run, changes: tuple[ScenarioChange, ...], focus: Focus, reference: int
+) -> tuple[tuple[ScenarioChange, ...], _Proof] | None:
+    """Re-solve with the changes; the changes cut to what the proof uses, and the proof,
+    when it beats the reference and still holds under the cut changes."""
+    proof = _prove(run, apply_changes(run.scenario, changes), focus)
+    if proof is None or proof.part <= reference:
+        return None
+    used = _shrink(run.scenario, changes, proof.schedule)
+    if not used:
+        return None  # the proof uses none of the change: the gain is search luck
+    if validate_schedule(apply_changes(run.scenario, used), proof.schedule):
+        return None
+    return used, proof
+
+
+def _tighten(
+    scenario: Scenario, changes: tuple[ScenarioChange, ...], gain: int
+) -> tuple[ScenarioChange, ...]:
+    """Seats added beyond the gain went to students moved for nothing: ask for `gain` only."""
+    capacity = {s.id: s.capacity for s in scenario.slots}
+    result: list[ScenarioChange] = []
+    for change in changes:
+        if isinstance(change, SetCapacity) and change.capacity - capacity[change.slot] > gain:
+            change = change.model_copy(update={"capacity": capacity[change.slot] + gain})
+        elif isinstance(change, AddSlot) and change.capacity > gain:
+            change = change.model_copy(update={"capacity": gain})
+        result.append(change)
+    return tuple(result)
 
 
 def _reference(run: _Run, focus: Focus) -> int | None:
@@ -174,7 +205,7 @@ def _prove(run: _Run, scenario: Scenario, focus: Focus) -> _Proof | None:
     whole = stitch(scenario, run.schedule, focus, answer)
     if validate_schedule(scenario, whole):
         return None
-    return _Proof(scenario, whole, part_met(focus, whole, scenario))
+    return _Proof(whole, part_met(focus, whole, scenario))
 
 
 def _shrink(
@@ -225,25 +256,22 @@ def _travels(scenario: Scenario, schedule: Schedule) -> list[float]:
 
 def _helped(before: Schedule, after: Schedule, focus: Focus, scenario: Scenario) -> list[str]:
     """Students with an unmet need of the part before and fewer unmet ones after."""
+    profession = {s.id: s.profession for s in scenario.students}
 
     def unmet(schedule: Schedule) -> dict[str, int]:
         counts: dict[str, int] = {}
         for entry in schedule.unassigned:
-            if _in_focus(entry.activity, entry.requirement, focus, scenario, entry.student):
+            if focus.activity is not None:
+                inside = entry.activity == focus.activity
+            else:
+                moves = focus.moves(entry.student, profession[entry.student])
+                inside = entry.requirement is not None and moves
+            if inside:
                 counts[entry.student] = counts.get(entry.student, 0) + 1
         return counts
 
     now, then = unmet(before), unmet(after)
     return sorted(s for s, n in now.items() if then.get(s, 0) < n)
-
-
-def _in_focus(
-    activity: str | None, requirement: str | None, focus: Focus, scenario: Scenario, student: str
-) -> bool:
-    if focus.activity is not None:
-        return activity == focus.activity
-    profession = next(s.profession for s in scenario.students if s.id == student)
-    return requirement is not None and focus.moves(student, profession)
 
 
 def _related(changes: tuple[ScenarioChange, ...]) -> list[str]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from solver_helpers import solve_valid
+from typing import Any
+
+from factories import activity, interval, session, student
+from solver_helpers import ipe_only, solve_valid
 
 from scheduler.domain.changes import apply_changes
 from scheduler.domain.scenario import Scenario
@@ -10,6 +13,66 @@ from scheduler.domain.schedule import Reason, Schedule, Suggestion, Unassigned
 from solver.explain import WhatIfSettings, suggest
 
 SETTINGS = WhatIfSettings(time_limit_s=20, solve_s=5, workers=2)
+
+S1_DAY, S2_DAY = "2027-02-03", "2027-02-10"
+PAIR_RULE = {
+    "min_size": 2,
+    "max_size": 2,
+    "min_professions": 2,
+    "professions": {"NURS": {"min": 1, "max": 1}, "PT": {"min": 1, "max": 1}},
+}
+
+
+def pairs(**fields: Any) -> dict[str, Any]:
+    """A1 in teams of one NURS and one PT, one team per session, no facilitator (unless
+    `fields` say otherwise)."""
+    sessions = [
+        session("S1", f"{S1_DAY}T13:00", f"{S1_DAY}T15:00", max_teams=1),
+        session("S2", f"{S2_DAY}T13:00", f"{S2_DAY}T15:00", max_teams=1),
+    ]
+    defaults = {"team": PAIR_RULE, "teams_per_facilitator": 0, "sessions": sessions}
+    return activity(**{**defaults, **fields})
+
+
+def nurses_and_pts(nurses: int, pts: int, **busy: Any) -> list[dict[str, Any]]:
+    """Students n1.. and p1..; `busy` gives a student's extra fields by id."""
+    people = [student(f"n{i}") for i in range(1, nurses + 1)]
+    people += [student(f"p{i}", "PT") for i in range(1, pts + 1)]
+    return [{**p, **busy.get(p["id"], {})} for p in people]
+
+
+PROFESSIONS = [
+    {"code": "NURS", "name": "Nursing"},
+    {"code": "PT", "name": "Physical Therapy"},
+    {"code": "GC", "name": "Genetic Counseling"},
+]
+NURS_IN_EVERY_TEAM = {
+    "min_size": 1,
+    "max_size": 4,
+    "min_professions": 1,
+    "professions": {"NURS": {"min": 1}},
+}
+
+
+def busy_on(day: str) -> dict:
+    return {"unavailable": [interval(f"{day}T13:00", f"{day}T15:00")]}
+
+
+def gc_only_free_without_nurses():
+    """Nurses are free only at S1, the GC students only at S2; every team needs a NURS."""
+    students = [student("n1", **busy_on(S2_DAY)), student("n2", **busy_on(S2_DAY))]
+    students += [student(f"g{i}", "GC", **busy_on(S1_DAY)) for i in range(1, 4)]
+    sessions = [
+        session("S1", f"{S1_DAY}T13:00", f"{S1_DAY}T15:00"),
+        session("S2", f"{S2_DAY}T13:00", f"{S2_DAY}T15:00"),
+    ]
+    a1 = activity(
+        participants=[{"profession": "NURS"}, {"profession": "GC"}],
+        team=NURS_IN_EVERY_TEAM,
+        teams_per_facilitator=0,
+        sessions=sessions,
+    )
+    return ipe_only(professions=PROFESSIONS, students=students, activities=[a1])
 
 
 def entry(schedule: Schedule, student: str, need: str = "A1") -> Unassigned:

@@ -2,43 +2,9 @@
 
 from __future__ import annotations
 
-from explain_helpers import groups
-from factories import activity, interval, session, student
+from explain_helpers import S1_DAY, S2_DAY, busy_on, gc_only_free_without_nurses, groups
+from factories import student
 from solver_helpers import ipe_only, placements_only, solve_valid
-
-S1_DAY, S2_DAY = "2027-02-03", "2027-02-10"
-PROFESSIONS = [
-    {"code": "NURS", "name": "Nursing"},
-    {"code": "PT", "name": "Physical Therapy"},
-    {"code": "GC", "name": "Genetic Counseling"},
-]
-NURS_IN_EVERY_TEAM = {
-    "min_size": 1,
-    "max_size": 4,
-    "min_professions": 1,
-    "professions": {"NURS": {"min": 1}},
-}
-
-
-def busy_on(day: str) -> dict:
-    return {"unavailable": [interval(f"{day}T13:00", f"{day}T15:00")]}
-
-
-def gc_only_free_without_nurses():
-    """Nurses are free only at S1, the GC students only at S2; every team needs a NURS."""
-    students = [student("n1", **busy_on(S2_DAY)), student("n2", **busy_on(S2_DAY))]
-    students += [student(f"g{i}", "GC", **busy_on(S1_DAY)) for i in range(1, 4)]
-    sessions = [
-        session("S1", f"{S1_DAY}T13:00", f"{S1_DAY}T15:00"),
-        session("S2", f"{S2_DAY}T13:00", f"{S2_DAY}T15:00"),
-    ]
-    a1 = activity(
-        participants=[{"profession": "NURS"}, {"profession": "GC"}],
-        team=NURS_IN_EVERY_TEAM,
-        teams_per_facilitator=0,
-        sessions=sessions,
-    )
-    return ipe_only(professions=PROFESSIONS, students=students, activities=[a1])
 
 
 def test_students_free_only_without_a_required_partner_form_one_group():
@@ -66,7 +32,10 @@ def test_seats_taken_in_one_period_form_one_group_with_the_seat_count():
 
 def test_one_cause_across_professions_is_one_group_with_the_mix():
     everyone_busy = busy_on(S1_DAY)["unavailable"] + busy_on(S2_DAY)["unavailable"]
-    students = [student("n1", unavailable=everyone_busy), student("p1", "PT", unavailable=everyone_busy)]
+    students = [
+        student("n1", unavailable=everyone_busy),
+        student("p1", "PT", unavailable=everyone_busy),
+    ]
     students += [student("n2"), student("p2", "PT")]
     schedule = solve_valid(ipe_only(students=students))
     (group,) = groups(schedule)

@@ -3,38 +3,9 @@ names it, with the ids to change (sessions, slots, sites, JSON paths of busy tim
 
 from __future__ import annotations
 
-from typing import Any
-
-from explain_helpers import codes, entry, reason
-from factories import activity, interval, session, site, slot, student, weekly
+from explain_helpers import S1_DAY, S2_DAY, codes, entry, nurses_and_pts, pairs, reason
+from factories import activity, interval, site, slot, student, weekly
 from solver_helpers import ipe_only, placements_only, solve_valid
-
-S1_DAY, S2_DAY = "2027-02-03", "2027-02-10"
-PAIR_RULE = {
-    "min_size": 2,
-    "max_size": 2,
-    "min_professions": 2,
-    "professions": {"NURS": {"min": 1, "max": 1}, "PT": {"min": 1, "max": 1}},
-}
-
-
-def pairs(**fields: Any) -> dict[str, Any]:
-    """A1 in teams of one NURS and one PT, one team per session, no facilitator (unless
-    `fields` say otherwise)."""
-    sessions = [
-        session("S1", f"{S1_DAY}T13:00", f"{S1_DAY}T15:00", max_teams=1),
-        session("S2", f"{S2_DAY}T13:00", f"{S2_DAY}T15:00", max_teams=1),
-    ]
-    defaults = {"team": PAIR_RULE, "teams_per_facilitator": 0, "sessions": sessions}
-    return activity(**{**defaults, **fields})
-
-
-def nurses_and_pts(nurses: int, pts: int, **busy: Any) -> list[dict[str, Any]]:
-    """Students n1.. and p1..; `busy` gives a student's extra fields by id."""
-    people = [student(f"n{i}") for i in range(1, nurses + 1)]
-    people += [student(f"p{i}", "PT") for i in range(1, pts + 1)]
-    return [{**p, **busy.get(p["id"], {})} for p in people]
-
 
 # --- activities -------------------------------------------------------------------------
 

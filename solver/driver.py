@@ -25,6 +25,8 @@ from solver.bounds import TermBounds
 from solver.candidates import restrict_options
 from solver.model import TermModel
 from solver.objectives import Objective, builders, level_value
+from solver.objectives.stability import forced as stability_forced
+from solver.objectives.stability import tie_break as stability_tie_break
 from solver.polish import Held, polish
 from solver.prepare import prepare
 from solver.readout import read_schedule, snapshot
@@ -32,12 +34,12 @@ from solver.relaxation import PlacementNetwork
 from solver.rules import apply_rules
 from solver.rules.pins import NO_SCHEDULE, infeasible_schedule, pin_errors
 from solver.rules.pins import respected as pins_respected
-from solver.objectives.stability import tie_break as stability_tie_break
 from solver.stability import candidate_slots, polish_safe, refine_classes, repair_start
 from solver.warm import repair_placements, warm_start
 
 MIN_LEVEL_SECONDS = 0.5
 POLISHED_LEVELS = ("preferences", "travel_total")
+POLISH_KEEPS = {"coverage", "preferences", "travel_fairness", "team_balance"}
 WARM_START_SHARE = 0.3
 """Share of the time limit for the IPE-only solve that starts (and bounds) the joint one."""
 """Share of the time limit for the IPE-only solve whose optimum bounds the joint coverage."""
@@ -225,8 +227,10 @@ def _solve_levels(
         levels_left = len(solvable) - solvable.index(name)
         budget = max(MIN_LEVEL_SECONDS, settings.remaining() / levels_left)
         relaxed = bounds.bound(name, fixed) if bounds is not None else None
+        if name == "stability":  # repair hook: changes forced whatever is done (whole term)
+            relaxed = stability_forced(model)
         if values is not None and settings.remaining() <= MIN_LEVEL_SECONDS:
-            kept = _kept(name, model, values)
+            kept = _kept(built, model, values)
             if kept is not None:
                 kept.bound = _valid_bound(built, kept, relaxed, restricted)
                 results.append(kept)
@@ -234,7 +238,7 @@ def _solve_levels(
                     fixed[name] = kept.value
                 continue
         # polish_safe (repair/pins hook): the LP knows no frozen stability and no pinned slot
-        if values is not None and name in POLISHED_LEVELS and polish_safe(model.prep, fixed):
+        if values is not None and name in POLISHED_LEVELS and _polishable(model, fixed):
             held = Held(fixed.get("preferences"), fixed.get("travel_fairness"))
             values = polish(model, values, name, held) or values
         tie_break = None
@@ -251,7 +255,7 @@ def _solve_levels(
             if result is not None:
                 values = snapshot(model, solver) if result.resolved else values
         if result is None and values is not None:
-            result = _kept(name, model, values)
+            result = _kept(built, model, values)
         if result is None:
             results += [LevelResult(n, None, None) for n in levels[index:]]
             return results, values
@@ -276,31 +280,40 @@ def _reached(
     """The current values when they already reach the proven bound: no search needed."""
     if values is None or relaxed is None:
         return None
-    result = _kept(objective.name, model, values)
+    result = _kept(objective, model, values)
     if result is None or result.value is None:
         return None
     return result if _reaches(objective, result.value, relaxed) else None
 
 
-def _kept(name: str, model: TermModel, values: dict[int, int]) -> LevelResult | None:
+def _kept(objective: Objective, model: TermModel, values: dict[int, int]) -> LevelResult | None:
     """The level's result when CP-SAT returned nothing: the values it started from."""
-    value = level_value(name, model, values)
+    value = level_value(objective.name, model, values)
     if value is None:
         return None
-    unit = 10 if name in ("travel_total", "travel_fairness") else 1
-    return LevelResult(name, value, None, model_value=round(value * unit))
+    return LevelResult(objective.name, value, None, model_value=round(value / objective.unit))
 
 
 def _valid_bound(
     objective: Objective, result: LevelResult, relaxed: float | None, restricted: bool
 ) -> float | None:
-    """The tightest bound that holds for the whole term, not just the modelled slots."""
-    model_bound = result.bound if not restricted or relaxed is None else None
+    """The tightest bound that holds for the whole term, not just the modelled slots.
+
+    With candidate slots dropped, CP-SAT's bound holds only for the candidates: without a
+    relaxation bound a minimised level (all are non-negative) falls back to 0, a maximised
+    one to no bound at all."""
+    model_bound = result.bound if not restricted else None
     candidates = [b for b in (model_bound, relaxed) if b is not None]
     if not candidates:
-        return None
+        return 0.0 if restricted and not objective.maximize else None
     best = min(candidates) if objective.maximize else max(candidates)
     return _clean(best)
+
+
+def _polishable(model: TermModel, fixed: dict[str, float]) -> bool:
+    """The placement LP holds coverage, preferences and worst travel; any other level fixed
+    before (stability, equity_gap, an earlier travel_total) it would silently break."""
+    return set(fixed) <= POLISH_KEEPS and polish_safe(model.prep, fixed)
 
 
 def _solve_level(

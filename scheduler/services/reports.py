@@ -1,4 +1,5 @@
-"""Summaries of a schedule for people: how many needs it meets, activity by activity.
+"""Summaries of a schedule for people: how many needs it meets, activity by activity, and
+how fairly outcomes fall across professions and student groups (the equity report).
 
 Counted from the scenario and the schedule alone, so the figures do not depend on what the
 solver chose to put in `metrics`.
@@ -9,9 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from scheduler.domain.equity import DEFAULT_THRESHOLD, EquityReport, equity_report
+from scheduler.domain.equity_svg import charts
 from scheduler.domain.matching import participates, requirement_for
 from scheduler.domain.scenario import Activity, Scenario
 from scheduler.domain.schedule import Schedule
+from scheduler.services.solving import ProgressCallback, SolveOutcome, solve_scenario
 
 
 @dataclass(frozen=True)
@@ -57,3 +61,60 @@ def _placement_coverage(scenario: Scenario, schedule: Schedule) -> Coverage:
             total += requirement.count
             met += min(held[student.id], requirement.count)
     return Coverage("placements", met, total)
+
+
+# --- equity (issue 8) -------------------------------------------------------------------------
+
+FAIRNESS_LEVEL = "equity_gap"
+
+
+def equity(
+    *,
+    scenario: Scenario,
+    schedule: Schedule,
+    threshold: float = DEFAULT_THRESHOLD,
+    previous: Schedule | None = None,
+    baseline: Schedule | None = None,
+) -> EquityReport:
+    """The equity report of a schedule (`scheduler.domain.equity`): by profession and group,
+    gaps flagged, moves against `previous`, the fairness level's cost against `baseline`."""
+    return equity_report(
+        scenario, schedule, threshold=threshold, previous=previous, baseline=baseline
+    )
+
+
+def equity_charts(report: EquityReport) -> dict[str, str]:
+    """SVG charts of an equity report by file name (`gap-METRIC.svg`, `cost.svg`), for the
+    coordinator pages: each is a self-contained, accessible `<svg role="img">`."""
+    return charts(report)
+
+
+def has_fairness_level(scenario: Scenario) -> bool:
+    """True when the policy optimises `equity_gap`: only then is there a cost to show."""
+    return FAIRNESS_LEVEL in scenario.policy.objectives
+
+
+def without_fairness(scenario: Scenario) -> Scenario:
+    """The same term with the `equity_gap` level taken out of the policy order."""
+    order = [name for name in scenario.policy.objectives if name != FAIRNESS_LEVEL]
+    policy = scenario.policy.model_copy(update={"objectives": order})
+    return scenario.model_copy(update={"policy": policy})
+
+
+def solve_without_fairness(
+    *,
+    scenario: Scenario,
+    time_limit_s: float | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> SolveOutcome:
+    """The baseline of the cost section: the term solved with every level but `equity_gap`,
+    re-checked by the validator like any solve."""
+    return solve_scenario(
+        scenario=without_fairness(scenario),
+        time_limit_s=time_limit_s,
+        workers=workers,
+        seed=seed,
+        on_progress=on_progress,
+    )

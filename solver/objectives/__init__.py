@@ -28,7 +28,14 @@ Builder = Callable[[TermModel], Objective | None]
 
 def builders() -> dict[str, Builder]:
     """Objective builders by policy name."""
-    from solver.objectives import coverage, preferences, team_balance, travel
+    from solver.objectives import (
+        coverage,
+        equity_gap,
+        preferences,
+        stability,
+        team_balance,
+        travel,
+    )
 
     return {
         "coverage": coverage.build,
@@ -36,6 +43,8 @@ def builders() -> dict[str, Builder]:
         "travel_fairness": travel.build_fairness,
         "travel_total": travel.build_total,
         "team_balance": team_balance.build,
+        "equity_gap": equity_gap.build,
+        "stability": stability.build,
     }
 
 
@@ -59,6 +68,14 @@ def level_value(name: str, model: TermModel, values: dict[int, int]) -> float | 
         return max((option.travel for option, _ in held), default=0) / 10
     if name == "team_balance":
         return float(_uneven_sessions(model, value))
+    if name == "equity_gap":
+        from solver.objectives import equity_gap
+
+        return equity_gap.value(model, value)
+    if name == "stability":
+        from solver.objectives import stability
+
+        return stability.value(model, value)
     return None
 
 

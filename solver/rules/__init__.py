@@ -12,6 +12,7 @@ from solver.model import TermModel
 from solver.rules import (
     attendance,
     facilitators,
+    pins,
     placement_overlap,
     placements,
     rooms,
@@ -29,6 +30,7 @@ RULES: list[tuple[str, Rule]] = [
     ("teams", teams.add),
     ("rooms", rooms.add),
     ("facilitators", facilitators.add),
+    ("pins", pins.add),
 ]
 
 

@@ -1,0 +1,252 @@
+"""Repairs against a previous schedule: who had what, how to keep it, and whom to name.
+
+The model counts interchangeable students per class, blind to who attended what before.
+Splitting classes by previous sessions would restore identity but multiplies the model
+(5,000 students: 196 classes became 2,369 and 0.75 M attendance variables). Instead, in
+each class, placement pattern and activity, the members are *groups* by previous session
+p (or none, or GONE when p can no longer be attended): the model counts how many of group
+p keep p (`solver.objectives.stability`), and the read-out seats keepers first
+(`seat`). That is exact: groups are disjoint and each keeps only its own session, so every
+count of keepers the model allows can be named at once.
+
+Pinned students (`policy.pinned`) get a class of their own (`refine_classes`), so a pin is
+a count of one. Without a previous schedule or pins nothing here changes the model.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from scheduler.domain.diff import attendance, placements
+from scheduler.domain.schedule import Schedule
+from solver.model import TermModel
+from solver.prepare import IpeClass, Prepared, _relevant_periods
+
+GONE = "\0gone"
+"""Group of members whose previous session can no longer be attended (cancelled, busy,
+two sessions of one activity): a change whatever happens."""
+ALL_OPTIONS_UP_TO = 200_000
+"""A repair models every eligible slot up to this many options in all, so its stability
+bound holds for the whole term; larger terms keep the usual candidates plus every
+previously held slot (`candidate_slots`)."""
+REPAIR_START_SHARE = 0.2
+"""Share of the remaining time for the start of a repair (`repair_start`)."""
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The previous schedule by student: sessions per activity, and slots held."""
+
+    sessions: dict[str, dict[str, frozenset[str]]]
+    slots: dict[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, schedule: Schedule) -> Previous:
+        sessions: dict[str, dict[str, frozenset[str]]] = defaultdict(dict)
+        for (student, activity), ids in attendance(schedule).items():
+            sessions[student][activity] = frozenset(ids)
+        held = {student: frozenset(slots) for student, slots in placements(schedule).items()}
+        return cls(dict(sessions), held)
+
+    def key(self, student: str, activity: str, free: Sequence[str]) -> str | None:
+        """None: attended nothing before; the session still open to keep; else GONE."""
+        before = self.sessions.get(student, {}).get(activity, frozenset())
+        if not before:
+            return None
+        if len(before) == 1 and next(iter(before)) in free:
+            return next(iter(before))
+        return GONE
+
+
+def previous_of(prep: Prepared) -> Previous | None:
+    previous = prep.scenario.policy.previous
+    return Previous.of(previous) if previous is not None else None
+
+
+def refine_classes(prep: Prepared) -> None:
+    """Give every pinned student a class of their own (in place, renumbered)."""
+    pinned = {pin.student for pin in prep.scenario.policy.pinned}
+    if not pinned:
+        return
+    refined: list[IpeClass] = []
+    for ipe_class in prep.classes:
+        alone = [s for s in ipe_class.students if s in pinned]
+        rest = [s for s in ipe_class.students if s not in pinned]
+        parts = [[s] for s in alone] + ([rest] if rest else [])
+        for members in parts:
+            part = IpeClass(
+                index=len(refined),
+                profession=ipe_class.profession,
+                free_sessions=ipe_class.free_sessions,
+                students=members,
+            )
+            part.relevant_periods = (
+                ipe_class.relevant_periods
+                if len(parts) == 1
+                else _relevant_periods(part, prep.students, prep.sessions)
+            )
+            refined.append(part)
+    prep.classes = refined
+
+
+def candidate_slots(prep: Prepared, chosen: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Slots the model must keep per student: the given ones, every previously held or
+    pinned slot (so keeping them stays possible), and on a repair of a term that is not
+    too large every eligible slot."""
+    previous = previous_of(prep)
+    pins = [(p.student, p.slot) for p in prep.scenario.policy.pinned if p.slot is not None]
+    if previous is None and not pins:
+        return chosen
+    result = {student: list(slots) for student, slots in chosen.items()}
+    extra: list[tuple[str, str]] = list(pins)
+    if previous is not None:
+        extra += [(student, slot) for student, held in previous.slots.items() for slot in held]
+        if sum(len(info.all_options) for info in prep.students.values()) <= ALL_OPTIONS_UP_TO:
+            extra += [(i.id, o.slot) for i in prep.students.values() for o in i.all_options]
+    for student, slot in extra:
+        if student in prep.students:
+            result.setdefault(student, []).append(slot)
+    return result
+
+
+def polish_safe(prep: Prepared, fixed: dict[str, float]) -> bool:
+    """Whether the placement LP (`solver.polish`) may re-choose placements: it knows neither
+    a frozen stability level nor pinned slots, so not after the one or with the other."""
+    return "stability" not in fixed and not any(p.slot for p in prep.scenario.policy.pinned)
+
+
+def seat(
+    order: list[str],
+    counts: list[tuple[str, int]],
+    key_of: Callable[[str], str | None] | None,
+) -> list[tuple[str, str]]:
+    """Who fills each session's count, from a pool in `order`: (student, session) pairs.
+
+    Without a previous schedule, sessions take the next students in order. On a repair,
+    each session first takes the members whose previous session it is (the keepers the
+    model counted), then members who had another session (a move, already a change), and
+    only then members who had none (which adds one)."""
+    if key_of is None:
+        seated = []
+        for session, count in counts:
+            seated += [(student, session) for student in order[:count]]
+            order = order[count:]
+        return seated
+    wanted = dict(counts)
+    seated, rest = [], []
+    for student in order:
+        key = key_of(student)
+        if key is not None and wanted.get(key, 0) > 0:
+            wanted[key] -= 1
+            seated.append((student, key))
+        else:
+            rest.append(student)
+    rest.sort(key=lambda student: key_of(student) is None)
+    for session, _count in counts:
+        take, rest = rest[: wanted[session]], rest[wanted[session] :]
+        seated += [(student, session) for student in take]
+    return seated
+
+
+def previous_values(model: TermModel, previous: Previous) -> dict[int, int]:
+    """The previous schedule as values of the model's decisions (placements, placement
+    patterns, attendance counts), wherever the model still allows them: a hint."""
+    values: dict[int, int] = {}
+    held: dict[str, set[str]] = defaultdict(set)
+    for (student, slot), var in model.place.items():
+        kept = slot in previous.slots.get(student, ())
+        values[var.index] = int(kept)
+        if kept:
+            held[student].add(slot)
+    for ipe_class in model.prep.classes:
+        _class_values(model, ipe_class, previous, held, values)
+    return values
+
+
+def _class_values(
+    model: TermModel,
+    ipe_class: IpeClass,
+    previous: Previous,
+    held: dict[str, set[str]],
+    values: dict[int, int],
+) -> None:
+    relevant = frozenset(ipe_class.relevant_periods)
+    counts: dict[tuple[frozenset[str], str], int] = defaultdict(int)
+    for student in ipe_class.students:
+        periods = {o.slot: o.period for o in model.prep.students[student].options}
+        pattern = frozenset(periods[s] for s in held[student]) & relevant
+        flag = model.pattern_of.get((student, pattern))
+        if flag is not None:
+            values[flag.index] = 1
+        for activity, free in ipe_class.free_sessions.items():
+            key = previous.key(student, activity, free)
+            if key is not None and key != GONE:
+                counts[pattern, key] += 1
+    for (index, pattern, session), var in model.attend.items():
+        if index == ipe_class.index:
+            values[var.index] = counts.get((pattern, session), 0)
+
+
+def repair_start(
+    model: TermModel,
+    warm: dict[int, int] | None,
+    make_solver: Callable[[], cp_model.CpSolver],
+    remaining_s: float,
+) -> dict[int, int] | None:
+    """A valid start as close to the previous schedule as the rules now allow.
+
+    First the previous schedule itself, minus what the change made impossible (a declined
+    seat, a cancelled session), completed by CP-SAT with those decisions fixed: instant
+    when it is valid. Otherwise (a withdrawal left a team too small, ...) the fewest changes
+    found from it as a hint. The warm start, built for coverage far from the previous
+    schedule, is kept only without a previous schedule or when both find nothing; the
+    coverage level then regains what the change cost, with stability as its tie-break."""
+    previous = previous_of(model.prep)
+    if previous is None:
+        return warm
+    from solver.objectives.stability import build
+
+    build(model)  # its variables exist before the first solve, so every snapshot has them
+    hint = previous_values(model, previous)
+    model.cp.clear_hints()
+    for var in model.all_variables():
+        if var.index in hint:
+            model.cp.add_hint(var, hint[var.index])
+    budget = max(0.5, remaining_s * REPAIR_START_SHARE)
+    found = _completed(model, make_solver(), budget) or _closest(model, make_solver(), budget)
+    return found if found is not None else warm
+
+
+def _completed(
+    model: TermModel, solver: cp_model.CpSolver, budget: float
+) -> dict[int, int] | None:
+    """The hinted decisions fixed, the rest (teams, facilitators) found: None if invalid."""
+    model.cp.clear_objective()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.max_time_in_seconds = budget
+    if solver.solve(model.cp) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return _values(model, solver)
+
+
+def _closest(model: TermModel, solver: cp_model.CpSolver, budget: float) -> dict[int, int] | None:
+    """Fewest changes from the hinted previous schedule, as far as the budget goes."""
+    from solver.objectives.stability import build
+
+    objective = build(model)
+    assert objective is not None
+    model.cp.minimize(objective.expression)
+    solver.parameters.max_time_in_seconds = budget
+    if solver.solve(model.cp) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return _values(model, solver)
+
+
+def _values(model: TermModel, solver: cp_model.CpSolver) -> dict[int, int]:
+    """Every variable's value by index (what `solver.readout.snapshot` gives, without the
+    import cycle: the read-out seats students with `seat`)."""
+    return {var.index: int(solver.value(var)) for var in model.all_variables()}

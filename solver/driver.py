@@ -136,9 +136,10 @@ def run(
     model = TermModel(prep)
     apply_rules(model)
     warm = warm_start(model, lambda: _start_solver(settings), settings.seed, placed)
-    bounds = None
+    networks = [network]
     if network.total_need > 0:
-        bounds = TermBounds([network, PlacementNetwork(prep, tag_aware=True)], warm.ipe_best)
+        networks.append(PlacementNetwork(prep, tag_aware=True))
+    bounds = TermBounds(networks, warm.ipe_best)
     levels = list(scenario.policy.objectives)
     start = repair_start(model, warm.values, lambda: _solver(settings), settings.remaining())
     if not pins_respected(model, start):  # pins hook: a start breaking a pin is only a hint
@@ -260,10 +261,9 @@ def _solve_levels(
             results += [LevelResult(n, None, None) for n in levels[index:]]
             return results, values
         result.bound = _valid_bound(built, result, relaxed, restricted)
-        if on_progress is not None and result.value is not None:
+        if on_progress is not None and result.value is not None and result.bound is not None:
             elapsed = time.monotonic() - settings.started
-            bound = result.bound if result.bound is not None else result.value
-            on_progress(SolveProgress(name, result.value, bound, elapsed))
+            on_progress(SolveProgress(name, result.value, result.bound, elapsed))
         results.append(result)
         if result.value is not None:
             fixed[name] = result.value
@@ -299,13 +299,12 @@ def _valid_bound(
 ) -> float | None:
     """The tightest bound that holds for the whole term, not just the modelled slots.
 
-    With candidate slots dropped, CP-SAT's bound holds only for the candidates: without a
-    relaxation bound a minimised level (all are non-negative) falls back to 0, a maximised
-    one to no bound at all."""
+    With candidate slots dropped, CP-SAT's bound holds only for the candidates. Without any
+    valid bound a minimised level (all are non-negative) reports 0, a maximised one none."""
     model_bound = result.bound if not restricted else None
     candidates = [b for b in (model_bound, relaxed) if b is not None]
     if not candidates:
-        return 0.0 if restricted and not objective.maximize else None
+        return None if objective.maximize else 0.0
     best = min(candidates) if objective.maximize else max(candidates)
     return _clean(best)
 

@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -336,7 +337,7 @@ def _solve_level(
     if previous is not None:
         _hint(model, previous)
     weight = tie_break.weight if tie_break is not None else 1
-    expression = objective.expression * weight
+    expression: Any = objective.expression * weight
     if tie_break is not None:
         expression = expression + (-1 if objective.maximize else 1) * tie_break.expression
     if objective.maximize:

@@ -233,7 +233,7 @@ class BlockIndex:
 
     def _pieces(self, student: Student) -> list[tuple[tuple, Busy]]:
         first, last = self._term.start, self._term.end
-        pieces = []
+        pieces: list[tuple[tuple, Busy]] = []
         for index, calendar in enumerate(self._calendars):
             if matches(student, calendar.profession, calendar.cohort):
                 busy = Busy.build(calendar.unavailable, calendar.weekly_unavailable, first, last)
@@ -357,7 +357,7 @@ def _classes(
         if _may_double_book(info, sessions, session_overlaps):
             key = (*key, info.id)
         groups[key].append(info.id)
-    classes = []
+    classes: list[IpeClass] = []
     for key, members in groups.items():
         first = students[members[0]]
         ipe_class = IpeClass(

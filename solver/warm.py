@@ -17,6 +17,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -166,7 +167,7 @@ def _ipe_model(prep: Prepared) -> TermModel:
     return model
 
 
-def _clash_load(model: TermModel, prep: Prepared) -> cp_model.LinearExprT:
+def _clash_load(model: TermModel, prep: Prepared) -> Any:
     """Attendance in sessions that clash with placement periods, weighted by how many of
     the class could be placed in them: the tie-break that leaves room for placements."""
     terms = []
@@ -316,6 +317,6 @@ def _joint_values(
                 values[flag.index] = 1
             for session in sessions_of.get(student, ()):
                 counts[ipe_class.index, pattern, session] += 1
-    for key, var in model.attend.items():
-        values[var.index] = counts.get(key, 0)
+    for attend_key, var in model.attend.items():
+        values[var.index] = counts.get(attend_key, 0)
     return values

@@ -11,6 +11,7 @@ per-activity limit is exact.
 from __future__ import annotations
 
 from itertools import combinations
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -68,7 +69,7 @@ def _pattern_sizes(model: TermModel, ipe_class: IpeClass) -> dict[Pattern, cp_mo
     if not ipe_class.relevant_periods:
         return {EMPTY: len(ipe_class.students)}
     patterns = _patterns(model, ipe_class)
-    sizes: dict[Pattern, cp_model.LinearExprT] = {pattern: 0 for pattern in patterns}
+    sizes: dict[Pattern, Any] = {pattern: 0 for pattern in patterns}
     fixed_empty = 0
     for student in ipe_class.students:
         info = model.prep.students[student]

@@ -1,4 +1,5 @@
-"""The web service: FastAPI app factory, routers per audience, dependencies, error handler.
+"""The web service: FastAPI app factory, routers per audience, dependencies, error handler,
+and the pages and calendar feeds people use (`api.web`).
 
 Owns HTTP only: it parses requests, picks the acting user and renders answers and errors.
 Every decision (who may see what, what a change means) is made in `scheduler.services`

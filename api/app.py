@@ -1,6 +1,7 @@
 """The app factory: settings in, a FastAPI app out; nothing connects at import time.
 
-`create_app` reads settings (unless given), makes the engine and the job runner, wires the
+`create_app` reads settings (unless given), makes the engine and the job runner (in-process,
+or the Redis queue when `IPE_QUEUE_URL` is set), wires the
 routers and the one error handler. On startup it reaps solve runs whose worker died while
 no server watched; on shutdown it stops the workers it started.
 """
@@ -12,7 +13,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, web
 from api.routers import auth, coordinator, health, partner, student
 from scheduler.db.engine import make_engine, new_session
 from scheduler.services.jobs import JobRunner, ProcessJobRunner
@@ -29,18 +30,16 @@ Schedules interprofessional education (IPE) sessions and clinical placements.
   decline slots.
 
 Every error has the shape `{"error": {"code", "message", "details": [{"path", "message"}]}}`.
+
+People use the pages under `/app/`; calendar apps read `/feeds/{token}.ics`.
 """
 
 
 def create_app(settings: Settings | None = None, *, runner: JobRunner | None = None) -> FastAPI:
     """Build the app for `settings` (default: read from `IPE_*` environment variables)."""
     settings = settings or Settings()
-    engine = make_engine(settings.database_url)
-    runner = runner or ProcessJobRunner(
-        settings.database_url,
-        grace_s=settings.run_cancel_grace_s,
-        stale_after_s=settings.run_stale_after_s,
-    )
+    engine = make_engine(settings.database_url, pool=settings.pool)
+    runner = runner or default_runner(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,7 +59,24 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     errors.install(app)
     for module in (auth, coordinator, student, partner, health):
         app.include_router(module.router)
+    web.install(app)
     return app
+
+
+def default_runner(settings: Settings) -> JobRunner:
+    """Solve runs as processes of this app, or on the Redis queue when `IPE_QUEUE_URL` is set."""
+    queue = settings.queue()
+    if queue is not None:
+        from scheduler.services.queue import RedisJobRunner
+
+        return RedisJobRunner(
+            queue, settings.database_url, stale_after_s=settings.run_stale_after_s
+        )
+    return ProcessJobRunner(
+        settings.database_url,
+        grace_s=settings.run_cancel_grace_s,
+        stale_after_s=settings.run_stale_after_s,
+    )
 
 
 def _reap(app: FastAPI) -> None:

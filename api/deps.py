@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from scheduler.db.engine import new_session
 from scheduler.db.tables import TokenRow, UserRow
-from scheduler.services import auth
+from scheduler.services import auth, outbox
 from scheduler.services.errors import Forbidden, Unauthorized
 from scheduler.services.jobs import JobRunner
 from scheduler.services.solve_runs import RunLimits
@@ -66,6 +66,16 @@ def run_limits(settings: SettingsDep) -> RunLimits:
 
 
 LimitsDep = Annotated[RunLimits, Depends(run_limits)]
+
+
+def deliver_after_commit(request: Request, session: SessionDep, settings: SettingsDep) -> None:
+    """Once the request's transaction commits, deliver the outbox in the background."""
+    outbox.deliver_after_commit(
+        session, engine=request.app.state.engine, smtp_settings=outbox.smtp_settings(settings)
+    )
+
+
+DeliverDep = Annotated[None, Depends(deliver_after_commit)]
 
 
 def login_ttl(settings: SettingsDep) -> timedelta:

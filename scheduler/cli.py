@@ -16,8 +16,10 @@ import typer
 
 from scheduler import cli_render as render
 from scheduler.cli_service import register as register_service_commands
+from scheduler.domain.diff import ScheduleDiff, diff_schedules
+from scheduler.domain.repair import with_previous
 from scheduler.domain.scenario import Scenario
-from scheduler.domain.schedule import Schedule
+from scheduler.domain.schedule import ErrorItem, Schedule
 from scheduler.services.reports import coverage
 from scheduler.services.solving import (
     check_schedule,
@@ -88,6 +90,24 @@ def _not_a_folder_or_exit(path: Path) -> None:
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def _previous_or_exit(path: Path, scenario: Scenario) -> Schedule:
+    """The earlier schedule to repair; it must be of the same term."""
+    schedule = _schedule_or_exit(path)
+    if schedule.term != scenario.term.id:
+        message = f"schedule is for term {schedule.term!r}, the scenario is {scenario.term.id!r}"
+        render.errors(str(path), [ErrorItem(path="term", message=message)])
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return schedule
+
+
+def _diff_line(diff: ScheduleDiff) -> str:
+    return (
+        f"changes against --previous: {diff.changes} ({len(diff.moved)} moved, "
+        f"{len(diff.added)} added, {len(diff.dropped)} dropped), "
+        f"{diff.people_affected} students affected"
+    )
+
+
 def _counts(scenario: Scenario) -> str:
     sessions = sum(len(a.sessions) for a in scenario.activities)
     return f"{len(scenario.students)} students, {sessions} sessions, {len(scenario.slots)} slots"
@@ -108,9 +128,19 @@ def solve(
     ] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="CP-SAT search workers.")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed of the search.")] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option(help="Repair this earlier schedule: keep all the change allows."),
+    ] = None,
 ) -> None:
-    """Solve a scenario, write the schedule and summarise it."""
+    """Solve a scenario, write the schedule and summarise it.
+
+    With --previous, `stability` (fewest changes) comes right after `coverage` unless the
+    policy places it, and the changes against the earlier schedule are summarised."""
     problem = _scenario_or_exit(scenario)
+    before = _previous_or_exit(previous, problem) if previous is not None else None
+    if before is not None:
+        problem = with_previous(problem, before)
     _not_a_folder_or_exit(output)
     with render.ProgressDisplay() as display:
         outcome = solve_scenario(
@@ -124,6 +154,11 @@ def solve(
     _write_or_exit(output, schedule.model_dump_json(indent=2, exclude_none=True))
     render.solve_summary(schedule, coverage(problem, schedule))
     render.say(f"wrote {render.escape(str(output))}")
+    if schedule.status == "infeasible" and schedule.errors:
+        render.errors(str(scenario), schedule.errors)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if before is not None:
+        render.say(_diff_line(diff_schedules(before, schedule)))
     if outcome.violations:
         render.violations(outcome.violations, solver_bug=True)
         raise typer.Exit(EXIT_SOLVER_BUG)
@@ -182,7 +217,8 @@ def generate(
 
 # `ipe db ...`, `ipe serve` and `ipe demo` live in their own module.
 register_service_commands(app)
-from scheduler import cli_explain  # noqa: E402, F401  (registers `ipe explain`)
+# `ipe explain`, `ipe outbox deliver`, `ipe report`:
+from scheduler import cli_explain, cli_outbox, cli_report  # noqa: E402, F401
 
 
 def main() -> None:

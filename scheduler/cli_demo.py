@@ -62,7 +62,7 @@ def serve(url: str, host: str, port: int) -> None:
 
     # The app factory reads its settings from the environment: hand the URL over there.
     os.environ["IPE_DATABASE_URL"] = url
-    render.say(f"serving on [bold]http://{host}:{port}[/] (API docs at /docs); Ctrl-C stops")
+    render.say(f"serving on [bold]http://{host}:{port}/app/[/] (API docs at /docs); Ctrl-C stops")
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
 
 
@@ -238,7 +238,8 @@ def _summary(engine: Engine, coordinator: UserRow, term_id: int) -> None:
 def _logins(logins: list[demo_service.DemoLogin]) -> None:
     """One line per demo account, never wrapped or cut (they are meant to be copied)."""
     render.say(
-        "[bold]demo logins[/] (POST /auth/token with username + password, or Authorize in /docs):"
+        "[bold]demo logins[/] (sign in on the pages at /app/; for the API, POST /auth/token"
+        " with username + password, or Authorize in /docs):"
     )
     width = max(len(login.email) for login in logins)
     for login in logins:

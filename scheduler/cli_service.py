@@ -1,4 +1,4 @@
-"""`ipe db ...`, `ipe serve` and `ipe demo`: the service side of the command line.
+"""`ipe db ...`, `ipe serve`, `ipe worker` and `ipe demo`: the service side of the command line.
 
 Kept apart from `scheduler.cli` (the scenario commands) and registered into its app by
 `register`. Only typer is imported here: the database, the web server and the services
@@ -103,8 +103,33 @@ def demo(
         cli_demo.serve(url, host, port)
 
 
+def worker(
+    queue_url: Annotated[
+        str | None, typer.Option(help="Redis URL, redis://host:6379/0 (default: IPE_QUEUE_URL).")
+    ] = None,
+    queue_name: Annotated[
+        str | None, typer.Option(help="Queue to serve (default: IPE_QUEUE_NAME or ipe-runs).")
+    ] = None,
+    database: DatabaseOpt = None,
+    database_url_: UrlOpt = None,
+    burst: Annotated[bool, typer.Option("--burst", help="Stop once the queue is empty.")] = False,
+    name: Annotated[str | None, typer.Option(help="Worker name (default: queue-host-pid).")] = None,
+) -> None:
+    """Run solve jobs from the Redis queue until stopped; start as many as you like."""
+    from scheduler import cli_worker
+
+    cli_worker.run(
+        queue_url=queue_url,
+        queue_name=queue_name,
+        database_url=database_url(database, database_url_),
+        burst=burst,
+        name=name,
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add the service commands to the `ipe` app."""
     app.add_typer(db_app, name="db")
     app.command()(serve)
+    app.command()(worker)
     app.command()(demo)

@@ -1,4 +1,5 @@
-"""Service settings: where the database is and the limits of tokens and solve runs.
+"""Service settings: where the database and the job queue are, and the limits of tokens,
+solve runs and connection pools.
 
 Read from `IPE_*` environment variables only at the edges (the app factory, the CLI),
 then passed down as values: library code never reads the environment itself.
@@ -6,10 +7,27 @@ then passed down as values: library code never reads the environment itself.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from scheduler.db.engine import PoolOptions
+
 DEFAULT_DATABASE_URL = "sqlite:///ipe.sqlite"
+DEFAULT_QUEUE_NAME = "ipe-runs"
+# Beyond the longest run a coordinator may ask for (preparing a large term and saving its
+# result take time too): RQ stops a job that runs longer than that.
+JOB_TIMEOUT_MARGIN_S = 600
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    """Where the Redis job queue is, its name, and how long a job may take."""
+
+    url: str
+    name: str = DEFAULT_QUEUE_NAME
+    job_timeout_s: int = 1200
 
 
 class Settings(BaseSettings):
@@ -25,6 +43,41 @@ class Settings(BaseSettings):
     run_workers: int = Field(default=2, ge=1)
     run_stale_after_s: float = Field(default=30.0, gt=0)
     run_cancel_grace_s: float = Field(default=3.0, ge=0)
+    # Unset: runs are processes of the API itself. Set (redis://host:6379/0): runs go on a
+    # Redis queue that `ipe worker` processes serve (scheduler/services/queue.py).
+    queue_url: str | None = None
+    queue_name: str = Field(default=DEFAULT_QUEUE_NAME, pattern=r"^[A-Za-z0-9_-]+$")
+    db_pool_size: int = Field(default=5, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout_s: float = Field(default=30.0, gt=0)
+    db_pool_recycle_s: int = Field(default=1800, gt=0)
+    # Unset host: outbox messages are shown in the app only (scheduler/services/outbox.py).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, gt=0)
+    smtp_sender: str = "ipe-scheduler@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+
+    def queue(self, *, url: str | None = None, name: str | None = None) -> QueueConfig | None:
+        """The job queue (flags may override URL and name); None: runs stay in-process."""
+        if not (url or self.queue_url):
+            return None
+        return QueueConfig(
+            url=url or self.queue_url or "",
+            name=name or self.queue_name,
+            job_timeout_s=int(self.run_time_limit_max_s) + JOB_TIMEOUT_MARGIN_S,
+        )
+
+    @property
+    def pool(self) -> PoolOptions:
+        """The connection-pool options of this process's engine (PostgreSQL only)."""
+        return PoolOptions(
+            size=self.db_pool_size,
+            max_overflow=self.db_max_overflow,
+            timeout_s=self.db_pool_timeout_s,
+            recycle_s=self.db_pool_recycle_s,
+        )
 
 
 def sqlite_url(path: str) -> str:

@@ -243,16 +243,18 @@ def _solve_levels(
         if values is not None and name in POLISHED_LEVELS and _polishable(model, fixed):
             held = Held(fixed.get("preferences"), fixed.get("travel_fairness"))
             values = polish(model, values, name, held) or values
-        tie_break = None
+        tie_break, repair = None, None
         if name == "coverage" and list(levels[index + 1 : index + 2]) == ["preferences"]:
             tie_break = _preference_tie_break(model)
         elif name == "coverage" and list(levels[index + 1 : index + 2]) == ["stability"]:
             repair = stability_tie_break(model)  # repair hook: fewest moves among coverage optima
             tie_break = TieBreak(*repair) if repair is not None else None
         result = _reached(built, model, values, relaxed)
+        # repair hook: with stability as tie-break, reaching the coverage bound is not the end
+        target = None if tie_break is not None and name == "coverage" and repair else relaxed
         if result is None:
             result = _solve_level(
-                model, built, solver, budget, settings, on_progress, values, relaxed, tie_break
+                model, built, solver, budget, settings, on_progress, values, target, tie_break
             )
             if result is not None:
                 values = snapshot(model, solver) if result.resolved else values

@@ -34,7 +34,9 @@ ALL_OPTIONS_UP_TO = 200_000
 bound holds for the whole term; larger terms keep the usual candidates plus every
 previously held slot (`candidate_slots`)."""
 REPAIR_START_SHARE = 0.2
-"""Share of the remaining time for the start of a repair (`repair_start`)."""
+"""Share of the remaining time for a CP-SAT start of a repair (`repair_start`)."""
+MIN_START_S = 5.0
+"""Least time for it: on 5,000 students CP-SAT needs about that to load the model."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,10 @@ class Previous:
 
     sessions: dict[str, dict[str, frozenset[str]]]
     slots: dict[str, frozenset[str]]
+    teams: dict[str, int]
+    """Teams per session held."""
+    facilitators: dict[str, frozenset[str]]
+    """Facilitators per session held."""
 
     @classmethod
     def of(cls, schedule: Schedule) -> Previous:
@@ -50,7 +56,9 @@ class Previous:
         for (student, activity), ids in attendance(schedule).items():
             sessions[student][activity] = frozenset(ids)
         held = {student: frozenset(slots) for student, slots in placements(schedule).items()}
-        return cls(dict(sessions), held)
+        teams = {entry.session: len(entry.teams) for entry in schedule.sessions}
+        run_by = {entry.session: frozenset(entry.facilitators) for entry in schedule.sessions}
+        return cls(dict(sessions), held, teams, run_by)
 
     def key(self, student: str, activity: str, free: Sequence[str]) -> str | None:
         """None: attended nothing before; the session still open to keep; else GONE."""
@@ -152,43 +160,56 @@ def seat(
     return seated
 
 
-def previous_values(model: TermModel, previous: Previous) -> dict[int, int]:
+def previous_values(
+    model: TermModel, previous: Previous, held: dict[str, set[str]] | None = None
+) -> dict[int, int]:
     """The previous schedule as values of the model's decisions (placements, placement
-    patterns, attendance counts), wherever the model still allows them: a hint."""
-    values: dict[int, int] = {}
-    held: dict[str, set[str]] = defaultdict(set)
-    for (student, slot), var in model.place.items():
-        kept = slot in previous.slots.get(student, ())
-        values[var.index] = int(kept)
-        if kept:
-            held[student].add(slot)
+    patterns, attendance counts) wherever the model still allows them; `held` replaces the
+    placements (default: the previous ones still modelled)."""
+    held = held if held is not None else kept_slots(model, previous)
+    values = {
+        var.index: int(slot in held.get(student, ()))
+        for (student, slot), var in model.place.items()
+    }
+    counts: dict[tuple[int, frozenset[str], str], int] = defaultdict(int)
+    flags: dict[str, list[tuple[frozenset[str], int]]] = defaultdict(list)
+    for (student, pattern), flag in model.pattern_of.items():
+        flags[student].append((pattern, flag.index))
     for ipe_class in model.prep.classes:
-        _class_values(model, ipe_class, previous, held, values)
+        _class_counts(model, ipe_class, previous, held, flags, values, counts)
+    for key, var in model.attend.items():
+        values[var.index] = counts.get(key, 0)
     return values
 
 
-def _class_values(
+def kept_slots(model: TermModel, previous: Previous) -> dict[str, set[str]]:
+    """Previous placements the model still has a variable for."""
+    held: dict[str, set[str]] = defaultdict(set)
+    for student, slots in previous.slots.items():
+        held[student] = {slot for slot in slots if (student, slot) in model.place}
+    return held
+
+
+def _class_counts(
     model: TermModel,
     ipe_class: IpeClass,
     previous: Previous,
     held: dict[str, set[str]],
+    flags: dict[str, list[tuple[frozenset[str], int]]],
     values: dict[int, int],
+    counts: dict[tuple[int, frozenset[str], str], int],
 ) -> None:
+    """Pattern flags of the class's members, and how many keep each session per pattern."""
     relevant = frozenset(ipe_class.relevant_periods)
-    counts: dict[tuple[frozenset[str], str], int] = defaultdict(int)
     for student in ipe_class.students:
         periods = {o.slot: o.period for o in model.prep.students[student].options}
-        pattern = frozenset(periods[s] for s in held[student]) & relevant
-        flag = model.pattern_of.get((student, pattern))
-        if flag is not None:
-            values[flag.index] = 1
+        pattern = frozenset(periods[s] for s in held.get(student, ())) & relevant
+        for other, index in flags.get(student, ()):
+            values[index] = int(other == pattern)
         for activity, free in ipe_class.free_sessions.items():
             key = previous.key(student, activity, free)
-            if key is not None and key != GONE:
-                counts[pattern, key] += 1
-    for (index, pattern, session), var in model.attend.items():
-        if index == ipe_class.index:
-            values[var.index] = counts.get((pattern, session), 0)
+            if key is not None and key != GONE and key in model.teams:
+                counts[ipe_class.index, pattern, key] += 1
 
 
 def repair_start(
@@ -199,31 +220,35 @@ def repair_start(
 ) -> dict[int, int] | None:
     """A valid start as close to the previous schedule as the rules now allow.
 
-    First the previous schedule itself, minus what the change made impossible (a declined
-    seat, a cancelled session), completed by CP-SAT with those decisions fixed: instant
-    when it is valid. Otherwise (a withdrawal left a team too small, ...) the fewest changes
-    found from it as a hint. The warm start, built for coverage far from the previous
-    schedule, is kept only without a previous schedule or when both find nothing; the
-    coverage level then regains what the change cost, with stability as its tie-break."""
+    First the previous schedule projected onto the changed term (`solver.projection`):
+    what the change made impossible dropped, the students it unseated re-seated where a
+    seat fits, every constraint checked in Python. Failing that (a withdrawal left a team
+    too small, ...), CP-SAT completes the previous decisions it can keep, or else finds the
+    fewest changes from them as a hint. The warm start, built for coverage far from the
+    previous schedule, is kept only without a previous schedule or when all of these find
+    nothing; the coverage level then regains what the change cost, with stability as its
+    tie-break."""
     previous = previous_of(model.prep)
     if previous is None:
         return warm
     from solver.objectives.stability import build
+    from solver.projection import project
 
     build(model)  # its variables exist before the first solve, so every snapshot has them
+    projected = project(model, previous)
+    if projected is not None:
+        return projected
     hint = previous_values(model, previous)
     model.cp.clear_hints()
     for var in model.all_variables():
         if var.index in hint:
             model.cp.add_hint(var, hint[var.index])
-    budget = max(0.5, remaining_s * REPAIR_START_SHARE)
+    budget = max(MIN_START_S, remaining_s * REPAIR_START_SHARE)
     found = _completed(model, make_solver(), budget) or _closest(model, make_solver(), budget)
     return found if found is not None else warm
 
 
-def _completed(
-    model: TermModel, solver: cp_model.CpSolver, budget: float
-) -> dict[int, int] | None:
+def _completed(model: TermModel, solver: cp_model.CpSolver, budget: float) -> dict[int, int] | None:
     """The hinted decisions fixed, the rest (teams, facilitators) found: None if invalid."""
     model.cp.clear_objective()
     solver.parameters.fix_variables_to_their_hinted_value = True

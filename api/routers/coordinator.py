@@ -9,13 +9,24 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
-from api.deps import Coordinator, LimitsDep, RunnerDep, SessionDep, SettingsDep
+from api.deps import Coordinator, DeliverDep, LimitsDep, RunnerDep, SessionDep, SettingsDep
 from api.errors import documented
+from scheduler.domain.diff import ScheduleDiff
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import ErrorItem, Schedule
-from scheduler.services import exports, slots, solve_runs, students, terms, versions
+from scheduler.services import (
+    exports,
+    outbox,
+    repairs,
+    slots,
+    solve_runs,
+    students,
+    terms,
+    versions,
+)
 from scheduler.services.csv_import import SPECS
 from scheduler.services.errors import Invalid, TooLarge
+from scheduler.services.outbox import OutboxView
 from scheduler.services.views import (
     CoordinatorSlotView,
     RunView,
@@ -36,6 +47,9 @@ class SolveRunRequest(BaseModel):
     time_limit_s: float | None = Field(default=None, gt=0)
     workers: int | None = Field(default=None, ge=1, le=64)
     seed: int | None = None
+    previous_version: int | None = Field(
+        default=None, description="Repair this version: stay as close to it as the term allows."
+    )
 
 
 async def raw_json(request: Request) -> bytes:
@@ -201,6 +215,35 @@ def start_run(
         time_limit_s=request.time_limit_s,
         workers=request.workers,
         seed=request.seed,
+        previous_version=request.previous_version,
+    )
+
+
+@router.post(
+    "/{term_id}/repair-runs",
+    response_model=RunView,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=documented(404, 409, 422),
+)
+def start_repair(
+    term_id: int,
+    session: SessionDep,
+    user: Coordinator,
+    runner: RunnerDep,
+    limits: LimitsDep,
+    body: SolveRunRequest | None = None,
+) -> RunView:
+    """Repair the published schedule after a change: a run that keeps all it can (202)."""
+    request = body or SolveRunRequest()
+    return repairs.start_repair_run(
+        session,
+        actor=user,
+        term_id=term_id,
+        runner=runner,
+        limits=limits,
+        time_limit_s=request.time_limit_s,
+        workers=request.workers,
+        seed=request.seed,
     )
 
 
@@ -262,9 +305,35 @@ def list_versions(term_id: int, session: SessionDep, user: Coordinator) -> list[
     response_model=VersionView,
     responses=documented(404, 409),
 )
-def publish(term_id: int, version_id: int, session: SessionDep, user: Coordinator) -> VersionView:
-    """Publish a version to students and partners (it is re-checked against the term first)."""
+def publish(
+    term_id: int, version_id: int, session: SessionDep, user: Coordinator, _deliver: DeliverDep
+) -> VersionView:
+    """Publish a version (re-checked first); each person it affects gets one message."""
     return versions.publish_version(session, actor=user, term_id=term_id, version_id=version_id)
+
+
+@router.get(
+    "/{term_id}/versions/{version_id}/diff",
+    response_model=ScheduleDiff,
+    responses=TERM,
+)
+def version_diff(
+    term_id: int,
+    version_id: int,
+    session: SessionDep,
+    user: Coordinator,
+    against: Annotated[int | None, Query(description="Version to compare with.")] = None,
+) -> ScheduleDiff:
+    """Who moves, is added or is dropped, and how many are affected (vs. published)."""
+    return repairs.version_diff(
+        session, actor=user, term_id=term_id, version_id=version_id, against=against
+    )
+
+
+@router.get("/{term_id}/outbox", response_model=list[OutboxView], responses=TERM)
+def term_outbox(term_id: int, session: SessionDep, user: Coordinator) -> list[OutboxView]:
+    """Messages to affected people and whether each went out (newest first)."""
+    return outbox.term_outbox(session, actor=user, term_id=term_id)
 
 
 @router.get(

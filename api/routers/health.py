@@ -21,5 +21,5 @@ def healthz() -> Health:
 
 @router.get("/", include_in_schema=False)
 def root() -> RedirectResponse:
-    """The interactive API documentation."""
-    return RedirectResponse("/docs")
+    """The pages (sign-in first); the API documentation is at `/docs`."""
+    return RedirectResponse("/app/")

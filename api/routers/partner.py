@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import Partner, SessionDep, SettingsDep
 from api.errors import documented
-from scheduler.services import auth, slots
+from scheduler.services import auth, outbox, slots
+from scheduler.services.outbox import MessageView
 from scheduler.services.views import PartnerSlotView, PartnerTokenView
 
 router = APIRouter(prefix="/partner", tags=["partner"], responses=documented(401, 403))
@@ -32,6 +33,12 @@ class PartnerTokenRequest(BaseModel):
 def list_slots(session: SessionDep, user: Partner) -> list[PartnerSlotView]:
     """Your site's slots in every term, with the students placed in each."""
     return slots.partner_slots(session, actor=user)
+
+
+@router.get("/messages", response_model=list[MessageView])
+def my_messages(session: SessionDep, user: Partner) -> list[MessageView]:
+    """Messages about students placed with your site, newest first."""
+    return outbox.my_messages(session, actor=user)
 
 
 @router.get("/slots/{slot_id}", response_model=PartnerSlotView, responses=documented(404))

@@ -8,6 +8,7 @@ reads.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -21,7 +22,21 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+@dataclass(frozen=True)
+class PoolOptions:
+    """Connection-pool sizes for a server database (PostgreSQL); SQLite ignores them.
+
+    Each API process and each worker has its own pool, so the server must allow about
+    `(size + max_overflow) x processes` connections.
+    """
+
+    size: int = 5
+    max_overflow: int = 10
+    timeout_s: float = 30.0
+    recycle_s: int = 1800
+
+
+def make_engine(url: str, *, echo: bool = False, pool: PoolOptions | None = None) -> Engine:
     """An engine for `url`; connects lazily, on first use."""
     if is_sqlite(url):
         engine = create_engine(
@@ -31,7 +46,16 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    pool = pool or PoolOptions()
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=pool.size,
+        max_overflow=pool.max_overflow,
+        pool_timeout=pool.timeout_s,
+        pool_recycle=pool.recycle_s,
+    )
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -18,14 +18,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, false, true
+from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
 from scheduler.db import audit
 from scheduler.db.tables import (
     ActivityRow,
     AssignmentRow,
+    OutboxMessageRow,
     PeriodRow,
     RoomRow,
     ScheduleVersionRow,
@@ -138,12 +143,20 @@ SessionAssignment = tuple[AssignmentRow, SessionRow, ActivityRow, RoomRow]
 PlacementAssignment = tuple[AssignmentRow, SlotRow, SiteRow, PeriodRow]
 
 
-def _published_own(actor: UserRow) -> ColumnElement[bool]:
-    return (col(ScheduleVersionRow.state) == "published") & own_student_scope(actor)
+STUDENT_VISIBLE_STATES = ("published", "superseded")
+"""Versions a student may see: the published one, and those published before it."""
 
 
-def own_session_assignments(session: Session, actor: UserRow) -> list[SessionAssignment]:
-    """The acting student's team places in published versions."""
+def _published_own(actor: UserRow, state: str = "published") -> ColumnElement[bool]:
+    if state not in STUDENT_VISIBLE_STATES:
+        return false()
+    return (col(ScheduleVersionRow.state) == state) & own_student_scope(actor)
+
+
+def own_session_assignments(
+    session: Session, actor: UserRow, *, state: str = "published"
+) -> list[SessionAssignment]:
+    """The acting student's team places in published (or once published) versions."""
     query = (
         select(AssignmentRow, SessionRow, ActivityRow, RoomRow)
         .join(StudentRow, col(AssignmentRow.student_id) == StudentRow.id)
@@ -152,14 +165,16 @@ def own_session_assignments(session: Session, actor: UserRow) -> list[SessionAss
         .join(SessionRow, col(AssignmentRow.session_id) == SessionRow.id)
         .join(ActivityRow, col(SessionRow.activity_id) == ActivityRow.id)
         .join(RoomRow, col(SessionRow.room_id) == RoomRow.id)
-        .where(_published_own(actor))
+        .where(_published_own(actor, state))
         .order_by(col(SessionRow.start))
     )
     return [tuple(row) for row in session.exec(query).all()]  # type: ignore[misc]
 
 
-def own_placement_assignments(session: Session, actor: UserRow) -> list[PlacementAssignment]:
-    """The acting student's placements in published versions."""
+def own_placement_assignments(
+    session: Session, actor: UserRow, *, state: str = "published"
+) -> list[PlacementAssignment]:
+    """The acting student's placements in published (or once published) versions."""
     query = (
         select(AssignmentRow, SlotRow, SiteRow, PeriodRow)
         .join(StudentRow, col(AssignmentRow.student_id) == StudentRow.id)
@@ -168,10 +183,93 @@ def own_placement_assignments(session: Session, actor: UserRow) -> list[Placemen
         .join(SlotRow, col(AssignmentRow.slot_id) == SlotRow.id)
         .join(SiteRow, col(SlotRow.site_id) == SiteRow.id)
         .join(PeriodRow, col(SlotRow.period_id) == PeriodRow.id)
-        .where(_published_own(actor))
+        .where(_published_own(actor, state))
         .order_by(col(PeriodRow.start))
     )
     return [tuple(row) for row in session.exec(query).all()]  # type: ignore[misc]
+
+
+def own_teammates(
+    session: Session, actor: UserRow, *, state: str = "published"
+) -> dict[int, list[StudentRow]]:
+    """The acting student's teammates, by the student's own assignment id (audited).
+
+    Only teams the student is in, of versions a student may see: a teammate is someone
+    they will meet in the room, so their name and profession are the student's to know.
+    """
+    mine = aliased(AssignmentRow)
+    theirs = aliased(AssignmentRow)
+    query = (
+        select(mine.id, StudentRow)
+        .select_from(mine)
+        .join(
+            theirs,
+            (col(theirs.version_id) == col(mine.version_id))
+            & (col(theirs.session_id) == col(mine.session_id))
+            & (col(theirs.team_ref) == col(mine.team_ref))
+            & (col(theirs.id) != col(mine.id)),
+        )
+        .join(StudentRow, col(theirs.student_id) == StudentRow.id)
+        .join(ScheduleVersionRow, col(mine.version_id) == ScheduleVersionRow.id)
+        .where(col(mine.kind) == "session", col(mine.student_id).in_(_own_student_ids(actor)))
+        .where(_version_state(state))
+        .order_by(col(StudentRow.name))
+    )
+    teams: dict[int, list[StudentRow]] = defaultdict(list)
+    for assignment_id, student in session.exec(query).all():
+        if assignment_id is not None:
+            teams[assignment_id].append(student)
+    audit.student_reads(
+        session, actor=actor, students=[s for team in teams.values() for s in team], via="teammates"
+    )
+    return teams
+
+
+def _own_student_ids(actor: UserRow) -> Any:
+    """A subquery of the acting student's own student row ids (one per term)."""
+    return (
+        select(StudentRow.id)
+        .join(TermRow, col(StudentRow.term_id) == TermRow.id)
+        .where(own_student_scope(actor))
+    )
+
+
+def _version_state(state: str) -> ColumnElement[bool]:
+    if state not in STUDENT_VISIBLE_STATES:
+        return false()
+    return col(ScheduleVersionRow.state) == state
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    """A version a student may know of: its number and when it was published, no content."""
+
+    id: int
+    term_id: int
+    number: int
+    state: str
+    published_at: datetime | None
+
+
+def own_published_history(session: Session, actor: UserRow) -> list[PublishedVersion]:
+    """Published and superseded versions of the acting student's terms, newest first."""
+    query = (
+        select(ScheduleVersionRow)
+        # The document names every student of the term: never load it here.
+        .options(defer(ScheduleVersionRow.schedule_json))  # type: ignore[arg-type]
+        .join(StudentRow, col(StudentRow.term_id) == ScheduleVersionRow.term_id)
+        .join(TermRow, col(StudentRow.term_id) == TermRow.id)
+        .where(own_student_scope(actor))
+        .where(col(ScheduleVersionRow.state).in_(STUDENT_VISIBLE_STATES))
+        .order_by(col(ScheduleVersionRow.published_at).desc(), col(ScheduleVersionRow.id).desc())
+    )
+    return [
+        PublishedVersion(
+            id=v.id, term_id=v.term_id, number=v.number, state=v.state, published_at=v.published_at
+        )
+        for v in session.exec(query).all()
+        if v.id is not None
+    ]
 
 
 # ---- slots -----------------------------------------------------------------------------
@@ -307,12 +405,61 @@ def term_version(
     return session.exec(query).first()
 
 
+# ---- messages (outbox) -----------------------------------------------------------------
+
+
+def own_messages(session: Session, actor: UserRow) -> Sequence[OutboxMessageRow]:
+    """Messages to the acting user, newest first: a student's by their student id (in their
+    school's terms), a partner's by their user; nobody else receives any."""
+    mine: ColumnElement[bool]
+    if actor.role == "student" and actor.student_ref:
+        mine = (
+            (col(OutboxMessageRow.recipient_kind) == "student")
+            & (col(OutboxMessageRow.recipient_ref) == actor.student_ref)
+            & (col(TermRow.school_id) == actor.school_id)
+        )
+    elif actor.role == "partner":
+        mine = (col(OutboxMessageRow.recipient_kind) == "partner") & (
+            col(OutboxMessageRow.user_id) == actor.id
+        )
+    else:
+        mine = false()
+    query = (
+        select(OutboxMessageRow)
+        .join(TermRow, col(OutboxMessageRow.term_id) == TermRow.id)
+        .where(mine)
+        .order_by(col(OutboxMessageRow.id).desc())
+    )
+    return session.exec(query).all()
+
+
+def term_messages(session: Session, actor: UserRow, term: TermRow) -> Sequence[OutboxMessageRow]:
+    """A managed term's outbox, newest first (the coordinator watches delivery)."""
+    query = (
+        select(OutboxMessageRow)
+        .join(TermRow, col(OutboxMessageRow.term_id) == TermRow.id)
+        .where(col(OutboxMessageRow.term_id) == term.id, coordinator_scope(actor))
+        .order_by(col(OutboxMessageRow.id).desc())
+    )
+    return session.exec(query).all()
+
+
 # ---- tokens ----------------------------------------------------------------------------
 
 
 def own_token(session: Session, actor: UserRow, token_id: int) -> TokenRow | None:
     query = select(TokenRow).where(col(TokenRow.id) == token_id, col(TokenRow.user_id) == actor.id)
     return session.exec(query).first()
+
+
+def own_tokens(session: Session, actor: UserRow, kind: str) -> Sequence[TokenRow]:
+    """The acting user's tokens of one kind, newest first (revoked ones included)."""
+    query = (
+        select(TokenRow)
+        .where(col(TokenRow.user_id) == actor.id, col(TokenRow.kind) == kind)
+        .order_by(col(TokenRow.id).desc())
+    )
+    return session.exec(query).all()
 
 
 # ---- unscoped reads: sign-in and background jobs act for the system ---------------------
@@ -343,3 +490,36 @@ def published_version(session: Session, term_id: int) -> ScheduleVersionRow | No
         col(ScheduleVersionRow.term_id) == term_id, col(ScheduleVersionRow.state) == "published"
     )
     return session.exec(query).first()
+
+
+def due_messages(session: Session, now: datetime, limit: int) -> Sequence[OutboxMessageRow]:
+    """Outbox rows to deliver: pending, or claimed by a worker whose lease ran out."""
+    query = (
+        select(OutboxMessageRow)
+        .where(
+            (col(OutboxMessageRow.state) == "pending")
+            | (
+                (col(OutboxMessageRow.state) == "sending")
+                & (col(OutboxMessageRow.lease_until) < now)
+            )
+        )
+        .order_by(col(OutboxMessageRow.id))
+        .limit(limit)
+    )
+    return session.exec(query).all()
+
+
+def term_students_unaudited(session: Session, term_id: int) -> Sequence[StudentRow]:
+    """A term's student rows for the system (addressing messages), not shown to anyone."""
+    return session.exec(select(StudentRow).where(col(StudentRow.term_id) == term_id)).all()
+
+
+def site_partners(session: Session, school_id: int, site_refs: Iterable[str]) -> Sequence[UserRow]:
+    """Active partner users of the given sites in a school (message recipients)."""
+    query = select(UserRow).where(
+        col(UserRow.role) == "partner",
+        col(UserRow.active),
+        col(UserRow.school_id) == school_id,
+        col(UserRow.site_ref).in_(list(site_refs)),
+    )
+    return session.exec(query).all()

@@ -346,3 +346,34 @@ class AuditRow(SQLModel, table=True):
     entity_id: str = ""
     term_id: int | None = Field(default=None, index=True)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class OutboxMessageRow(SQLModel, table=True):
+    """A message to one affected person, written in the transaction that publishes.
+
+    `key` (unique) is the idempotency key: one row per version and recipient, and the
+    Message-ID of the email. Delivery claims a row (`sending`, with `lease_until`), sends,
+    then marks it `sent`; a worker that dies mid-way leaves a lease that expires, so the row
+    is retried, never sent by two workers at once. Without SMTP rows become `in_app`.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    term_id: int = _term_fk()
+    version_id: int = Field(foreign_key="schedule_version.id", ondelete="CASCADE", index=True)
+    recipient_kind: str
+    recipient_ref: str = Field(index=True)
+    user_id: int | None = Field(
+        default=None, foreign_key="app_user.id", ondelete="SET NULL", nullable=True, index=True
+    )
+    email: str = ""
+    subject: str
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(default="pending", index=True)
+    attempts: int = 0
+    lease_until: datetime | None = _moment_field()
+    sent_at: datetime | None = _moment_field()
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = _now_field()

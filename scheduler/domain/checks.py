@@ -286,9 +286,27 @@ def _check_policy(scenario: Scenario, problems: Problems) -> None:
         problems.add(
             f"policy.objectives[{index}]", f"objective {objectives[index]!r} is listed twice"
         )
+    _check_pins(scenario, problems)
     previous = scenario.policy.previous
     if previous is not None and previous.term != scenario.term.id:
         problems.add(
             "policy.previous.term",
             f"previous schedule is for term {previous.term!r}, not {scenario.term.id!r}",
         )
+
+
+def _check_pins(scenario: Scenario, problems: Problems) -> None:
+    """Each pin names a known student and exactly one known session or slot."""
+    students = {s.id for s in scenario.students}
+    sessions = {s.id for a in scenario.activities for s in a.sessions}
+    slots = {s.id for s in scenario.slots}
+    for i, pin in enumerate(scenario.policy.pinned):
+        path = f"policy.pinned[{i}]"
+        if pin.student not in students:
+            problems.add(f"{path}.student", f"unknown student {pin.student!r}")
+        if (pin.session is None) == (pin.slot is None):
+            problems.add(path, "a pin names exactly one of `session` and `slot`")
+        if pin.session is not None and pin.session not in sessions:
+            problems.add(f"{path}.session", f"unknown session {pin.session!r}")
+        if pin.slot is not None and pin.slot not in slots:
+            problems.add(f"{path}.slot", f"unknown slot {pin.slot!r}")

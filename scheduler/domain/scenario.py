@@ -207,6 +207,19 @@ class PlacementRequirement(Frozen):
         return self.profession if self.cohort is None else f"{self.profession}/{self.cohort}"
 
 
+class Pin(Frozen):
+    """An assignment the coordinator fixed (extension): the student attends `session`, or
+    holds `slot` (exactly one of the two), in every schedule solved for the scenario.
+
+    A repair never moves it; when pins cannot all hold, the solver answers `infeasible`
+    with the reasons in `errors` instead of a schedule.
+    """
+
+    student: Identifier
+    session: Identifier | None = None
+    slot: Identifier | None = None
+
+
 class Policy(Frozen):
     """Limits and the lexicographic objective order; every field has a default."""
 
@@ -214,6 +227,8 @@ class Policy(Frozen):
     time_limit_s: float = Field(default=60, gt=0)
     objectives: list[ObjectiveName] = Field(default_factory=lambda: list(DEFAULT_OBJECTIVES))
     previous: Schedule | None = None
+    pinned: list[Pin] = Field(default_factory=list)
+    """Assignments that never move (extension; see `Pin`)."""
     workers: int | None = Field(default=None, ge=1)
     seed: int = 0
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from scheduler.domain.diff import changed_assignments
 from scheduler.domain.matching import calendars_for, participates, requirement_for
 from scheduler.domain.scenario import (
     Activity,
@@ -100,6 +101,8 @@ RULES: dict[str, int] = {
     "extra_unassigned_placement": 7,
     "wrong_requirement": 7,
     "tag_minimum_unmet": 7,
+    # 8: pinned assignments (extension: `policy.pinned`)
+    "pin_broken": 8,
 }
 """Every violation code and the spec's hard-rule number it belongs to (0 = structural)."""
 
@@ -322,6 +325,7 @@ def validate_schedule(scenario: Scenario, schedule: Schedule) -> list[Violation]
     _check_slots(index, plan, report)
     _check_requirements(index, plan, schedule, report)
     _check_student_time(index, plan, report)
+    _check_pins(index, plan, report)
     return report.items
 
 
@@ -1038,11 +1042,31 @@ def _check_items(
                 )
 
 
+def _check_pins(index: _Index, plan: _Plan, report: _Report) -> None:
+    """Rule 8 (extension): every pinned session is attended and every pinned slot held."""
+    for pin in index.scenario.policy.pinned:
+        if pin.session is not None and pin.session not in plan.attends.get(pin.student, []):
+            report.add(
+                "pin_broken",
+                f"student {pin.student} is pinned to session {pin.session} but not in it",
+                pin.student,
+                pin.session,
+            )
+        if pin.slot is not None and pin.slot not in plan.holds.get(pin.student, []):
+            report.add(
+                "pin_broken",
+                f"student {pin.student} is pinned to slot {pin.slot} but does not hold it",
+                pin.student,
+                pin.slot,
+            )
+
+
 # --- objectives ------------------------------------------------------------------------------
 
 
 def objective_values(scenario: Scenario, schedule: Schedule) -> dict[str, float]:
-    """The five default objectives of docs/objectives.md, recomputed from the raw documents."""
+    """The objectives of docs/objectives.md (the five defaults and `equity_gap`), recomputed
+    from the raw documents."""
     index = _Index.build(scenario)
     attendances = {
         (student_id, _activity_of(index, entry))
@@ -1064,7 +1088,47 @@ def objective_values(scenario: Scenario, schedule: Schedule) -> dict[str, float]
         "travel_fairness": max(travels, default=0) / 10,
         "travel_total": sum(travels) / 10,
         "team_balance": float(sum(_spread(entry) for entry in schedule.sessions)),
-    }
+        "equity_gap": _equity_gap(scenario, placements),
+    } | _stability(scenario, schedule, index)
+
+
+def _stability(scenario: Scenario, schedule: Schedule, index: _Index) -> dict[str, float]:
+    """`stability` when the policy has a previous schedule: changes of the scenario's students
+    (`scheduler.domain.diff`)."""
+    previous = scenario.policy.previous
+    if previous is None:
+        return {}
+    return {"stability": float(changed_assignments(previous, schedule, index.students))}
+
+
+EQUITY_MIN_GROUP = 5
+
+
+def _equity_gap(scenario: Scenario, placements: list[tuple[Student, Site]]) -> float:
+    """docs/objectives.md `equity_gap`: among students who need placements, the largest
+    |mean travel per student of an attribute group - that of the rest| in km, rounded up to
+    the metre, over groups and rests of at least 5; in exact integers of 0.1 km."""
+    needing = [
+        s
+        for s in scenario.students
+        if (r := requirement_for(s, scenario.placement_requirements)) is not None and r.count > 0
+    ]
+    tenths: Counter[str] = Counter()
+    for student, site in placements:
+        tenths[student.id] += _tenths(_travel(student, site))
+    groups: dict[tuple[str, bool, object], list[str]] = defaultdict(list)
+    for student in needing:
+        for name, value in student.attributes.items():
+            groups[name, isinstance(value, bool), value].append(student.id)
+    n, total = len(needing), sum(tenths[s.id] for s in needing)
+    worst = 0
+    for members in groups.values():
+        size, rest = len(members), n - len(members)
+        if size < EQUITY_MIN_GROUP or rest < EQUITY_MIN_GROUP:
+            continue
+        difference = abs(n * sum(tenths[m] for m in members) - size * total)
+        worst = max(worst, -(-100 * difference // (size * rest)))
+    return worst / 1000
 
 
 def _activity_of(index: _Index, entry: SessionAssignment) -> str:

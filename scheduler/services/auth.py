@@ -27,6 +27,9 @@ _DUMMY_HASH = HASHER.hash("no such user")
 
 LOGIN = "login"
 PARTNER_API = "partner_api"
+CALENDAR_FEED = "calendar_feed"
+BEARER_KINDS = (LOGIN, PARTNER_API)
+"""Token kinds that sign a request in; a calendar feed token only opens its own feed."""
 
 
 @dataclass(frozen=True)
@@ -125,11 +128,31 @@ def authenticate(
     if found_row is None:
         raise Unauthorized("unknown token", code="invalid_token")
     row, user = found_row
+    if row.kind not in BEARER_KINDS:
+        raise Unauthorized("unknown token", code="invalid_token")
     if row.revoked_at is not None or row.expires_at <= moment or not user.active:
         raise Unauthorized("the token has expired or was revoked", code="invalid_token")
     if row.kind == PARTNER_API and user.role != "partner":
         raise Unauthorized("a partner API token serves partner accounts only", code="invalid_token")
     return user, row
+
+
+def feed_owner(session: Session, *, token: str, now: datetime | None = None) -> UserRow:
+    """The user a calendar feed token belongs to; any other token, or a stale one, is unknown.
+
+    The feed URL is the only secret a calendar app holds, so every refusal looks the same
+    and names nothing (NotFound: a feed address either exists or does not).
+    """
+    found_row = repositories.token_with_user(session, _digest(token))
+    moment = now or utcnow()
+    if found_row is None:
+        raise NotFound("no such calendar feed")
+    row, user = found_row
+    if row.kind != CALENDAR_FEED or row.revoked_at is not None or row.expires_at <= moment:
+        raise NotFound("no such calendar feed")
+    if not user.active:
+        raise NotFound("no such calendar feed")
+    return user
 
 
 def logout(session: Session, *, actor: UserRow, token: TokenRow) -> None:

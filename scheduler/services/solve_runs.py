@@ -30,13 +30,14 @@ from scheduler.db.engine import new_session, on_commit
 from scheduler.db.repositories import ACTIVE_RUN_STATES
 from scheduler.db.tables import ScheduleVersionRow, SolveRunRow, TermRow, UserRow
 from scheduler.db.types import utcnow
+from scheduler.domain.repair import with_previous
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import Schedule
 from scheduler.services import term_rows
 from scheduler.services.errors import Conflict, Invalid, ServiceError, found
 from scheduler.services.solving import SolveOutcome, SolveProgress, solve_scenario
 from scheduler.services.terms import get_term
-from scheduler.services.versions import record_schedule, violation_items
+from scheduler.services.versions import record_schedule, version_schedule, violation_items
 from scheduler.services.views import RunView, run_view
 
 if TYPE_CHECKING:
@@ -70,13 +71,19 @@ def start_solve_run(
     time_limit_s: float | None = None,
     workers: int | None = None,
     seed: int | None = None,
+    previous_version: int | None = None,
 ) -> RunView:
-    """Queue a run of the term; its worker starts once the caller's transaction commits."""
+    """Queue a run of the term; its worker starts once the caller's transaction commits.
+
+    With `previous_version` the run repairs that version: it stays as close to it as the
+    term now allows (`scheduler.domain.repair`)."""
     term = get_term(session, actor=actor, term_id=term_id)
     reap_runs(session, runner=runner, stale_after_s=limits.stale_after_s)
     if any(run.term_id == term.id for run in repositories.active_runs(session)):
         raise Conflict("this term already has an active solve run", code="run_active")
-    scenario = term_rows.current_scenario(session, term)
+    scenario = _with_previous(
+        session, term, term_rows.current_scenario(session, term), previous_version
+    )
     limit = time_limit_s if time_limit_s is not None else limits.default_time_limit_s
     if limit > limits.max_time_limit_s:
         raise Invalid(
@@ -89,7 +96,7 @@ def start_solve_run(
         time_limit_s=limit,
         workers=workers or limits.workers,
         seed=seed if seed is not None else scenario.policy.seed,
-        parameters=_parameters(scenario),
+        parameters=_parameters(scenario) | {"previous_version": previous_version},
     )
     session.add(run)
     session.flush()
@@ -105,6 +112,19 @@ def start_solve_run(
     )
     on_commit(session, lambda: runner.submit(run_id))
     return run_view(run)
+
+
+def _with_previous(
+    session: Session, term: TermRow, scenario: Scenario, version_id: int | None
+) -> Scenario:
+    """The scenario set up to repair a stored version of the same term (unchanged if None)."""
+    if version_id is None:
+        return scenario
+    query = select(ScheduleVersionRow).where(
+        col(ScheduleVersionRow.id) == version_id, col(ScheduleVersionRow.term_id) == term.id
+    )
+    version = found(session.exec(query).first(), "schedule version")
+    return with_previous(scenario, version_schedule(version))
 
 
 def _parameters(scenario: Scenario) -> dict[str, object]:
@@ -202,11 +222,14 @@ def reap_runs(
 
 
 def _worker_gone(run: SolveRunRow, runner: JobRunner, stale: timedelta, now: datetime) -> bool:
+    on_this_host = run.pid is not None and run.worker_host == socket.gethostname()
+    if on_this_host and not _pid_alive(run.pid or 0):
+        return True  # whatever a runner remembers, a dead process here is gone
     known = runner.alive(_id(run.id))
     if known is not None:
         return not known
-    if run.pid is not None and run.worker_host == socket.gethostname():
-        return not _pid_alive(run.pid)
+    if on_this_host:
+        return False
     last_sign = run.heartbeat_at or run.started_at or run.created_at
     return now - last_sign > stale
 
@@ -325,9 +348,15 @@ def _claim(engine: Engine, run_id: int) -> tuple[SolveRunRow, Scenario] | None:
         session.add(run)
         term = session.get(TermRow, run.term_id)
         scenario = term_rows.current_scenario(session, term) if term else None
+        if term is not None and scenario is not None:
+            previous = run.parameters.get("previous_version")
+            try:
+                scenario = _with_previous(session, term, scenario, previous)
+            except ServiceError:
+                scenario = None
         session.commit()
     if scenario is None:
-        _finish_failed(engine, run_id, "the term was deleted")
+        _finish_failed(engine, run_id, "the term (or the version to repair) was deleted")
         return None
     return run, scenario
 
@@ -379,6 +408,12 @@ def _final_progress(run: SolveRunRow, schedule: Schedule) -> None:
             last.value,
             last.bound,
         )
+
+
+def close_run(engine: Engine, run_id: int, message: str) -> None:
+    """Close an active run from outside its job (a queue worker whose horse died, a lost
+    submit): `failed` with `message`, or `cancelled` if a cancel was pending."""
+    _finish_failed(engine, run_id, message)
 
 
 def _finish_failed(engine: Engine, run_id: int, message: str) -> None:

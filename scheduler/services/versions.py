@@ -4,7 +4,9 @@ No schedule is stored or published unverified: `record_schedule` re-checks it wi
 independent validator against the scenario it was solved for, and `publish_version`
 re-checks it against the term as it stands now (a partner may have declined a slot since).
 Publishing makes a version the one students and partners see; the previously published
-version stays visible until that moment, then becomes `superseded`.
+version stays visible until that moment, then becomes `superseded`. In the same
+transaction it writes one outbox message per person the change affects
+(`scheduler.services.outbox`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from scheduler.domain.loading import load_schedule_text
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import ErrorItem, Schedule
 from scheduler.domain.validator import Violation, validate_schedule
-from scheduler.services import term_rows
+from scheduler.services import outbox, term_rows
 from scheduler.services.errors import Conflict, Invalid, found
 from scheduler.services.terms import get_term
 from scheduler.services.views import VersionView, version_view
@@ -164,9 +166,9 @@ def publish_version(
     _lock_term(session, term)
     if version.state == "published":
         return version_view(version)
-    violations = validate_schedule(
-        term_rows.current_scenario(session, term), version_schedule(version)
-    )
+    scenario = term_rows.current_scenario(session, term)
+    schedule = version_schedule(version)
+    violations = validate_schedule(scenario, schedule)
     if violations:
         raise Conflict(
             "the schedule breaks rules against the term as it is now (re-solve it)",
@@ -180,6 +182,10 @@ def publish_version(
         session.flush()
     version.state, version.published_at, version.published_by = "published", utcnow(), actor.id
     session.add(version)
+    before = version_schedule(previous) if previous is not None else None
+    diff = outbox.write_publish_messages(
+        session, term=term, version=version, scenario=scenario, schedule=schedule, before=before
+    )
     audit.record(
         session,
         actor=actor,
@@ -187,7 +193,12 @@ def publish_version(
         entity="schedule_version",
         entity_id=version.id,
         term_id=term.id,
-        detail={"superseded": previous.id if previous else None},
+        detail={
+            "superseded": previous.id if previous else None,
+            "changes": diff.changes,
+            "students_affected": diff.people_affected,
+            "sites_affected": len(diff.sites),
+        },
     )
     session.flush()
     return version_view(version)

@@ -38,9 +38,7 @@ def _session_vars(model: TermModel, student: str, session: str) -> list:
     if len(classes) != 1 or len(classes[0].students) != 1:
         raise RuntimeError(f"pinned student {student} is not a class of one")
     index = classes[0].index
-    return [
-        var for (c, _pattern, s), var in model.attend.items() if c == index and s == session
-    ]
+    return [var for (c, _pattern, s), var in model.attend.items() if c == index and s == session]
 
 
 def respected(model: TermModel, values: dict[int, int] | None) -> bool:
@@ -49,7 +47,9 @@ def respected(model: TermModel, values: dict[int, int] | None) -> bool:
         return True
     for pin in model.prep.scenario.policy.pinned:
         if pin.session is not None:
-            held = sum(values.get(v.index, 0) for v in _session_vars(model, pin.student, pin.session))
+            held = sum(
+                values.get(v.index, 0) for v in _session_vars(model, pin.student, pin.session)
+            )
             if held != 1:
                 return False
         elif pin.slot is not None:

@@ -34,8 +34,8 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from scheduler.db.engine import new_session
-from scheduler.db.tables import SiteRow, SlotRow, SolveRunRow
-from scheduler.services import auth, terms
+from scheduler.db.tables import SiteRow, SlotRow, SolveRunRow, TermRow
+from scheduler.services import auth, terms, versions
 
 CALLERS = {
     "coordinator": "coord_a",
@@ -102,6 +102,28 @@ class Ctx:
             slot_id = session.exec(query).first()
         assert slot_id is not None
         return slot_id
+
+    def published_term(self, variant: str) -> int:
+        """A fresh term of A with a published version (own), else school B's term."""
+        if variant != "own":
+            return self.term(variant)
+        term_id = self.fresh_term("own")
+        with new_session(self.engine) as session:
+            term = session.get(TermRow, term_id)
+            assert term is not None
+            schedule = tiny_schedule().model_copy(update={"term": term.code})
+            scenario = scenario_of(tiny_document(id=term.code))
+            version = versions.record_schedule(
+                session, term=term, scenario=scenario, schedule=schedule
+            )
+            versions.publish_version(
+                session,
+                actor=self.world.users["coord_a"],
+                term_id=term_id,
+                version_id=version.id or 0,
+            )
+            session.commit()
+        return term_id
 
     def partner_token(self, variant: str) -> int:
         """A partner API token of partner_a (own) or of partner_a2 (other)."""
@@ -258,11 +280,36 @@ ENDPOINTS = [
         200,
         lambda c, v: (f"/terms/{c.term(v)}/versions/{c.version(v)}/publish", {}),
     ),
+    Endpoint(
+        "POST",
+        "/terms/{id}/repair-runs",
+        "coordinator",
+        202,
+        lambda c, v: (f"/terms/{c.published_term(v)}/repair-runs", {"json": {"time_limit_s": 1}}),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/versions/{v}/diff",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/versions/{c.version(v)}/diff", {}),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/outbox",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/outbox", {}),
+    ),
     # students
     Endpoint("GET", "/me/schedule", "student", 200, lambda c, v: ("/me/schedule", {}), ("own",)),
+    Endpoint("GET", "/me/messages", "student", 200, lambda c, v: ("/me/messages", {}), ("own",)),
     # partners
     Endpoint(
         "GET", "/partner/slots", "partner", 200, lambda c, v: ("/partner/slots", {}), ("own",)
+    ),
+    Endpoint(
+        "GET", "/partner/messages", "partner", 200, lambda c, v: ("/partner/messages", {}), ("own",)
     ),
     Endpoint(
         "GET",

@@ -79,8 +79,9 @@ def test_base_scenario_and_schedule_are_valid() -> None:
     assert violations() == []
 
 
-def test_every_code_has_a_rule_between_0_and_7() -> None:
-    assert set(RULES.values()) <= set(range(8))
+def test_every_code_has_a_rule_between_0_and_8() -> None:
+    """Rules 1-7 of the spec, 0 for structure, 8 for pinned assignments (extension)."""
+    assert set(RULES.values()) <= set(range(9))
 
 
 # --- structural (rule 0) -------------------------------------------------------------------
@@ -749,6 +750,7 @@ def test_objective_values() -> None:
         "travel_fairness": 111.2,
         "travel_total": 166.8,
         "team_balance": 1.0,  # sizes 3 and 2
+        "equity_gap": 0.0,  # no student attributes: no groups to compare
     }
 
 

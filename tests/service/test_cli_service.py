@@ -20,9 +20,9 @@ def test_db_upgrade_then_current(tmp_path: Path) -> None:
     database = tmp_path / "fresh.sqlite"
     upgraded = runner.invoke(app, ["db", "upgrade", "--database", str(database)])
     assert upgraded.exit_code == 0, upgraded.output
-    assert "revision 0001" in upgraded.output
+    assert "revision 0002" in upgraded.output
     current = runner.invoke(app, ["db", "current", "--database", str(database)])
-    assert "revision 0001" in current.output
+    assert "revision 0002" in current.output
 
 
 def test_database_url_prefers_the_explicit_url(tmp_path: Path) -> None:
@@ -44,4 +44,4 @@ def test_demo_twice_on_one_database(tmp_path: Path) -> None:
     assert second.exit_code == 0, second.output
     assert "demo term reused" in second.output
     assert "published schedule: version 1" in second.output
-    assert current_revision(make_engine(f"sqlite:///{database}")) == "0001"
+    assert current_revision(make_engine(f"sqlite:///{database}")) == "0002"

@@ -13,7 +13,7 @@ from scheduler.db.migrate import current_revision, downgrade, schema_drift, upgr
 def test_migrations_build_every_table(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
     assert {table.name for table in SQLModel.metadata.sorted_tables} <= tables
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
 
 
 def test_autogenerate_finds_no_drift(engine: Engine) -> None:
@@ -22,7 +22,7 @@ def test_autogenerate_finds_no_drift(engine: Engine) -> None:
 
 def test_upgrade_is_idempotent(engine: Engine) -> None:
     upgrade(engine)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
 
 
 def test_down_and_up_again(engine: Engine) -> None:

@@ -1,0 +1,405 @@
+"""Coordinator pages: terms and import, solve runs with live progress, schedule versions
+(by session, by site, by student, unmet needs), publishing, partner responses.
+
+Refusals a coordinator can act on (import errors, a run that cannot start, a schedule that
+no longer validates) are shown on the page they came from, next to the form.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlmodel import Session
+from starlette.datastructures import UploadFile
+
+from api.deps import LimitsDep, RunnerDep, SessionDep, SettingsDep
+from api.web.rendering import render
+from api.web.security import CheckedForm, CoordinatorPage, WebSession, field
+from scheduler.services import (
+    exports,
+    schedule_views,
+    slots,
+    solve_runs,
+    terms,
+    versions,
+)
+from scheduler.services.csv_import import SPECS
+from scheduler.services.errors import Conflict, Invalid, ServiceError
+from scheduler.services.jobs import JobRunner
+from scheduler.services.views import RunView
+from scheduler.settings import Settings
+
+router = APIRouter(prefix="/app/terms", include_in_schema=False)
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+FINISHED = ("succeeded", "failed", "cancelled")
+DONE = {
+    "imported": "The term was imported.",
+    "csv": "The CSV files replaced the term's lists.",
+    "published": "The version is published: students and partners see it now.",
+    "cancelling": "Cancel requested: the run stops in a moment.",
+}
+View = Literal["sessions", "sites", "students", "unmet"]
+CSV_FILES = tuple(SPECS)
+
+
+@router.get("", response_class=HTMLResponse)
+def term_list(request: Request, session: SessionDep, web: CoordinatorPage) -> Response:
+    """Your terms, and the form to import one."""
+    return _terms_page(request, session, web)
+
+
+def _terms_page(
+    request: Request, session: Session, web: WebSession, *, error: ServiceError | None = None
+) -> Response:
+    context = {"terms": terms.list_terms(session, actor=web.user), "error": error}
+    return render(request, "coord_terms.html", context, web=web, status=_status(error))
+
+
+@router.post("", response_class=HTMLResponse)
+async def import_term(
+    request: Request, session: SessionDep, web: CoordinatorPage, form: CheckedForm
+) -> Response:
+    """Import a scenario JSON file as a new term; every problem is listed on the page."""
+    upload = form.get("scenario")
+    document = await upload.read(MAX_UPLOAD_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    try:
+        if not document:
+            raise Invalid("choose a scenario JSON file to import", code="file_missing")
+        if len(document) > MAX_UPLOAD_BYTES:
+            raise Invalid("the file is larger than 20 MB", code="too_large")
+        term = terms.import_scenario(session, actor=web.user, document=document)
+    except (Invalid, Conflict) as error:
+        session.rollback()
+        return _terms_page(request, session, web, error=error)
+    return RedirectResponse(f"/app/terms/{term.id}?done=imported", status_code=303)
+
+
+@router.post("/{term_id}/csv", response_class=HTMLResponse)
+async def import_csv(
+    term_id: int,
+    request: Request,
+    session: SessionDep,
+    web: CoordinatorPage,
+    runner: RunnerDep,
+    settings: SettingsDep,
+    form: CheckedForm,
+) -> Response:
+    """Replace lists of an unscheduled term from CSV files; errors as FILE.csv:LINE:COLUMN."""
+    files = {}
+    for name in CSV_FILES:
+        upload = form.get(name)
+        if isinstance(upload, UploadFile) and upload.filename:
+            files[name] = await upload.read(MAX_UPLOAD_BYTES + 1)
+    try:
+        if any(len(data) > MAX_UPLOAD_BYTES for data in files.values()):
+            raise Invalid("a file is larger than 20 MB", code="too_large")
+        terms.import_csv(session, actor=web.user, term_id=term_id, files=files)
+    except (Invalid, Conflict) as error:
+        session.rollback()
+        return _term_page(request, session, web, runner, settings, term_id, csv_error=error)
+    return RedirectResponse(f"/app/terms/{term_id}?done=csv", status_code=303)
+
+
+@router.get("/{term_id}", response_class=HTMLResponse)
+def term_page(
+    term_id: int,
+    request: Request,
+    session: SessionDep,
+    web: CoordinatorPage,
+    runner: RunnerDep,
+    settings: SettingsDep,
+    done: str = "",
+) -> Response:
+    """A term: its size, solve form, runs and versions."""
+    return _term_page(request, session, web, runner, settings, term_id, done=done)
+
+
+def _term_page(
+    request: Request,
+    session: Session,
+    web: WebSession,
+    runner: JobRunner,
+    settings: Settings,
+    term_id: int,
+    *,
+    done: str = "",
+    error: ServiceError | None = None,
+    csv_error: ServiceError | None = None,
+) -> Response:
+    context = {
+        "term": terms.term_summary(session, actor=web.user, term_id=term_id),
+        "csv_files": CSV_FILES,
+        "csv_error": csv_error,
+        "runs": solve_runs.list_runs(
+            session,
+            actor=web.user,
+            term_id=term_id,
+            runner=runner,
+            stale_after_s=settings.run_stale_after_s,
+        )[:10],
+        "versions": versions.list_versions(session, actor=web.user, term_id=term_id),
+        "default_limit": settings.run_time_limit_default_s,
+        "max_limit": settings.run_time_limit_max_s,
+        "done": DONE.get(done, ""),
+        "error": error,
+    }
+    status = _status(error or csv_error)
+    return render(request, "coord_term.html", context, web=web, status=status)
+
+
+@router.post("/{term_id}/runs", response_class=HTMLResponse)
+def start_run(
+    term_id: int,
+    request: Request,
+    session: SessionDep,
+    web: CoordinatorPage,
+    runner: RunnerDep,
+    limits: LimitsDep,
+    settings: SettingsDep,
+    form: CheckedForm,
+) -> Response:
+    """Start a solve run and watch it."""
+    try:
+        run = solve_runs.start_solve_run(
+            session,
+            actor=web.user,
+            term_id=term_id,
+            runner=runner,
+            limits=limits,
+            time_limit_s=_seconds(field(form, "time_limit_s")),
+        )
+    except (Invalid, Conflict) as error:
+        session.rollback()
+        return _term_page(request, session, web, runner, settings, term_id, error=error)
+    return RedirectResponse(f"/app/terms/{term_id}/runs/{run.id}", status_code=303)
+
+
+def _seconds(text: str) -> float | None:
+    """A time limit from the form: empty means the default; anything else must be > 0."""
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise Invalid("the time limit must be a number of seconds above 0", code="bad_limit")
+    return value
+
+
+@router.get("/{term_id}/runs/{run_id}", response_class=HTMLResponse)
+def run_page(
+    term_id: int,
+    run_id: int,
+    request: Request,
+    session: SessionDep,
+    web: CoordinatorPage,
+    runner: RunnerDep,
+    settings: SettingsDep,
+    done: str = "",
+) -> Response:
+    """A run's live progress: objective and bound over time, and a cancel button."""
+    run = _run(session, web, runner, settings, term_id, run_id)
+    context = {
+        "term": terms.term_summary(session, actor=web.user, term_id=term_id),
+        "run": run,
+        "finished": run.status in FINISHED,
+        "done": DONE.get(done, ""),
+    }
+    return render(request, "coord_run.html", context, web=web)
+
+
+@router.get("/{term_id}/runs/{run_id}/progress", response_class=JSONResponse)
+def run_progress(
+    term_id: int,
+    run_id: int,
+    session: SessionDep,
+    web: CoordinatorPage,
+    runner: RunnerDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    """The run's status and newest progress, polled by the run page."""
+    run = _run(session, web, runner, settings, term_id, run_id)
+    body = {
+        "status": run.status,
+        "finished": run.status in FINISHED,
+        "level": run.progress.level,
+        "best": run.progress.best,
+        "bound": run.progress.bound,
+        "elapsed_s": run.progress.elapsed_s,
+        "error": run.error,
+        "version_url": (
+            f"/app/terms/{term_id}/versions/{run.version_id}" if run.version_id else None
+        ),
+    }
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+def _run(
+    session: Session,
+    web: WebSession,
+    runner: JobRunner,
+    settings: Settings,
+    term_id: int,
+    run_id: int,
+) -> RunView:
+    return solve_runs.get_run(
+        session,
+        actor=web.user,
+        term_id=term_id,
+        run_id=run_id,
+        runner=runner,
+        stale_after_s=settings.run_stale_after_s,
+    )
+
+
+@router.post("/{term_id}/runs/{run_id}/cancel")
+def cancel_run(
+    term_id: int,
+    run_id: int,
+    session: SessionDep,
+    web: CoordinatorPage,
+    runner: RunnerDep,
+    form: CheckedForm,
+) -> Response:
+    """Ask the run to stop; the page keeps watching until it has."""
+    solve_runs.cancel_run(session, actor=web.user, term_id=term_id, run_id=run_id, runner=runner)
+    return RedirectResponse(f"/app/terms/{term_id}/runs/{run_id}?done=cancelling", 303)
+
+
+@router.get("/{term_id}/versions/{version_id}/export.csv")
+def export_csv(
+    term_id: int,
+    version_id: int,
+    session: SessionDep,
+    web: CoordinatorPage,
+    by: Annotated[Literal["session", "site", "student"], Query()] = "session",
+) -> Response:
+    """The version as CSV (the same files as the API's export)."""
+    text = exports.schedule_csv(
+        session, actor=web.user, term_id=term_id, version_id=version_id, by=by
+    )
+    filename = f"term-{term_id}-v{version_id}-by-{by}.csv"
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/{term_id}/versions/{version_id}", response_class=HTMLResponse)
+@router.get("/{term_id}/versions/{version_id}/{view}", response_class=HTMLResponse)
+def version_page(
+    term_id: int,
+    version_id: int,
+    request: Request,
+    session: SessionDep,
+    web: CoordinatorPage,
+    view: View = "sessions",
+    done: str = "",
+) -> Response:
+    """A schedule version by session, by site and period, by student, or its unmet needs."""
+    return _version_page(request, session, web, term_id, version_id, view, done=done)
+
+
+def _version_page(
+    request: Request,
+    session: Session,
+    web: WebSession,
+    term_id: int,
+    version_id: int,
+    view: View,
+    *,
+    done: str = "",
+    error: ServiceError | None = None,
+) -> Response:
+    term = terms.term_summary(session, actor=web.user, term_id=term_id)
+    context: dict[str, Any] = {
+        "summary": schedule_views.summary(
+            session, actor=web.user, term_id=term_id, version_id=version_id, term=term
+        ),
+        "view": view,
+        "done": DONE.get(done, ""),
+        "error": error,
+    }
+    context |= _view_content(session, web, term_id, version_id, view)
+    return render(request, f"version_{view}.html", context, web=web, status=_status(error))
+
+
+def _view_content(
+    session: Session, web: WebSession, term_id: int, version_id: int, view: View
+) -> dict[str, Any]:
+    """What one view of a version shows (each is an audited read of student records)."""
+    actor = web.user
+    if view == "sessions":
+        return {
+            "sessions": schedule_views.by_session(
+                session, actor=actor, term_id=term_id, version_id=version_id
+            )
+        }
+    if view == "sites":
+        return {
+            "sites": schedule_views.by_site(
+                session, actor=actor, term_id=term_id, version_id=version_id
+            )
+        }
+    if view == "students":
+        return {
+            "students": schedule_views.by_student(
+                session, actor=actor, term_id=term_id, version_id=version_id
+            )
+        }
+    groups, unmet = schedule_views.unmet_needs(
+        session, actor=actor, term_id=term_id, version_id=version_id
+    )
+    return {"groups": groups, "unmet": unmet}
+
+
+@router.post("/{term_id}/versions/{version_id}/publish", response_class=HTMLResponse)
+def publish(
+    term_id: int,
+    version_id: int,
+    request: Request,
+    session: SessionDep,
+    web: CoordinatorPage,
+    form: CheckedForm,
+) -> Response:
+    """Publish the version; if it no longer fits the term, say which rules it breaks."""
+    try:
+        versions.publish_version(session, actor=web.user, term_id=term_id, version_id=version_id)
+    except Conflict as error:
+        session.rollback()
+        return _version_page(request, session, web, term_id, version_id, "sessions", error=error)
+    target = f"/app/terms/{term_id}/versions/{version_id}?done=published"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/{term_id}/slots", response_class=HTMLResponse)
+def slot_responses(
+    term_id: int, request: Request, session: SessionDep, web: CoordinatorPage
+) -> Response:
+    """Every slot with the partner's responses; slots with responses first, newest first."""
+    items = slots.coordinator_slots(session, actor=web.user, term_id=term_id)
+    answered = sorted(
+        (s for s in items if s.responses), key=lambda s: s.responses[0].at, reverse=True
+    )
+    context = {
+        "term": terms.term_summary(session, actor=web.user, term_id=term_id),
+        "answered": answered,
+        "slots": items,
+    }
+    return render(request, "coord_slots.html", context, web=web)
+
+
+@router.get("/{term_id}/equity", response_class=HTMLResponse)
+def equity(term_id: int, request: Request, session: SessionDep, web: CoordinatorPage) -> Response:
+    """The equity report (not available yet: it has an issue of its own)."""
+    context = {"term": terms.term_summary(session, actor=web.user, term_id=term_id)}
+    return render(request, "coord_equity.html", context, web=web)
+
+
+def _status(error: ServiceError | None) -> int:
+    return error.status if error is not None else 200

@@ -1,0 +1,36 @@
+"""Calendar feeds: `GET /feeds/{token}.ics`, the secret address a calendar app subscribes to.
+
+No cookie and no header: the token in the path is the credential, so any calendar app can
+read it. Unknown, rotated and non-feed tokens all answer the same 404.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api.deps import SessionDep
+from scheduler.services import feeds
+
+# Not in the OpenAPI document: it is an address for calendar apps, not an API operation
+# (no bearer token, no JSON); the README describes it.
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/feeds/{token}.ics", response_class=Response)
+def calendar_feed(token: str, session: SessionDep) -> Response:
+    """Your published schedule as an iCalendar (RFC 5545) feed; the address is the secret."""
+    return Response(
+        feeds.feed_calendar(session, token=token),
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Content-Disposition": 'inline; filename="ipe-schedule.ics"',
+            "Cache-Control": "private, max-age=300",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+def feed_url(request: Request, token: str) -> str:
+    """The absolute address of a feed, as a calendar app needs it."""
+    return str(request.url_for("calendar_feed", token=token))

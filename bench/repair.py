@@ -1,0 +1,231 @@
+"""Repair after one decline on a generated term: how long, how many changes, proven or not.
+
+Solves the term once (or loads that schedule), declines the slot with the most students,
+and repairs against the first schedule with `stability` right after `coverage`. Reports
+the repair's wall time and where it went (preparing the term, time to the first valid
+repair, to proven coverage, to the stability level's end), the changes against the first
+schedule (moved / added / dropped, students affected), each level's value and bound, and
+the validator's verdict. Results: bench/results/repair.json and repair.md.
+
+    python -m bench.repair                          # 5,000 students, seed 1
+    python -m bench.repair --students 300 --solve-time 30 --repair-time 10
+    python -m bench.repair --previous first.json    # skip the first solve
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+SEED = 1
+
+
+def first_schedule(scenario: Any, solve_time: float, path: Path | None) -> Any:
+    """The schedule to repair: loaded from `path` when it exists, else solved (and saved)."""
+    from scheduler.domain.schedule import Schedule
+    from solver import SolveOptions, solve
+
+    if path is not None and path.exists():
+        return Schedule.model_validate_json(path.read_text())
+    schedule = solve(scenario, options=SolveOptions(time_limit_s=solve_time, seed=SEED))
+    if path is not None:
+        path.write_text(schedule.model_dump_json())
+    return schedule
+
+
+def busiest_slot(schedule: Any) -> tuple[str, int]:
+    """The slot holding the most students (ties: the smallest id)."""
+    held = Counter(p.slot for p in schedule.placements)
+    slot = min(held, key=lambda s: (-held[s], s))
+    return slot, held[slot]
+
+
+def declined(scenario: Any, slot_id: str) -> Any:
+    slots = [
+        s.model_copy(update={"status": "declined"}) if s.id == slot_id else s
+        for s in scenario.slots
+    ]
+    return scenario.model_copy(update={"slots": slots})
+
+
+def measure(
+    students: int, solve_time: float, repair_time: float, previous: Path | None, split: bool
+) -> dict:
+    from scheduler.domain.diff import diff_schedules
+    from scheduler.domain.repair import with_previous
+    from scheduler.domain.validator import validate_schedule
+    from scheduler.synthetic import generate_term
+    from solver import SolveOptions, SolveProgress, solve
+    from solver.prepare import prepare
+
+    scenario = generate_term(students=students, seed=SEED)
+    first = first_schedule(scenario, solve_time, previous)
+    first_violations = len(validate_schedule(scenario, first))
+    slot, holders = busiest_slot(first)
+    problem = with_previous(declined(scenario, slot), first)
+    started = time.monotonic()
+    prepare(problem)
+    prepare_s = time.monotonic() - started
+    trace: list[dict[str, Any]] = []
+
+    def record(event: SolveProgress) -> None:
+        trace.append(
+            {
+                "level": event.level,
+                "value": event.value,
+                "bound": event.bound,
+                "elapsed_s": round(event.elapsed_s, 3),
+            }
+        )
+
+    started = time.monotonic()
+    options = SolveOptions(time_limit_s=repair_time, seed=SEED)
+    repaired = solve(problem, options=options, on_progress=record)
+    seconds = time.monotonic() - started
+    diff = diff_schedules(first, repaired)
+    return {
+        "students": students,
+        "seed": SEED,
+        "first_status": first.status,
+        "first_objectives": [
+            {"name": o.name, "value": o.value, "bound": o.bound} for o in first.objectives
+        ],
+        "first_violations": first_violations,
+        "declined_slot": slot,
+        "holders": holders,
+        "repair_time_limit_s": repair_time,
+        "repair_s": round(seconds, 2),
+        "prepare_s": round(prepare_s, 2),
+        "first_repair_s": trace[0]["elapsed_s"] if trace else None,
+        "coverage_done_s": _last_at(trace, "coverage"),
+        "stability_done_s": _last_at(trace, "stability"),
+        "status": repaired.status,
+        "objectives": [
+            {"name": o.name, "value": o.value, "bound": o.bound} for o in repaired.objectives
+        ],
+        "changes": diff.changes,
+        "moved": len(diff.moved),
+        "added": len(diff.added),
+        "dropped": len(diff.dropped),
+        "students_affected": diff.people_affected,
+        "violations": len(validate_schedule(problem, repaired)),
+        "trace": trace,
+        "stages_s": stages(problem, SEED) if split else None,
+    }
+
+
+def stages(problem: Any, seed: int) -> dict[str, float]:
+    """Seconds of each step the driver takes before its levels, timed one by one (the
+    same calls as `solver.driver.run`): where a repair's time goes."""
+    from solver.candidates import restrict_options
+    from solver.driver import RunSettings, _start_solver
+    from solver.model import TermModel
+    from solver.objectives.stability import build
+    from solver.prepare import prepare
+    from solver.projection import project
+    from solver.relaxation import PlacementNetwork
+    from solver.rules import apply_rules
+    from solver.stability import candidate_slots, previous_of, refine_classes
+    from solver.warm import repair_placements, warm_start
+
+    times: dict[str, float] = {}
+    clock = [time.monotonic()]
+
+    def lap(name: str) -> None:
+        now = time.monotonic()
+        times[name] = round(now - clock[0], 2)
+        clock[0] = now
+
+    prep = prepare(problem)
+    refine_classes(prep)
+    lap("prepare")
+    network = PlacementNetwork(prep)
+    placed = repair_placements(
+        prep, network.solve(rank_weight=network.rank_weight, travel_weight=1).chosen
+    )
+    lap("placement flow")
+    restrict_options(prep, candidate_slots(prep, placed))
+    model = TermModel(prep)
+    apply_rules(model)
+    lap("CP-SAT model")
+    settings = RunSettings(problem.policy.time_limit_s, 2, seed, False, time.monotonic())
+    warm_start(model, lambda: _start_solver(settings), seed, placed)
+    lap("warm start")
+    build(model)
+    previous = previous_of(prep)
+    assert previous is not None
+    times["projection valid"] = float(project(model, previous) is not None)
+    lap("projection and check")
+    return times
+
+
+def _last_at(trace: list[dict[str, Any]], level: str) -> float | None:
+    times = [event["elapsed_s"] for event in trace if event["level"] == level]
+    return float(times[-1]) if times else None
+
+
+def markdown(result: dict[str, Any]) -> str:
+    levels = ", ".join(
+        f"{o['name']} {_fmt(o['value'])} / {_fmt(o['bound'])}" for o in result["objectives"]
+    )
+    rows = [
+        ("students", f"{result['students']:,}"),
+        ("first schedule: coverage / bound", _first_coverage(result)),
+        ("declined slot (holders)", f"{result['declined_slot']} ({result['holders']})"),
+        ("repair wall time (s)", _fmt(result["repair_s"])),
+        ("of which preparing the term (s)", _fmt(result["prepare_s"])),
+        ("first valid repair at (s)", _fmt(result["first_repair_s"])),
+        ("coverage level done at (s)", _fmt(result["coverage_done_s"])),
+        ("stability level done at (s)", _fmt(result["stability_done_s"])),
+        ("status", result["status"]),
+        ("levels: value / bound", levels),
+        (
+            "changes (moved / added / dropped)",
+            f"{result['changes']} ({result['moved']} / {result['added']} / {result['dropped']})",
+        ),
+        ("students affected", str(result["students_affected"])),
+        ("valid", "yes" if result["violations"] == 0 else f"NO ({result['violations']})"),
+    ]
+    for stage, seconds in (result.get("stages_s") or {}).items():
+        rows.append((f"step alone: {stage}", _fmt(seconds)))
+    lines = ["| measure | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _first_coverage(result: dict[str, Any]) -> str:
+    found = [o for o in result["first_objectives"] if o["name"] == "coverage"]
+    return f"{_fmt(found[0]['value'])} / {_fmt(found[0]['bound'])}" if found else "-"
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.1f}" if isinstance(value, float) else str(value)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--students", type=int, default=5000)
+    parser.add_argument("--solve-time", type=float, default=60.0, help="first solve (s)")
+    parser.add_argument("--repair-time", type=float, default=20.0, help="repair limit (s)")
+    parser.add_argument("--previous", type=Path, help="first schedule: load, or save here")
+    parser.add_argument("--stages", action="store_true", help="also time each step alone")
+    args = parser.parse_args()
+    result = measure(args.students, args.solve_time, args.repair_time, args.previous, args.stages)
+    result["meta"] = {"date": date.today().isoformat(), "machine": platform.platform()}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "repair.json").write_text(json.dumps(result, indent=2))
+    (RESULTS / "repair.md").write_text(markdown(result))
+    print(markdown(result))
+    print(f"wrote {RESULTS / 'repair.json'} and {RESULTS / 'repair.md'}")
+
+
+if __name__ == "__main__":
+    main()

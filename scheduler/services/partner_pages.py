@@ -1,0 +1,41 @@
+"""What a partner's pages show beyond the slot list: slots grouped by period, and a CSV of
+the site's slots with the students placed in each (the same fields as the page: name,
+profession and dates, nothing more).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+
+from sqlmodel import Session
+
+from scheduler.db.tables import UserRow
+from scheduler.services import slots
+from scheduler.services.views import PartnerSlotView
+
+CSV_HEADER = ["term", "slot", "site", "period_start", "period_end", "profession", "capacity"]
+CSV_HEADER += ["status", "student", "student_profession"]
+
+
+def group_by_period(items: list[PartnerSlotView]) -> list[tuple[str, list[PartnerSlotView]]]:
+    """Slots under one heading per term and period, in the order given."""
+    groups: dict[str, list[PartnerSlotView]] = defaultdict(list)
+    for slot in items:
+        heading = f"{slot.term}: {slot.period_start:%d %b %Y} – {slot.period_end:%d %b %Y}"
+        groups[heading].append(slot)
+    return list(groups.items())
+
+
+def partner_slots_csv(session: Session, *, actor: UserRow) -> str:
+    """One row per placed student (or one empty row for a slot nobody is placed in)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for slot in slots.partner_slots(session, actor=actor):
+        base: list[object] = [slot.term, slot.ref, slot.site_name, slot.period_start.isoformat()]
+        base += [slot.period_end.isoformat(), slot.profession, slot.capacity, slot.status]
+        people = [[s.name, s.profession] for s in slot.placed] or [["", ""]]
+        writer.writerows(base + person for person in people)
+    return buffer.getvalue()

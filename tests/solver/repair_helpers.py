@@ -1,0 +1,112 @@
+"""Helpers of the repair tests: small terms, their previous schedules, and repairs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from factories import (
+    activity,
+    make_scenario,
+    placement,
+    session,
+    session_entry,
+    slot,
+    student,
+    team,
+)
+from solver_helpers import level, placements_only, solve_valid
+
+from scheduler.domain.repair import with_previous
+from scheduler.domain.scenario import Pin, Scenario
+from scheduler.domain.schedule import Schedule
+
+REPAIR = ["coverage", "stability"]
+
+
+def previous(sessions=(), placements=()) -> Schedule:
+    return Schedule.model_validate(
+        {
+            "term": "T1",
+            "status": "feasible",
+            "sessions": list(sessions),
+            "placements": list(placements),
+        }
+    )
+
+
+def repaired(scenario: Scenario, before: Schedule, objectives=REPAIR) -> Schedule:
+    """Solve the scenario as a repair of `before` (the validator re-checks it)."""
+    problem = with_previous(scenario, before)
+    policy = problem.policy.model_copy(update={"objectives": objectives})
+    return solve_valid(problem.model_copy(update={"policy": policy}))
+
+
+def proven(schedule: Schedule, name: str) -> float:
+    result = level(schedule, name)
+    assert result.value == result.bound, (name, result)
+    assert result.value is not None
+    return result.value
+
+
+def chain_term(**fields: Any) -> Scenario:
+    """n1 can only go to L1 or L2; n2 to L2 or L3 (French); n3 holds L4, out of reach."""
+    students = [
+        student("n1"),
+        student("n2", languages=["en", "fr"]),
+        student("n3", languages=["de"]),
+    ]
+    slots = [
+        slot("L1", capacity=1),
+        slot("L2", capacity=1),
+        slot("L3", capacity=1, language="fr"),
+        slot("L4", capacity=1, language="de"),
+    ]
+    data: dict[str, Any] = {"students": students, "slots": slots, **fields}
+    data["placement_requirements"] = [{"profession": "NURS", "count": 1, "tags": {}}]
+    return placements_only(**data)
+
+
+CHAIN_BEFORE = previous(
+    placements=[placement("n1", "L1"), placement("n2", "L2"), placement("n3", "L4")]
+)
+
+
+def declined(scenario: Scenario, slot_id: str) -> Scenario:
+    slots = [
+        s.model_copy(update={"status": "declined"}) if s.id == slot_id else s
+        for s in scenario.slots
+    ]
+    return scenario.model_copy(update={"slots": slots})
+
+
+def three_sessions(**fields: Any) -> Scenario:
+    sessions = [
+        session("S1", "2027-02-03T13:00", "2027-02-03T15:00"),
+        session("S2", "2027-02-10T13:00", "2027-02-10T15:00"),
+        session("S3", "2027-02-17T13:00", "2027-02-17T15:00"),
+    ]
+    students = [student(f"n{i}") for i in (1, 2, 3)] + [student(f"p{i}", "PT") for i in (1, 2, 3)]
+    return make_scenario(
+        students=fields.pop("students", students),
+        activities=[activity(sessions=fields.pop("sessions", sessions), teams_per_facilitator=0)],
+        slots=[],
+        placement_requirements=[],
+        **fields,
+    )
+
+
+BUSY_S2 = {"start": "2027-02-10T12:00", "end": "2027-02-10T16:00"}
+SESSIONS_BEFORE = previous(
+    [
+        session_entry("S1", team("t1", "n1", "p1"), facilitators=()),
+        session_entry("S2", team("t1", "n2", "p2"), facilitators=()),
+        session_entry("S3", team("t1", "n3", "p3"), facilitators=()),
+    ]
+)
+
+
+def pinned(scenario: Scenario, *pins: dict[str, str]) -> Scenario:
+    """The scenario with pins added to its policy."""
+    extra = [Pin.model_validate(p) for p in pins]
+    policy = scenario.policy.model_copy(update={"pinned": [*scenario.policy.pinned, *extra]})
+    return scenario.model_copy(update={"policy": policy})

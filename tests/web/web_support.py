@@ -1,0 +1,77 @@
+"""Helpers for page tests: sign in through the form, read the CSRF token, post forms, and
+publish another version of the tiny term."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+from service_support import World, tiny_schedule_json
+from sqlalchemy import Engine
+
+from scheduler.db.engine import new_session
+from scheduler.db.tables import TermRow
+from scheduler.domain.schedule import Schedule
+from scheduler.services import term_rows, versions
+
+PASSWORD = "correct horse battery staple"
+CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+
+
+def sign_in(client: TestClient, world: World, user: str) -> None:
+    """Sign in with the form, as a browser would (the cookie lands in the client's jar)."""
+    client.cookies.clear()
+    response = client.post(
+        "/app/login",
+        data={"email": world.users[user].email, "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def csrf_of(client: TestClient, page: str) -> str:
+    """The form token on a page (every form of a session carries the same one)."""
+    response = client.get(page)
+    assert response.status_code == 200, response.text
+    found = CSRF.search(response.text)
+    assert found, f"no CSRF token on {page}"
+    return found.group(1)
+
+
+def post_form(client: TestClient, page: str, action: str, **data: Any) -> Any:
+    """Post a form found on `page` with its CSRF token, without following the redirect."""
+    token = csrf_of(client, page)
+    return client.post(action, data={"csrf_token": token, **data}, follow_redirects=False)
+
+
+def changed_schedule() -> Schedule:
+    """The tiny schedule with T01 and T02 swapping teams, and T01 placed at another site."""
+    document = json.loads(tiny_schedule_json())
+    entry = next(e for e in document["sessions"] if any("T01" in t["students"] for t in e["teams"]))
+    mine = next(t for t in entry["teams"] if "T01" in t["students"])
+    other = next(t for t in entry["teams"] if "T02" in t["students"])
+    assert mine is not other, "the tiny solve put T01 and T02 in one team"
+    mine["students"][mine["students"].index("T01")] = "T02"
+    other["students"][other["students"].index("T02")] = "T01"
+    placement = next(p for p in document["placements"] if p["student"] == "T01")
+    placement["slot"] = "SL-A1" if placement["slot"] != "SL-A1" else "SL-B1"
+    return Schedule.model_validate(document)
+
+
+def publish(engine: Engine, world: World, schedule: Schedule, school: str = "a") -> int:
+    """Save `schedule` as a new version of the school's term and publish it; its id."""
+    with new_session(engine) as session:
+        term = session.get(TermRow, world.terms[school].id)
+        assert term is not None
+        scenario = term_rows.current_scenario(session, term)
+        version = versions.record_schedule(session, term=term, scenario=scenario, schedule=schedule)
+        versions.publish_version(
+            session,
+            actor=world.users[f"coord_{school}"],
+            term_id=term.id or 0,
+            version_id=version.id or 0,
+        )
+        session.commit()
+        return version.id or 0

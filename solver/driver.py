@@ -174,9 +174,8 @@ def _ortools_version() -> str:
 def _start_solver(settings: RunSettings) -> cp_model.CpSolver:
     """The IPE-only solve of the warm start: default CP-SAT parameters suit it best."""
     solver = _solver(settings, full_lp=False)
-    solver.parameters.max_time_in_seconds = max(
-        MIN_LEVEL_SECONDS, settings.time_limit * WARM_START_SHARE
-    )
+    share = min(settings.time_limit * WARM_START_SHARE, settings.remaining() * 0.4)
+    solver.parameters.max_time_in_seconds = max(MIN_LEVEL_SECONDS, share)
     solver.parameters.max_presolve_iterations = 1
     solver.parameters.presolve_inclusion_work_limit = 0
     return solver
@@ -228,10 +227,13 @@ def _solve_levels(
             continue
         levels_left = len(solvable) - solvable.index(name)
         budget = max(MIN_LEVEL_SECONDS, settings.remaining() / levels_left)
-        relaxed = bounds.bound(name, fixed) if bounds is not None else None
+        out_of_time = values is not None and settings.remaining() <= MIN_LEVEL_SECONDS
+        relaxed = None
+        if bounds is not None and (name == "coverage" or not out_of_time):
+            relaxed = bounds.bound(name, fixed)  # flows over every option: skipped when late
         if name == "stability":  # repair hook: changes forced whatever is done (whole term)
             relaxed = stability_forced(model)
-        if values is not None and settings.remaining() <= MIN_LEVEL_SECONDS:
+        if values is not None and out_of_time:
             kept = _kept(built, model, values)
             if kept is not None:
                 kept.bound = _valid_bound(built, kept, relaxed, restricted)

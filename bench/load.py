@@ -6,7 +6,8 @@
    students and for the partner sites that host placements, and hand out login tokens.
 2. uvicorn serves `api.app:create_app` on 127.0.0.1 and a free port (one process, as
    `ipe serve` does).
-3. `drive` (its own process): `clients` concurrent asyncio + httpx clients, each reading
+3. `drive` (its own process, a fresh server per run): `clients` concurrent asyncio + httpx
+   clients, each reading
    in a loop, with no pause (closed loop) or with `think_s` between its requests, until
    `duration_s` has passed or `max_requests` were sent; loopback only, bounded in time
    and count. 80 % of requests are a student's `GET /me/schedule`, 20 % a partner's
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -41,6 +43,9 @@ STUDENT_SHARE = 0.8
 STUDENT_ACCOUNTS = 500
 PARTNER_ACCOUNTS = 100
 LOOPBACK = "127.0.0.1"
+CLIENT_TIMEOUT_S = 45.0
+"""Longer than the server's connection-pool timeout (30 s), so a pool timeout comes back
+as the server's 500, not as a client time-out."""
 
 
 # --- 1. the database -------------------------------------------------------------------------
@@ -258,7 +263,9 @@ async def _drive(
     failures: dict[str, int] = {}
     sent = 0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(
+        base_url=base_url, limits=limits, timeout=CLIENT_TIMEOUT_S
+    ) as client:
         started = time.monotonic()
         deadline = started + duration_s
 
@@ -335,14 +342,14 @@ def load_test(
     seed: int,
     schedule_path: str | None,
     time_limit: float,
-    clients: int,
+    runs: tuple[tuple[int, float], ...],
     duration_s: float,
     max_requests: int,
-    think_options: tuple[float, ...] = (0.0,),
     say: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Set up `database` ("sqlite" or "postgresql"), serve, drive, tear down."""
-    out: dict[str, Any] = {"database": database, "students": students}
+    """Set up `database` ("sqlite" or "postgresql"), then for each (clients, think) run a
+    fresh server and the clients; tear everything down."""
+    out: dict[str, Any] = {"database": database, "students": students, "runs": []}
     folder = Path(tempfile.mkdtemp(prefix="ipe-bench-"))
     pg_name = None
     try:
@@ -369,35 +376,11 @@ def load_test(
             return {**out, "ok": False, "setup": ready}
         tokens = ready.pop("tokens")
         out["setup"] = ready
-        port = _free_port()
-        server = _start_server(url, port, folder / "server.log")
-        try:
-            _wait_ready(port, server)
-            out["runs"] = []
-            for think in think_options:
-                say(f"    {database}: {clients} clients, think {think:g} s, {duration_s:g} s")
-                peak = [0.0]
-                run = _with_server_rss(
-                    server.pid,
-                    peak,
-                    lambda think=think: run_isolated(
-                        "bench.load:drive",
-                        {
-                            "base_url": f"http://{LOOPBACK}:{port}",
-                            "tokens": tokens,
-                            "clients": clients,
-                            "duration_s": duration_s,
-                            "max_requests": max_requests,
-                            "think_s": think,
-                            "seed": seed,
-                        },
-                        timeout_s=duration_s + 120,
-                    ),
-                )
-                run["server_peak_rss_mb"] = round(peak[0], 1)
-                out["runs"].append(run)
-        finally:
-            _stop_server(server)
+        for clients, think in runs:
+            say(f"    {database}: {clients} clients, think {think:g} s, {duration_s:g} s")
+            out["runs"].append(
+                _one_run(url, folder, tokens, clients, think, duration_s, max_requests, seed)
+            )
         out["ok"] = all(r.get("ok") for r in out["runs"])
         return out
     finally:
@@ -407,6 +390,64 @@ def load_test(
                 out["dropped"] = pg_name
             except Exception as error:  # noqa: BLE001
                 out["drop_error"] = str(error)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _one_run(
+    url: str,
+    folder: Path,
+    tokens: dict[str, list[str]],
+    clients: int,
+    think: float,
+    duration_s: float,
+    max_requests: int,
+    seed: int,
+) -> dict[str, Any]:
+    """A fresh server, the clients, the server's peak memory and its logged errors."""
+    port = _free_port()
+    log = folder / f"server-{clients}-{think:g}.log"
+    server = _start_server(url, port, log)
+    peak = [0.0]
+    try:
+        _wait_ready(port, server)
+        run = _with_server_rss(
+            server.pid,
+            peak,
+            lambda: run_isolated(
+                "bench.load:drive",
+                {
+                    "base_url": f"http://{LOOPBACK}:{port}",
+                    "tokens": tokens,
+                    "clients": clients,
+                    "duration_s": duration_s,
+                    "max_requests": max_requests,
+                    "think_s": think,
+                    "seed": seed,
+                },
+                timeout_s=duration_s + 2 * CLIENT_TIMEOUT_S + 60,
+            ),
+        )
+    finally:
+        _stop_server(server)
+    run["server_peak_rss_mb"] = round(peak[0], 1)
+    errors = _logged_errors(log)
+    if errors:
+        run["server_errors"] = errors
+    return run
+
+
+def _logged_errors(log: Path) -> dict[str, int]:
+    """Distinct exception lines of the server log, counted (the causes of 500s)."""
+    counts: dict[str, int] = {}
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return counts
+    for line in lines:
+        if line and not line.startswith((" ", "Traceback", "ERROR:", "unhandled", "During")):
+            key = line[:160]
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def _with_server_rss(

@@ -63,6 +63,7 @@ def run_isolated(
     started = time.monotonic()
     process.start()
     stage: dict[str, Any] = {"stage": "starting"}
+    seen: dict[str, dict[str, Any]] = {}
     polled_peak = 0.0
     outcome: dict[str, Any] | None = None
     while outcome is None:
@@ -71,8 +72,10 @@ def run_isolated(
         except queues.Empty:
             kind, payload = None, None
         if kind == "stage":
+            previous = stage["stage"]
             stage = {**payload, "at_s": round(time.monotonic() - started, 1)}
-            if on_stage is not None:
+            seen[stage["stage"]] = stage
+            if on_stage is not None and stage["stage"] != previous:
                 on_stage(stage)
         elif kind == "result":
             outcome = {"ok": True, **payload}
@@ -97,4 +100,5 @@ def run_isolated(
     outcome["wall_s"] = round(time.monotonic() - started, 1)
     if not outcome["ok"]:
         outcome["last_stage"] = stage
+        outcome["stages_seen"] = seen
     return outcome

@@ -200,7 +200,14 @@ def naive(
     out["build_s"] = round(time.monotonic() - started, 2)
     out["size"] = model.size()
     report("solving", **out["size"])
-    result = naive_model.solve(model, time_limit=time_limit, workers=workers)
+    offset = out["facts_s"] + out["build_s"]
+
+    def solution(event: dict[str, Any]) -> None:  # survives a kill at the memory cap
+        report(
+            "solution", coverage=event["coverage"], total_s=round(event["elapsed_s"] + offset, 2)
+        )
+
+    result = naive_model.solve(model, time_limit=time_limit, workers=workers, sink=solution)
     schedule = result.pop("schedule")
     out.update(built=True, **result)
     if schedule is not None:

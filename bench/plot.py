@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-WIDTH, PANEL_H, MARGIN_L, MARGIN_R, TOP = 760, 150, 90, 20, 40
+WIDTH, PANEL_H, MARGIN_L, MARGIN_R, TOP = 760, 150, 90, 20, 64
 VALUE, BOUND, NAIVE = "#1f5fa8", "#c0392b", "#7f8c8d"
 
 
@@ -21,7 +21,7 @@ def objective_svg(product: dict[str, Any], naive: dict[str, Any] | None = None) 
     )
     end = max(end, 1.0)
     panels = [_panel(product, naive, name, end) for name in levels]
-    height = TOP + len(panels) * (PANEL_H + 40) + 30
+    height = TOP + len(panels) * (PANEL_H + 44) + 30
     title = (
         f"{product['students']:,} students: objective value and bound over time "
         f"(time limit {product['time_limit_s']:g} s, status {product['status']})"
@@ -34,24 +34,24 @@ def objective_svg(product: dict[str, Any], naive: dict[str, Any] | None = None) 
         _legend(naive is not None and bool((naive or {}).get("trace"))),
     ]
     for index, body in enumerate(panels):
-        y0 = TOP + index * (PANEL_H + 40) + 20
+        y0 = TOP + index * (PANEL_H + 44) + 20
         parts.append(f'<g transform="translate(0,{y0})">{body}</g>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
 
 def _legend(with_naive: bool) -> str:
-    x = WIDTH - 380
+    x = MARGIN_L
     items = [(VALUE, "", "value (product)"), (BOUND, "5,4", "bound (product)")]
     if with_naive:
         items.append((NAIVE, "2,2", "coverage (straightforward model)"))
     out = []
     for n, (color, dash, label) in enumerate(items):
-        y = 12 + n * 13
+        x_at, y = x + 200 * n, 40
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(
-            f'<line x1="{x}" y1="{y}" x2="{x + 24}" y2="{y}" stroke="{color}" '
-            f'stroke-width="2"{dashed}/><text x="{x + 30}" y="{y + 4}">{escape(label)}</text>'
+            f'<line x1="{x_at}" y1="{y}" x2="{x_at + 24}" y2="{y}" stroke="{color}" '
+            f'stroke-width="2"{dashed}/><text x="{x_at + 30}" y="{y + 4}">{escape(label)}</text>'
         )
     return "".join(out)
 
@@ -88,7 +88,7 @@ def _panel(product: dict[str, Any], naive: dict[str, Any] | None, name: str, end
     out = [
         f'<rect x="{MARGIN_L}" y="0" width="{plot_w}" height="{PANEL_H}" fill="none" '
         'stroke="#999"/>',
-        f'<text x="{MARGIN_L + 4}" y="14" font-weight="bold">{escape(name)}</text>',
+        f'<text x="{MARGIN_L}" y="-6" font-weight="bold">{escape(name)}</text>',
         f'<text x="{MARGIN_L - 6}" y="10" text-anchor="end">{_num(hi - pad)}</text>',
         f'<text x="{MARGIN_L - 6}" y="{PANEL_H}" text-anchor="end">{_num(lo + pad)}</text>',
     ]

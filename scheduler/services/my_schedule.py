@@ -167,7 +167,9 @@ def _placements(session: Session, actor: UserRow, state: str) -> dict[int, list[
     for assignment, slot, site, period in repositories.own_placement_assignments(
         session, actor, state=state
     ):
-        hours = weekly.setdefault(slot.term_id, period_windows(terms[slot.term_id]))
+        if slot.term_id not in weekly:  # parse each term's scenario once, not per placement
+            weekly[slot.term_id] = period_windows(terms[slot.term_id])
+        hours = weekly[slot.term_id]
         found[assignment.version_id].append(
             MyPlacement(
                 slot=slot.ref,

@@ -58,7 +58,9 @@ def my_schedule(session: Session, *, actor: UserRow) -> list[MyTermView]:
     records = repositories.own_student_records(session, actor)
     terms = {term.id: term for _, term in records}
     for _assignment, slot, site, period in repositories.own_placement_assignments(session, actor):
-        hours = weekly.setdefault(slot.term_id, _period_hours(terms[slot.term_id]))
+        if slot.term_id not in weekly:  # parse each term's scenario once, not per placement
+            weekly[slot.term_id] = _period_hours(terms[slot.term_id])
+        hours = weekly[slot.term_id]
         placements[slot.term_id].append(
             MyPlacementView(
                 slot=slot.ref,

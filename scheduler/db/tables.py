@@ -127,6 +127,80 @@ class StudentRow(SQLModel, table=True):
     profession: str
     cohort: str | None = None
     travel_mode: str = "car"
+    # Only the needs a placement site may see (`scheduler.domain.privacy.SITE_NEEDS`): any
+    # other `needs` text stays in the scenario document, where no partner read reaches.
+    site_needs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class StudentAttributeRow(SQLModel, table=True):
+    """One demographic attribute of a student (e.g. `first_generation`), apart from the
+    student row and the stored scenario document.
+
+    Read only to count groups for the equity report and solver (figures from fewer than 5
+    students suppressed) and for the coordinator's full scenario export; no per-student
+    view shows it.
+    """
+
+    __tablename__ = "student_attribute"
+    __table_args__ = (UniqueConstraint("student_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    term_id: int = _term_fk()
+    student_id: int = Field(foreign_key="student.id", ondelete="CASCADE", index=True)
+    name: str
+    value: Any = Field(sa_column=Column(JSON, nullable=False))
+
+
+class DirectoryOptOutRow(SQLModel, table=True):
+    """A student who opted out of directory information: other students see no name.
+
+    Kept per school and student id (ids outlive terms), so it holds in every term; the row
+    exists while the opt-out does. `source` says who recorded it: the student or an import.
+    """
+
+    __tablename__ = "directory_opt_out"
+    __table_args__ = (UniqueConstraint("school_id", "student_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", ondelete="CASCADE", index=True)
+    student_ref: str
+    source: str
+    created_at: datetime = _now_field()
+
+
+class DisclosureRow(SQLModel, table=True):
+    """Student data shown to someone outside the school (a clinical partner), for the
+    student's record of disclosures: who, what, when and on which basis.
+
+    One row per student, recipient, channel, resource, fields and basis per UTC day
+    (`key`); later views that day add to `views` and move `last_at`. No foreign key but
+    the school's: the record outlives the term, user and token it names.
+    """
+
+    __tablename__ = "disclosure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True)
+    school_id: int = Field(foreign_key="school.id", ondelete="CASCADE", index=True)
+    student_ref: str = Field(index=True)
+    term_id: int | None = None
+    term_name: str = ""
+    recipient_kind: str
+    recipient_user_id: int | None = None
+    recipient: str
+    token_id: int | None = None
+    token_name: str = ""
+    site_ref: str
+    site_name: str
+    resource: str
+    export: bool = False
+    fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    basis_code: str
+    basis: str = Field(sa_column=Column(Text, nullable=False))
+    version_number: int | None = None
+    first_at: datetime = _now_field()
+    last_at: datetime = _now_field()
+    views: int = 1
 
 
 class ProgramCalendarRow(SQLModel, table=True):

@@ -90,6 +90,9 @@ class Student(Frozen):
     needs: list[str] = Field(default_factory=list)
     site_preferences: list[Identifier] = Field(default_factory=list)
     attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+    directory_opt_out: bool | None = None
+    """Extension: the student opted out of directory information (their name is withheld
+    from other students). Absent (None) means no opt-out; exports write it only when true."""
 
     @property
     def needs_accessible(self) -> bool:

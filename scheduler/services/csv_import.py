@@ -90,7 +90,7 @@ def _attribute(value: str) -> str | bool | int | float:
 
 def _student(cells: dict[str, str], problem: Callable[[str, str], None]) -> Row:
     item: Row = {}
-    for key in ("id", "name", "email", "profession", "cohort", "travel_mode"):
+    for key in ("id", "name", "email", "profession", "cohort", "travel_mode", "directory_opt_out"):
         _put(item, key, cells.get(key, ""))
     for key in ("languages", "needs", "site_preferences"):
         _put(item, key, _split(cells.get(key, "")))
@@ -145,6 +145,7 @@ SPECS: dict[str, FileSpec] = {
             "site_preferences",
             "unavailable",
             "weekly_unavailable",
+            "directory_opt_out",
         ),
         shape=_student,
         prefixes=("attr:",),

@@ -61,7 +61,7 @@ def prepare_demo(session: Session, *, scenario: Scenario) -> DemoSetup:
 
 def _term(session: Session, coordinator: UserRow, scenario: Scenario) -> tuple[TermRow, bool]:
     existing = repositories.coordinator_term_by_code(session, coordinator, scenario.term.id)
-    if existing is not None and existing.scenario_json == term_rows.scenario_text(scenario):
+    if existing is not None and existing.scenario_json == term_rows.stored_text(scenario):
         return existing, True
     if existing is not None:
         terms.delete_term(session, actor=coordinator, term_id=existing.id or 0)

@@ -1,19 +1,24 @@
 """The mapping between a term's stored rows and the domain `Scenario`, one entity at a time.
 
 A term keeps its whole scenario document; the entity rows written here index it for
-scoping, listing and foreign keys. Going back, the stored document is the source, with the
-slot statuses partners have changed since laid over it.
+scoping, listing and foreign keys. Two parts of a student live only in their own tables,
+never in the stored document: demographic `attributes` (`student_attribute`, read only for
+aggregate figures and the coordinator's full export) and `directory_opt_out` (per school,
+set by the student or an import). Going back, the stored document is the source, with the
+slot statuses partners have changed since, the attributes and the opt-outs laid over it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
 from scheduler.db.tables import (
     ActivityRow,
+    DirectoryOptOutRow,
     FacilitatorRow,
     PeriodRow,
     PlacementRequirementRow,
@@ -23,11 +28,13 @@ from scheduler.db.tables import (
     SessionRow,
     SiteRow,
     SlotRow,
+    StudentAttributeRow,
     StudentRow,
     TermRow,
 )
 from scheduler.domain.loading import load_scenario_text
-from scheduler.domain.scenario import Scenario
+from scheduler.domain.privacy import site_needs
+from scheduler.domain.scenario import AttributeValue, Scenario
 
 ENTITY_TABLES = (
     SlotRow,
@@ -39,6 +46,7 @@ ENTITY_TABLES = (
     FacilitatorRow,
     ProgramCalendarRow,
     PlacementRequirementRow,
+    StudentAttributeRow,
     StudentRow,
     ProfessionRow,
 )
@@ -50,6 +58,16 @@ def scenario_text(scenario: Scenario) -> str:
     return scenario.model_dump_json(exclude_none=True)
 
 
+def stored_text(scenario: Scenario) -> str:
+    """The form kept in `term.scenario_json`: the scenario without what lives in its own
+    tables (students' demographic attributes and directory opt-outs)."""
+    students = [
+        s.model_copy(update={"attributes": {}, "directory_opt_out": None})
+        for s in scenario.students
+    ]
+    return scenario_text(scenario.model_copy(update={"students": students}))
+
+
 def term_row(scenario: Scenario, *, school_id: int) -> TermRow:
     term = scenario.term
     return TermRow(
@@ -59,7 +77,7 @@ def term_row(scenario: Scenario, *, school_id: int) -> TermRow:
         start=term.start,
         end=term.end,
         timezone=term.timezone,
-        scenario_json=scenario_text(scenario),
+        scenario_json=stored_text(scenario),
     )
 
 
@@ -84,18 +102,7 @@ def _write_people(session: Session, term_id: int, scenario: Scenario) -> None:
     session.add_all(
         ProfessionRow(term_id=term_id, code=p.code, name=p.name) for p in scenario.professions
     )
-    session.add_all(
-        StudentRow(
-            term_id=term_id,
-            ref=s.id,
-            name=s.name,
-            email=s.email,
-            profession=s.profession,
-            cohort=s.cohort,
-            travel_mode=s.travel_mode,
-        )
-        for s in scenario.students
-    )
+    _write_students(session, term_id, scenario)
     session.add_all(
         ProgramCalendarRow(term_id=term_id, position=i, profession=c.profession, cohort=c.cohort)
         for i, c in enumerate(scenario.program_calendars)
@@ -120,6 +127,47 @@ def _write_people(session: Session, term_id: int, scenario: Scenario) -> None:
             count=r.count,
         )
         for i, r in enumerate(scenario.placement_requirements)
+    )
+
+
+def _write_students(session: Session, term_id: int, scenario: Scenario) -> None:
+    """Student rows, their attributes in rows of their own, and imported opt-outs."""
+    rows = [
+        StudentRow(
+            term_id=term_id,
+            ref=s.id,
+            name=s.name,
+            email=s.email,
+            profession=s.profession,
+            cohort=s.cohort,
+            travel_mode=s.travel_mode,
+            site_needs=site_needs(s.needs),
+        )
+        for s in scenario.students
+    ]
+    ids = _ids(session, rows)
+    session.add_all(
+        StudentAttributeRow(term_id=term_id, student_id=ids[s.id], name=name, value=value)
+        for s in scenario.students
+        for name, value in s.attributes.items()
+    )
+    _write_opt_outs(session, term_id, [s.id for s in scenario.students if s.directory_opt_out])
+
+
+def _write_opt_outs(session: Session, term_id: int, refs: list[str]) -> None:
+    """An import records opt-outs it states; it never withdraws one (that is the student's)."""
+    term = session.get(TermRow, term_id)
+    if not refs or term is None:
+        return
+    query = select(DirectoryOptOutRow.student_ref).where(
+        col(DirectoryOptOutRow.school_id) == term.school_id,
+        col(DirectoryOptOutRow.student_ref).in_(refs),
+    )
+    known = set(session.exec(query).all())
+    session.add_all(
+        DirectoryOptOutRow(school_id=term.school_id, student_ref=ref, source="import")
+        for ref in dict.fromkeys(refs)
+        if ref not in known
     )
 
 
@@ -206,7 +254,7 @@ def _write_slots(
 
 
 def _ids(
-    session: Session, rows: Sequence[RoomRow | ActivityRow | SiteRow | PeriodRow]
+    session: Session, rows: Sequence[RoomRow | ActivityRow | SiteRow | PeriodRow | StudentRow]
 ) -> dict[str, int]:
     """Insert rows and map each scenario id to its new primary key."""
     session.add_all(rows)
@@ -220,7 +268,8 @@ def _pk(value: int | None) -> int:
 
 
 def stored_scenario(term: TermRow) -> Scenario:
-    """The scenario document as imported (it was valid then, so it parses now)."""
+    """The scenario document as imported (it was valid then, so it parses now), without
+    students' attributes and opt-outs: enough for every per-student view."""
     loaded = load_scenario_text(term.scenario_json)
     if loaded.scenario is None:
         problems = "; ".join(f"{e.path}: {e.message}" for e in loaded.errors)
@@ -229,7 +278,9 @@ def stored_scenario(term: TermRow) -> Scenario:
 
 
 def current_scenario(session: Session, term: TermRow) -> Scenario:
-    """The term's scenario with today's slot statuses (partners confirm and decline)."""
+    """The whole term as it stands: today's slot statuses (partners confirm and decline),
+    students' attributes (for the equity figures) and directory opt-outs. For solving,
+    validating and the coordinator's export only; never for a per-student view."""
     scenario = stored_scenario(term)
     statuses = dict(
         session.exec(
@@ -240,7 +291,54 @@ def current_scenario(session: Session, term: TermRow) -> Scenario:
         slot.model_copy(update={"status": statuses.get(slot.id, slot.status)})
         for slot in scenario.slots
     ]
-    return scenario.model_copy(update={"slots": slots})
+    attributes = _attributes(session, term)
+    opted_out = _opted_out(session, term)
+    students = [
+        s.model_copy(
+            update={
+                "attributes": attributes.get(s.id, {}),
+                "directory_opt_out": True if s.id in opted_out else None,
+            }
+        )
+        for s in scenario.students
+    ]
+    return scenario.model_copy(update={"slots": slots, "students": students})
+
+
+def stored_document(session: Session, term: TermRow) -> dict[str, Any]:
+    """The stored document as JSON data with the students' attributes put back (the base
+    a CSV import merges into, so a file without students keeps them whole)."""
+    document: dict[str, Any] = json.loads(term.scenario_json)
+    attributes = _attributes(session, term)
+    for student in document.get("students", []):
+        if attributes.get(student["id"]):
+            student["attributes"] = attributes[student["id"]]
+    return document
+
+
+def _attributes(session: Session, term: TermRow) -> dict[str, dict[str, AttributeValue]]:
+    query = (
+        select(StudentRow.ref, StudentAttributeRow.name, StudentAttributeRow.value)
+        .join(StudentRow, col(StudentAttributeRow.student_id) == StudentRow.id)
+        .where(col(StudentAttributeRow.term_id) == term.id)
+        .order_by(col(StudentAttributeRow.id))
+    )
+    found: dict[str, dict[str, AttributeValue]] = {}
+    for ref, name, value in session.exec(query).all():
+        found.setdefault(ref, {})[name] = value
+    return found
+
+
+def _opted_out(session: Session, term: TermRow) -> set[str]:
+    query = (
+        select(DirectoryOptOutRow.student_ref)
+        .join(StudentRow, col(StudentRow.ref) == DirectoryOptOutRow.student_ref)
+        .where(
+            col(StudentRow.term_id) == term.id,
+            col(DirectoryOptOutRow.school_id) == term.school_id,
+        )
+    )
+    return set(session.exec(query).all())
 
 
 def scenario_json(scenario: Scenario) -> str:

@@ -80,7 +80,7 @@ def import_csv(
     term = get_term(session, actor=actor, term_id=term_id)
     _require_unscheduled(session, term)
     parsed = csv_import.parse_files(files)
-    document = json.loads(term.scenario_json)
+    document = term_rows.stored_document(session, term)
     merged, merge_errors = csv_import.merge(document, parsed)
     # Files that could not be read keep the term's own list, so the merged document is
     # still worth checking: every problem is reported at once, not one file at a time.
@@ -108,7 +108,7 @@ def import_csv(
 def _replace_scenario(session: Session, term: TermRow, scenario: Scenario) -> None:
     term_id = _term_id(term)
     term_rows.delete_entities(session, term_id)
-    term.scenario_json = term_rows.scenario_text(scenario)
+    term.scenario_json = term_rows.stored_text(scenario)
     session.add(term)
     term_rows.write_entities(session, term_id, scenario)
 

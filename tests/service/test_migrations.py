@@ -7,13 +7,19 @@ from __future__ import annotations
 from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
-from scheduler.db.migrate import current_revision, downgrade, schema_drift, upgrade
+from scheduler.db.migrate import (
+    current_revision,
+    downgrade,
+    head_revision,
+    schema_drift,
+    upgrade,
+)
 
 
 def test_migrations_build_every_table(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
     assert {table.name for table in SQLModel.metadata.sorted_tables} <= tables
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == head_revision()
 
 
 def test_autogenerate_finds_no_drift(engine: Engine) -> None:
@@ -22,7 +28,7 @@ def test_autogenerate_finds_no_drift(engine: Engine) -> None:
 
 def test_upgrade_is_idempotent(engine: Engine) -> None:
     upgrade(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == head_revision()
 
 
 def test_down_and_up_again(engine: Engine) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from solver.cliques import running_together
 from solver.model import TermModel
 
 
@@ -29,17 +30,15 @@ def add(model: TermModel) -> None:
 
 
 def _no_overlap(model: TermModel, by_facilitator: dict[str, list[str]]) -> None:
-    overlaps = model.prep.session_overlaps
+    """At most one session of each set running together (see `solver.cliques`)."""
+    cliques = running_together(model.prep.sessions.values())
     for facilitator, sessions in by_facilitator.items():
-        for i, first in enumerate(sessions):
-            for second in sessions[i + 1 :]:
-                if second in overlaps.get(first, ()):
-                    model.cp.add_at_most_one(
-                        [
-                            model.facilitate[first, facilitator],
-                            model.facilitate[second, facilitator],
-                        ]
-                    )
+        own = set(sessions)
+        for clique in {clique & own for clique in cliques}:
+            if len(clique) > 1:
+                model.cp.add_at_most_one(
+                    model.facilitate[session, facilitator] for session in sorted(clique)
+                )
 
 
 def _max_sessions(model: TermModel, by_facilitator: dict[str, list[str]]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from typing import Protocol
 
@@ -39,11 +40,20 @@ class ProcessJobRunner:
 
     CP-SAT cannot always be interrupted from Python, so stopping is by signal: SIGTERM,
     and SIGKILL if the process is still there after `grace_s`. The run is then closed by
-    the reaper (`cancelled`), exactly as if the worker had died on its own.
+    the reaper (`cancelled`), exactly as if the worker had died on its own. `job` is the
+    body each process runs (a module-level function, so 'spawn' can pickle it).
     """
 
-    def __init__(self, database_url: str, *, grace_s: float = 3.0, stale_after_s: float = 30.0):
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        grace_s: float = 3.0,
+        stale_after_s: float = 30.0,
+        job: Callable[[str, int], None] = run_job,
+    ):
         self._url = database_url
+        self._job = job
         self._grace_s = grace_s
         self._stale_after_s = stale_after_s
         self._context = multiprocessing.get_context("spawn")
@@ -52,7 +62,7 @@ class ProcessJobRunner:
 
     def submit(self, run_id: int) -> None:
         process = self._context.Process(
-            target=run_job, args=(self._url, run_id), name=f"ipe-solve-{run_id}", daemon=True
+            target=self._job, args=(self._url, run_id), name=f"ipe-solve-{run_id}", daemon=True
         )
         process.start()
         with self._lock:

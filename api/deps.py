@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from scheduler.db.engine import new_session
 from scheduler.db.tables import TokenRow, UserRow
-from scheduler.services import auth, outbox
+from scheduler.services import auth, disclosures, outbox
 from scheduler.services.errors import Forbidden, Unauthorized
 from scheduler.services.jobs import JobRunner
 from scheduler.services.solve_runs import RunLimits
@@ -115,3 +115,11 @@ def require(role: str) -> Callable[[UserRow], UserRow]:
 Coordinator = Annotated[UserRow, Depends(require("coordinator"))]
 Student = Annotated[UserRow, Depends(require("student"))]
 Partner = Annotated[UserRow, Depends(require("partner"))]
+
+
+def partner_channel(token_user: TokenUser, user: Partner) -> disclosures.Channel:
+    """How a partner request came: a sign-in or a site API token (for its disclosures)."""
+    return disclosures.channel_of(token_user[1])
+
+
+PartnerChannel = Annotated[disclosures.Channel, Depends(partner_channel)]

@@ -15,6 +15,7 @@ from scheduler.domain.diff import ScheduleDiff
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import ErrorItem, Schedule
 from scheduler.services import (
+    disclosures,
     exports,
     outbox,
     repairs,
@@ -25,6 +26,7 @@ from scheduler.services import (
     versions,
 )
 from scheduler.services.csv_import import SPECS
+from scheduler.services.disclosures import DisclosureView
 from scheduler.services.errors import Invalid, TooLarge
 from scheduler.services.outbox import OutboxView
 from scheduler.services.views import (
@@ -182,6 +184,20 @@ def get_student(
 ) -> StudentRecordView:
     """One student record of the term (audited)."""
     return students.get_student(session, actor=user, term_id=term_id, student_ref=student_id)
+
+
+@router.get(
+    "/{term_id}/students/{student_id}/disclosures",
+    response_model=list[DisclosureView],
+    responses=TERM,
+)
+def student_disclosures(
+    term_id: int, student_id: str, session: SessionDep, user: Coordinator
+) -> list[DisclosureView]:
+    """Who outside the school saw this student's record, in all terms, newest first."""
+    return disclosures.student_disclosures(
+        session, actor=user, term_id=term_id, student_ref=student_id
+    )
 
 
 @router.get("/{term_id}/slots", response_model=list[CoordinatorSlotView], responses=TERM)

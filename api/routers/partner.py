@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from api.deps import Partner, SessionDep, SettingsDep
+from api.deps import Partner, PartnerChannel, SessionDep, SettingsDep
 from api.errors import documented
 from scheduler.services import auth, outbox, slots
 from scheduler.services.outbox import MessageView
@@ -30,9 +30,11 @@ class PartnerTokenRequest(BaseModel):
 
 
 @router.get("/slots", response_model=list[PartnerSlotView])
-def list_slots(session: SessionDep, user: Partner) -> list[PartnerSlotView]:
-    """Your site's slots in every term, with the students placed in each."""
-    return slots.partner_slots(session, actor=user)
+def list_slots(
+    session: SessionDep, user: Partner, channel: PartnerChannel
+) -> list[PartnerSlotView]:
+    """Your site's slots in every term, with the students placed in each (recorded)."""
+    return slots.partner_slots(session, actor=user, channel=channel)
 
 
 @router.get("/messages", response_model=list[MessageView])
@@ -42,9 +44,11 @@ def my_messages(session: SessionDep, user: Partner) -> list[MessageView]:
 
 
 @router.get("/slots/{slot_id}", response_model=PartnerSlotView, responses=documented(404))
-def get_slot(slot_id: int, session: SessionDep, user: Partner) -> PartnerSlotView:
-    """One of your site's slots, with the students placed in it."""
-    return slots.partner_slot(session, actor=user, slot_id=slot_id)
+def get_slot(
+    slot_id: int, session: SessionDep, user: Partner, channel: PartnerChannel
+) -> PartnerSlotView:
+    """One of your site's slots, with the students placed in it (recorded as disclosed)."""
+    return slots.partner_slot(session, actor=user, slot_id=slot_id, channel=channel)
 
 
 @router.post(
@@ -53,10 +57,14 @@ def get_slot(slot_id: int, session: SessionDep, user: Partner) -> PartnerSlotVie
     responses=documented(404, 409, 422),
 )
 def respond(
-    slot_id: int, body: SlotResponseRequest, session: SessionDep, user: Partner
+    slot_id: int,
+    body: SlotResponseRequest,
+    session: SessionDep,
+    user: Partner,
+    channel: PartnerChannel,
 ) -> PartnerSlotView:
     """Confirm or decline one of your slots (a decline needs a reason; repeats are no-ops)."""
-    return slots.respond_to_slot(
+    slots.respond_to_slot(
         session,
         actor=user,
         slot_id=slot_id,
@@ -64,6 +72,7 @@ def respond(
         reason=body.reason,
         expected_version=body.expected_version,
     )
+    return slots.partner_slot(session, actor=user, slot_id=slot_id, channel=channel)
 
 
 @router.post(

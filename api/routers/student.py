@@ -1,16 +1,26 @@
-"""Students: their own published sessions and placements, nothing else."""
+"""Students: their own published sessions and placements, their directory choice and who
+outside the school has seen their record; nothing else."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from api.deps import SessionDep, Student
 from api.errors import documented
-from scheduler.services import outbox, students
+from scheduler.services import directory, disclosures, outbox, students
+from scheduler.services.directory import DirectoryView
+from scheduler.services.disclosures import DisclosureView
 from scheduler.services.outbox import MessageView
 from scheduler.services.views import MyTermView
 
 router = APIRouter(prefix="/me", tags=["student"], responses=documented(401, 403))
+
+
+class DirectoryRequest(BaseModel):
+    """Opt out of directory information (true) or back in (false)."""
+
+    directory_opt_out: bool
 
 
 @router.get("/schedule", response_model=list[MyTermView])
@@ -23,3 +33,21 @@ def my_schedule(session: SessionDep, user: Student) -> list[MyTermView]:
 def my_messages(session: SessionDep, user: Student) -> list[MessageView]:
     """Messages about changes to your published schedule, newest first."""
     return outbox.my_messages(session, actor=user)
+
+
+@router.get("/disclosures", response_model=list[DisclosureView])
+def my_disclosures(session: SessionDep, user: Student) -> list[DisclosureView]:
+    """Who outside the school saw your record: who, what, when and why, newest first."""
+    return disclosures.my_disclosures(session, actor=user)
+
+
+@router.get("/directory", response_model=DirectoryView)
+def my_directory(session: SessionDep, user: Student) -> DirectoryView:
+    """Whether you opted out of directory information (your name hidden from students)."""
+    return directory.my_directory(session, actor=user)
+
+
+@router.put("/directory", response_model=DirectoryView, responses=documented(422))
+def set_my_directory(body: DirectoryRequest, session: SessionDep, user: Student) -> DirectoryView:
+    """Opt out of directory information (your name hidden from other students), or back in."""
+    return directory.set_my_directory(session, actor=user, opt_out=body.directory_opt_out)

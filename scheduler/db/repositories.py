@@ -5,7 +5,10 @@ Rules (one helper each, so no route or service can forget them):
 - a student sees only their own student records and their assignments in published
   schedule versions;
 - a partner sees only the slots of their own site (in their school's terms) and the
-  students placed there by a published version: name, profession and dates.
+  students placed there by a published version: name, profession, dates and the needs a
+  site must act on;
+- a student sees the disclosures of their own record; a coordinator those of their
+  school's students.
 Out-of-scope and missing look the same (None or nothing), so callers answer 404 and never
 reveal that someone else's resource exists. Reads of student records by anyone but that
 student are written to the audit trail here, as they happen.
@@ -30,6 +33,8 @@ from scheduler.db import audit
 from scheduler.db.tables import (
     ActivityRow,
     AssignmentRow,
+    DirectoryOptOutRow,
+    DisclosureRow,
     OutboxMessageRow,
     PeriodRow,
     RoomRow,
@@ -354,6 +359,63 @@ def placed_students(
     return placed
 
 
+# ---- privacy: disclosures and directory opt-outs --------------------------------------
+
+DISCLOSURES_SHOWN = 500
+"""The newest disclosures a list holds (one row covers a day's repeated views)."""
+
+
+def own_disclosures(session: Session, actor: UserRow) -> Sequence[DisclosureRow]:
+    """Disclosures of the acting student's own record, in every term, newest first."""
+    if actor.role != "student" or not actor.student_ref:
+        return []
+    query = (
+        select(DisclosureRow)
+        .where(
+            col(DisclosureRow.school_id) == actor.school_id,
+            col(DisclosureRow.student_ref) == actor.student_ref,
+        )
+        .order_by(col(DisclosureRow.last_at).desc(), col(DisclosureRow.id).desc())
+        .limit(DISCLOSURES_SHOWN)
+    )
+    return session.exec(query).all()
+
+
+def student_disclosures(
+    session: Session, actor: UserRow, term: TermRow, ref: str
+) -> Sequence[DisclosureRow]:
+    """Disclosures of a student of a managed term (in every term of the school)."""
+    query = (
+        select(DisclosureRow)
+        .join(TermRow, col(TermRow.school_id) == DisclosureRow.school_id)
+        .where(col(TermRow.id) == term.id, coordinator_scope(actor))
+        .where(col(DisclosureRow.student_ref) == ref)
+        .order_by(col(DisclosureRow.last_at).desc(), col(DisclosureRow.id).desc())
+        .limit(DISCLOSURES_SHOWN)
+    )
+    return session.exec(query).all()
+
+
+def own_opt_out(session: Session, actor: UserRow) -> DirectoryOptOutRow | None:
+    """The acting student's directory opt-out, if they have one."""
+    if actor.role != "student" or not actor.student_ref:
+        return None
+    query = select(DirectoryOptOutRow).where(
+        col(DirectoryOptOutRow.school_id) == actor.school_id,
+        col(DirectoryOptOutRow.student_ref) == actor.student_ref,
+    )
+    return session.exec(query).first()
+
+
+def opted_out(session: Session, actor: UserRow, refs: Iterable[str]) -> set[str]:
+    """Which of these students of the acting user's school opted out of the directory."""
+    query = select(DirectoryOptOutRow.student_ref).where(
+        col(DirectoryOptOutRow.school_id) == actor.school_id,
+        col(DirectoryOptOutRow.student_ref).in_(set(refs)),
+    )
+    return set(session.exec(query).all())
+
+
 # ---- runs and versions -----------------------------------------------------------------
 
 
@@ -507,6 +569,21 @@ def due_messages(session: Session, now: datetime, limit: int) -> Sequence[Outbox
         .limit(limit)
     )
     return session.exec(query).all()
+
+
+def published_numbers(session: Session, term_ids: Iterable[int]) -> dict[int, int]:
+    """The number of each term's published version (the basis named in a disclosure)."""
+    query = select(ScheduleVersionRow.term_id, ScheduleVersionRow.number).where(
+        col(ScheduleVersionRow.term_id).in_(set(term_ids)),
+        col(ScheduleVersionRow.state) == "published",
+    )
+    return {term_id: number for term_id, number in session.exec(query).all()}
+
+
+def disclosures_by_key(session: Session, keys: Iterable[str]) -> dict[str, DisclosureRow]:
+    """Disclosure rows already written under these keys (a repeat view adds to them)."""
+    query = select(DisclosureRow).where(col(DisclosureRow.key).in_(set(keys)))
+    return {row.key: row for row in session.exec(query).all()}
 
 
 def term_students_unaudited(session: Session, term_id: int) -> Sequence[StudentRow]:

@@ -19,7 +19,7 @@ from scheduler.db import audit, repositories
 from scheduler.db.tables import TokenRow, UserRow
 from scheduler.db.types import utcnow
 from scheduler.domain.scenario import WeeklyWindow
-from scheduler.services import auth, ics
+from scheduler.services import auth, disclosures, ics
 from scheduler.services.errors import Forbidden, NotFound
 from scheduler.services.my_schedule import MyTerm, my_terms, period_windows
 
@@ -137,11 +137,24 @@ def partner_calendar(session: Session, *, actor: UserRow) -> bytes:
     windows: dict[int, dict[str, list[WeeklyWindow]]] = {}
     events: list[ics.AnyEvent] = []
     stamps: list[datetime] = []
+    shown: list[disclosures.Shown] = []
     for slot, site, period, term in rows:
         students = placed.get(slot.id or 0, [])
         if not students:
             continue
         version = repositories.published_version(session, slot.term_id)
+        shown += [
+            disclosures.placed(
+                s,
+                term=term,
+                site=site,
+                slot_ref=slot.ref,
+                period=period,
+                version=version.number if version else None,
+                fields=disclosures.placement_fields(s, with_needs=False),
+            )
+            for s in students
+        ]
         if version is not None and version.published_at is not None:
             stamps.append(version.published_at)
         hours = windows.setdefault(slot.term_id, period_windows(term))
@@ -161,6 +174,14 @@ def partner_calendar(session: Session, *, actor: UserRow) -> bytes:
             first=period.start,
             last=period.end,
         )
+    disclosures.record(
+        session,
+        recipient=actor,
+        channel=disclosures.CALENDAR_FEED,
+        resource="partner.feed",
+        shown=shown,
+        export=True,
+    )
     return ics.build_calendar(
         name=f"IPE placements: {actor.name}", events=events, stamp=max(stamps, default=EPOCH)
     )

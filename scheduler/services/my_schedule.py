@@ -4,7 +4,9 @@ and what changed since the version published before.
 Built only from the student's own assignments in versions they were shown (published, or
 published before and since superseded), through the scoped reads in
 `scheduler.db.repositories`. Teammates are shown by name and profession: they are the
-people the student will meet in the room, and nothing else about them is read. The same
+people the student will meet in the room, and nothing else about them is read. A teammate
+who opted out of directory information is shown without a name
+(`scheduler.services.directory`). The same
 read model feeds the page and the student's calendar feed, so both say the same thing.
 """
 
@@ -18,7 +20,8 @@ from sqlmodel import Session
 
 from scheduler.db import repositories
 from scheduler.db.repositories import PublishedVersion
-from scheduler.db.tables import TermRow, UserRow
+from scheduler.db.tables import StudentRow, TermRow, UserRow
+from scheduler.domain.privacy import OPTED_OUT_NAME
 from scheduler.domain.scenario import WeeklyWindow
 from scheduler.services.views import View
 
@@ -138,6 +141,7 @@ def _sessions(
 ) -> dict[int, list[MySession]]:
     """The student's sessions by version id (teammates only when they are shown)."""
     teams = repositories.own_teammates(session, actor, state=state) if with_teams else {}
+    hidden = repositories.opted_out(session, actor, {s.ref for t in teams.values() for s in t})
     found: dict[int, list[MySession]] = defaultdict(list)
     for assignment, held, activity, room in repositories.own_session_assignments(
         session, actor, state=state
@@ -150,13 +154,18 @@ def _sessions(
                 end=held.end,
                 room=room.name,
                 team=assignment.team_ref or "",
-                teammates=[
-                    Teammate(name=s.name, profession=s.profession)
-                    for s in teams.get(_id(assignment.id), [])
-                ],
+                teammates=_roster(teams.get(_id(assignment.id), []), hidden),
             )
         )
     return found
+
+
+def _roster(students: list[StudentRow], hidden: set[str]) -> list[Teammate]:
+    """Teammates by name, then those who opted out (last, so no order hints at a name)."""
+    shown = [s for s in students if s.ref not in hidden]
+    named = [Teammate(name=s.name, profession=s.profession) for s in shown]
+    withheld = sorted(s.profession for s in students if s.ref in hidden)
+    return named + [Teammate(name=OPTED_OUT_NAME, profession=p) for p in withheld]
 
 
 def _placements(session: Session, actor: UserRow, state: str) -> dict[int, list[MyPlacement]]:

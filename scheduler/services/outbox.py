@@ -5,6 +5,8 @@ the new version is published and everyone it affects has a message waiting, or n
 Affected means the schedule diff (`scheduler.domain.diff`) against the version published
 before: each student with a change, and each partner user of a site that gains or loses a
 placed student. Nobody else gets anything; publishing the same version again adds nothing.
+A partner's message names students, so writing it records a disclosure for each of them
+(`scheduler.services.disclosures`, resource `partner.message`).
 
 Delivery (`deliver_outbox`) is a job that owns its transactions: claim a row (`sending`,
 with a lease, committed), send, mark it `sent` (committed). A worker that dies after its
@@ -36,6 +38,7 @@ from scheduler.db.types import utcnow
 from scheduler.domain.diff import Change, ScheduleDiff, diff_schedules, slot_sites
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import Schedule
+from scheduler.services import disclosures
 from scheduler.services.terms import get_term
 from scheduler.services.views import View
 
@@ -94,6 +97,9 @@ def _partner_messages(
 ) -> list[OutboxMessageRow]:
     gained, lost = _site_changes(diff, text.sites_of)
     partners = repositories.site_partners(session, term.school_id, diff.sites)
+    for user in partners:
+        site = user.site_ref or ""
+        _disclose(session, term, version, user, text, gained[site], lost[site])
     return [
         OutboxMessageRow(
             key=f"v{version.id}:partner:{user.id}",
@@ -108,6 +114,47 @@ def _partner_messages(
         )
         for user in partners
     ]
+
+
+def _disclose(
+    session: Session,
+    term: TermRow,
+    version: ScheduleVersionRow,
+    user: UserRow,
+    text: _Texts,
+    gained: list[tuple[str, str]],
+    lost: list[tuple[str, str]],
+) -> None:
+    """A message naming students is a disclosure to its partner recipient: record each."""
+    items = [(pair, "Clinical placement") for pair in gained]
+    items += [(pair, "Notice that the clinical placement ended") for pair in lost]
+    shown = []
+    for (student, slot), purpose in items:
+        facts = text.slots.get(slot)
+        period = text.periods.get(facts.period) if facts else None
+        site = user.site_ref or ""
+        shown.append(
+            disclosures.Shown(
+                student_ref=student,
+                term=term,
+                site_ref=site,
+                site_name=text.sites.get(site, site),
+                slot_ref=slot,
+                start=period.start if period else None,
+                end=period.end if period else None,
+                version=version.number,
+                fields=("name", "profession", "placement_dates"),
+                purpose=purpose,
+            )
+        )
+    disclosures.record(
+        session,
+        recipient=user,
+        channel=disclosures.SIGNED_IN,
+        resource="partner.message",
+        shown=shown,
+        export=True,
+    )
 
 
 def _site_changes(

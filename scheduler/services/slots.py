@@ -4,6 +4,9 @@ A response changes the slot's status with a compare-and-set on its `version` col
 of two conflicting calls racing on one slot exactly one wins and the other gets a 409.
 Repeating a call whose effect is already in place (same decision, same reason) changes
 nothing and answers the same as the first time.
+
+Every partner view of placed students is a disclosure of their records: it is recorded
+(`scheduler.services.disclosures`) with the channel the partner came by.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from sqlmodel import Session, col, select
 from scheduler.db import audit, repositories
 from scheduler.db.tables import SlotResponseRow, SlotRow, UserRow
 from scheduler.domain.schedule import ErrorItem
+from scheduler.services import disclosures
+from scheduler.services.disclosures import Channel
 from scheduler.services.errors import Conflict, Invalid, NotFound
 from scheduler.services.terms import get_term
 from scheduler.services.views import (
@@ -29,24 +34,55 @@ Decision = Literal["confirm", "decline"]
 STATUS_OF: dict[str, str] = {"confirm": "confirmed", "decline": "declined"}
 
 
-def partner_slots(session: Session, *, actor: UserRow) -> list[PartnerSlotView]:
-    """The partner's own slots in every term, with the students placed in each."""
-    return _partner_views(session, actor, repositories.partner_slots(session, actor))
+def partner_slots(
+    session: Session,
+    *,
+    actor: UserRow,
+    channel: Channel,
+    resource: str = "partner.slots",
+    export: bool = False,
+) -> list[PartnerSlotView]:
+    """The partner's own slots in every term, with the students placed in each (a
+    disclosure of each student shown, recorded as `resource`)."""
+    rows = repositories.partner_slots(session, actor)
+    return _partner_views(session, actor, rows, channel, resource, export)
 
 
-def partner_slot(session: Session, *, actor: UserRow, slot_id: int) -> PartnerSlotView:
+def partner_slot(
+    session: Session, *, actor: UserRow, slot_id: int, channel: Channel
+) -> PartnerSlotView:
     """One of the partner's own slots (404 for anyone else's)."""
     rows = repositories.partner_slots(session, actor, slot_id)
     if not rows:
         raise NotFound("slot not found")
-    return _partner_views(session, actor, rows)[0]
+    return _partner_views(session, actor, rows, channel, "partner.slot", False)[0]
 
 
 def _partner_views(
-    session: Session, actor: UserRow, rows: list[repositories.SlotContext]
+    session: Session,
+    actor: UserRow,
+    rows: list[repositories.SlotContext],
+    channel: Channel,
+    resource: str,
+    export: bool,
 ) -> list[PartnerSlotView]:
-    placed = repositories.placed_students(
-        session, actor, [slot for slot, *_ in rows], via="partner.slots"
+    placed = repositories.placed_students(session, actor, [slot for slot, *_ in rows], via=resource)
+    numbers = repositories.published_numbers(session, {term.id or 0 for *_, term in rows})
+    shown = [
+        disclosures.placed(
+            student,
+            term=term,
+            site=site,
+            slot_ref=slot.ref,
+            period=period,
+            version=numbers.get(term.id or 0),
+            fields=disclosures.placement_fields(student),
+        )
+        for slot, site, period, term in rows
+        for student in placed.get(slot.id or 0, [])
+    ]
+    disclosures.record(
+        session, recipient=actor, channel=channel, resource=resource, shown=shown, export=export
     )
     return [
         partner_slot_view(slot, site, period, term, placed.get(slot.id or 0, []))
@@ -62,8 +98,9 @@ def respond_to_slot(
     decision: Decision,
     reason: str = "",
     expected_version: int | None = None,
-) -> PartnerSlotView:
-    """Confirm or decline one of the partner's slots (a decline needs a reason)."""
+) -> None:
+    """Confirm or decline one of the partner's slots (a decline needs a reason); the caller
+    shows the slot afterwards, if it shows it, with `partner_slot`."""
     reason = reason.strip()
     if decision == "decline" and not reason:
         raise Invalid(
@@ -77,7 +114,6 @@ def respond_to_slot(
     slot = rows[0][0]
     if not _already(session, slot, decision, reason):
         _change(session, actor, slot, decision, reason, expected_version)
-    return partner_slot(session, actor=actor, slot_id=slot_id)
 
 
 def _change(

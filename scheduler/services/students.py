@@ -30,7 +30,8 @@ def list_students(session: Session, *, actor: UserRow, term_id: int) -> list[Stu
     """Every student record of a managed term (each read is audited)."""
     term = get_term(session, actor=actor, term_id=term_id)
     students = repositories.term_students(session, actor, term, via="coordinator.students")
-    return [student_record_view(s) for s in students]
+    opted_out = repositories.opted_out(session, actor, [s.ref for s in students])
+    return [student_record_view(s, opted_out=s.ref in opted_out) for s in students]
 
 
 def get_student(
@@ -41,7 +42,9 @@ def get_student(
     student = repositories.term_student(
         session, actor, term, student_ref, via="coordinator.student"
     )
-    return student_record_view(found(student, "student"))
+    record = found(student, "student")
+    opted_out = repositories.opted_out(session, actor, [record.ref])
+    return student_record_view(record, opted_out=record.ref in opted_out)
 
 
 def my_schedule(session: Session, *, actor: UserRow) -> list[MyTermView]:

@@ -7,7 +7,6 @@ transaction holds the writes; nothing here commits.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 

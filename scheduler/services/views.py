@@ -2,7 +2,9 @@
 
 Use cases return these instead of table rows, so a field meant for a coordinator can never
 reach a student or a partner by accident: a partner's view of a placed student has a
-name, a profession and dates, and nothing else exists on it to leak.
+name, a profession, dates and the needs a site must act on (known codes only, never free
+text), and nothing else exists on it to leak. No view holds a student's demographic
+attributes: those reach people only as aggregate equity figures.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from scheduler.db.tables import (
     TermRow,
     UserRow,
 )
+from scheduler.domain.privacy import site_needs
 from scheduler.domain.scenario import WeeklyWindow
 
 
@@ -106,9 +109,10 @@ class StudentRecordView(View):
     profession: str
     cohort: str | None
     travel_mode: str
+    directory_opt_out: bool
 
 
-def student_record_view(student: StudentRow) -> StudentRecordView:
+def student_record_view(student: StudentRow, *, opted_out: bool) -> StudentRecordView:
     return StudentRecordView(
         id=student.ref,
         name=student.name,
@@ -116,6 +120,7 @@ def student_record_view(student: StudentRow) -> StudentRecordView:
         profession=student.profession,
         cohort=student.cohort,
         travel_mode=student.travel_mode,
+        directory_opt_out=opted_out,
     )
 
 
@@ -340,6 +345,8 @@ class PlacedStudentView(View):
     profession: str
     start: date
     end: date
+    needs: list[str]
+    """Only needs the site must act on (`scheduler.domain.privacy.SITE_NEEDS`)."""
 
 
 class PartnerSlotView(View):
@@ -376,7 +383,11 @@ def partner_slot_view(
         version=slot.version,
         placed=[
             PlacedStudentView(
-                name=s.name, profession=s.profession, start=period.start, end=period.end
+                name=s.name,
+                profession=s.profession,
+                start=period.start,
+                end=period.end,
+                needs=site_needs(s.site_needs),
             )
             for s in placed
         ],

@@ -131,7 +131,8 @@ def test_audiences_get_their_own_models(openapi: dict[str, Any]) -> None:
     assert "PartnerSlotView" in model("/partner/slots")
     assert "CoordinatorSlotView" in model("/terms/{term_id}/slots")
     placed = openapi["components"]["schemas"]["PlacedStudentView"]["properties"]
-    assert set(placed) == {"name", "profession", "start", "end"}
+    # `needs` holds only codes a site must act on (scheduler.domain.privacy.SITE_NEEDS).
+    assert set(placed) == {"name", "profession", "start", "end", "needs"}
 
 
 # ---- exports ---------------------------------------------------------------------------

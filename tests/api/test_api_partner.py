@@ -178,14 +178,14 @@ def test_declining_a_used_slot_blocks_publishing_that_schedule(
     assert term["published_version_id"] == world.versions["a"]
 
 
-def test_partner_sees_only_name_profession_and_dates(
+def test_partner_sees_only_name_profession_dates_and_site_needs(
     client: TestClient, engine: Engine, world: World
 ) -> None:
     listed = client.get("/partner/slots", headers=world.header("partner_a")).json()
     assert {s["ref"] for s in listed} == {"SL-A1", "SL-A2"}
     placed = [p for s in listed for p in s["placed"]]
     assert placed, "the tiny schedule places someone at SITE-A"
-    assert all(set(p) == {"name", "profession", "start", "end"} for p in placed)
+    assert all(set(p) == {"name", "profession", "start", "end", "needs"} for p in placed)
     with new_session(engine) as session:
         reads = session.exec(
             select(AuditRow).where(

@@ -222,6 +222,13 @@ ENDPOINTS = [
     ),
     Endpoint(
         "GET",
+        "/terms/{id}/students/{ref}/disclosures",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/students/T01/disclosures", {}),
+    ),
+    Endpoint(
+        "GET",
         "/terms/{id}/slots",
         "coordinator",
         200,
@@ -304,6 +311,18 @@ ENDPOINTS = [
     # students
     Endpoint("GET", "/me/schedule", "student", 200, lambda c, v: ("/me/schedule", {}), ("own",)),
     Endpoint("GET", "/me/messages", "student", 200, lambda c, v: ("/me/messages", {}), ("own",)),
+    Endpoint(
+        "GET", "/me/disclosures", "student", 200, lambda c, v: ("/me/disclosures", {}), ("own",)
+    ),
+    Endpoint("GET", "/me/directory", "student", 200, lambda c, v: ("/me/directory", {}), ("own",)),
+    Endpoint(
+        "PUT",
+        "/me/directory",
+        "student",
+        200,
+        lambda c, v: ("/me/directory", {"json": {"directory_opt_out": False}}),
+        ("own",),
+    ),
     # partners
     Endpoint(
         "GET", "/partner/slots", "partner", 200, lambda c, v: ("/partner/slots", {}), ("own",)
@@ -407,8 +426,18 @@ def test_status_and_no_leak(
     assert response.status_code == expected, response.text
     if response.status_code >= 400:
         assert set(response.json()) == {"error"}
-    for marker in forbidden_markers(ctx, role):
+    for marker in forbidden_markers(ctx, role) + attribute_markers(endpoint):
         assert marker not in response.text, f"{marker!r} leaked to {role}"
+
+
+ATTRIBUTE_NAMES = ["first_generation", "rural_origin"]
+"""The tiny term's demographic attributes: shown only in aggregate, never per student."""
+
+
+def attribute_markers(endpoint: Endpoint) -> list[str]:
+    """Attribute names no response may hold, but the coordinator's full scenario export
+    (their own import data, for re-import; see README "Student records and privacy")."""
+    return [] if endpoint.id == "GET /terms/{id}/scenario" else ATTRIBUTE_NAMES
 
 
 def _fresh_token(ctx: Ctx, user: str) -> str:

@@ -12,6 +12,7 @@ from api.web.rendering import render
 from api.web.routes.feeds import feed_url
 from api.web.security import CheckedForm, PartnerPage, WebSession, field
 from scheduler.services import feeds, partner_pages, slots
+from scheduler.services.disclosures import SIGNED_IN
 from scheduler.services.errors import Conflict, Invalid, ServiceError
 
 router = APIRouter(prefix="/app/partner", include_in_schema=False)
@@ -52,7 +53,7 @@ def respond(
 @router.get("/slots.csv")
 def slots_csv(session: SessionDep, web: PartnerPage) -> Response:
     """Your slots and the students placed in them, as CSV."""
-    text = partner_pages.partner_slots_csv(session, actor=web.user)
+    text = partner_pages.partner_slots_csv(session, actor=web.user, channel=SIGNED_IN)
     return Response(
         text,
         media_type="text/csv; charset=utf-8",
@@ -79,7 +80,7 @@ def _page(
     error_slot: int | None = None,
     new_feed: str = "",
 ) -> Response:
-    items = slots.partner_slots(session, actor=web.user)
+    items = slots.partner_slots(session, actor=web.user, channel=SIGNED_IN, resource="partner.page")
     context = {
         "groups": partner_pages.group_by_period(items),
         "done": done,

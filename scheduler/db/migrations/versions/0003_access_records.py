@@ -149,9 +149,7 @@ def _create_tables() -> None:
         batch_op.create_index(
             batch_op.f("ix_student_attribute_student_id"), ["student_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_student_attribute_term_id"), ["term_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_student_attribute_term_id"), ["term_id"], unique=False)
 
 
 def _move_out(connection: sa.Connection, term_id: int, text: str) -> None:
@@ -177,9 +175,7 @@ def _move_out(connection: sa.Connection, term_id: int, text: str) -> None:
         shared = [code for code in SITE_NEEDS if code in needs]
         if shared and student["id"] in ids:
             connection.execute(
-                STUDENT.update()
-                .where(STUDENT.c.id == ids[student["id"]])
-                .values(site_needs=shared)
+                STUDENT.update().where(STUDENT.c.id == ids[student["id"]]).values(site_needs=shared)
             )
         student.pop("attributes", None)
     _save(connection, term_id, document)

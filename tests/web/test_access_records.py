@@ -279,7 +279,7 @@ def test_partners_see_site_need_codes_and_never_other_need_text(
     secret = ["Epilepsy: seizure action plan", "Type 1 diabetes"]
     document["students"][2]["needs"] = ["accessible", secret[0]]  # T03, at SITE-A
     document["students"][1]["needs"] = [secret[1]]  # T02, at SITE-A
-    _publish_term(engine, world, document)
+    needs_term = _publish_term(engine, world, document)
     sign_in(client, world, "partner_a")
     with new_session(engine) as session:
         token = feeds.rotate_feed(session, actor=world.users["partner_a"])
@@ -298,7 +298,10 @@ def test_partners_see_site_need_codes_and_never_other_need_text(
     assert needs["Chloe Tran"] == ["accessible"] and needs["Ben Okafor"] == []
     assert "needs: accessible" in answers[1].text
     shown = disclosures_of(engine, world, student_ref="T03", resource="partner.slots")
-    assert all(r.fields[-1] == "needs" for r in shown) and shown
+    assert {r.term_id: r.fields[-1] for r in shown} == {
+        needs_term: "needs",
+        world.terms["a"].id: "placement_dates",
+    }
 
 
 def _publish_term(engine: Engine, world: World, document: dict[str, Any]) -> int:

@@ -436,7 +436,7 @@ ATTRIBUTE_NAMES = ["first_generation", "rural_origin"]
 
 def attribute_markers(endpoint: Endpoint) -> list[str]:
     """Attribute names no response may hold, but the coordinator's full scenario export
-    (their own import data, for re-import; see README "Student records and privacy")."""
+    (their own import data, for re-import; see docs/privacy.md)."""
     return [] if endpoint.id == "GET /terms/{id}/scenario" else ATTRIBUTE_NAMES
 
 

@@ -353,7 +353,7 @@ def _solve_level(
     status = solver.solve(model.cp, watcher)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    model_value = round(solver.value(objective.expression))
+    model_value = _achieved(model, objective, solver, optimal=status == cp_model.OPTIMAL)
     value = _clean(model_value * objective.unit)
     bound = _clean(_level_bound(objective, solver.best_objective_bound, weight) * objective.unit)
     return LevelResult(
@@ -363,6 +363,23 @@ def _solve_level(
         model_optimal=status == cp_model.OPTIMAL,
         model_value=model_value,
     )
+
+
+def _achieved(
+    model: TermModel, objective: Objective, solver: cp_model.CpSolver, *, optimal: bool
+) -> int:
+    """The level's value in the solution, in model units. A level read through a helper (the
+    worst travel, the equity gap) may sit above what the decisions achieve when the search
+    stops early, so it is recomputed from them (the validator recomputes it the same way)."""
+    reported = round(solver.value(objective.expression))
+    if optimal:
+        return reported
+    values = dict(enumerate(solver.response_proto.solution))
+    actual = level_value(objective.name, model, values)
+    if actual is None:
+        return reported
+    achieved = round(actual / objective.unit)
+    return min(reported, achieved) if not objective.maximize else max(reported, achieved)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from scheduler.domain.scenario import TeamRule
 from solver.model import TermModel
 from solver.prepare import Prepared, SessionInfo
+from solver.staffing import counts_of
 
 
 @dataclass
@@ -194,5 +195,6 @@ def _team_values(model: TermModel, state: _State, values: dict[int, int]) -> Non
                 members[model.prep.students[student].profession] += 1
         for profession, spread in teams.spreads.items():
             values[spread.index] = min(members[profession], len(formed))
-    for (session, facilitator), var in model.facilitate.items():
-        values[var.index] = int(facilitator in state.facilitators.get(session, ()))
+    counts = counts_of(model.facilitator_groups, state.facilitators)
+    for key, var in model.staff.items():
+        values[var.index] = counts.get(key, 0)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from solver.prepare import Prepared
+from solver.staffing import FacilitatorGroup
 
 Pattern = frozenset[str]
 """The set of placement periods a student holds among those that clash with their sessions."""
@@ -42,8 +43,10 @@ class TermModel:
     pattern_of: dict[tuple[str, Pattern], cp_model.IntVar] = field(default_factory=dict)
     """pattern_of[student, pattern]: the student's held clashing periods are exactly pattern."""
     teams: dict[str, SessionTeams] = field(default_factory=dict)
-    facilitate: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
-    """facilitate[session, facilitator]: the facilitator runs the session."""
+    staff: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    """staff[session, group]: how many of the facilitator group run the session."""
+    facilitator_groups: list[FacilitatorGroup] = field(default_factory=list)
+    """Interchangeable facilitators (`solver.staffing`), indexed as in `staff`."""
     helpers: list[cp_model.IntVar] = field(default_factory=list)
     """Auxiliary variables (flags, maxima) that also need hints between levels."""
 
@@ -56,7 +59,7 @@ class TermModel:
         """Every variable, for hinting the next lexicographic level."""
         variables: list[cp_model.IntVar] = [*self.place.values(), *self.attend.values()]
         variables += self.pattern_of.values()
-        variables += self.facilitate.values()
+        variables += self.staff.values()
         variables += self.helpers
         for teams in self.teams.values():
             variables += [teams.count, teams.used, *teams.spreads.values()]

@@ -16,6 +16,7 @@ from solver.assignment import complete_max_targets, satisfies
 from solver.model import TermModel
 from solver.prepare import SlotOption, StudentInfo
 from solver.stability import GONE, Previous, kept_slots, previous_values
+from solver.staffing import counts_of
 
 
 def project(model: TermModel, previous: Previous) -> dict[int, int] | None:
@@ -103,8 +104,9 @@ def _team_values(model: TermModel, previous: Previous, values: dict[int, int]) -
         values[teams.used.index] = int(count > 0)
         for profession, spread in teams.spreads.items():
             values[spread.index] = min(members[session].get(profession, 0), count)
-    for (session, facilitator), var in model.facilitate.items():
-        values[var.index] = int(facilitator in previous.facilitators.get(session, ()))
+    counts = counts_of(model.facilitator_groups, previous.facilitators)
+    for key, var in model.staff.items():
+        values[var.index] = counts.get(key, 0)
 
 
 def _team_count(model: TermModel, session: str, members: dict[str, int], before: int) -> int:

@@ -29,6 +29,7 @@ from solver.explain import annotate
 from solver.model import Pattern, TermModel
 from solver.prepare import IpeClass
 from solver.stability import previous_of, seat
+from solver.staffing import name_facilitators
 
 ValueOf = Callable[[cp_model.IntVar], int]
 
@@ -115,21 +116,27 @@ def _sessions(
         for session in by_activity.values():
             attendees[session][students[student].profession].append(student)
     result = []
+    named = _named_facilitators(model, value)
     for session_id, info in model.prep.sessions.items():
         if session_id not in attendees:
             continue
         teams = _teams(model, value, session_id, attendees[session_id])
-        facilitators = [
-            f
-            for f in info.facilitators
-            if (session_id, f) in model.facilitate and value(model.facilitate[session_id, f])
-        ]
+        facilitators = named.get(session_id, [])
         result.append(
             SessionAssignment(
                 session=session_id, activity=info.activity, facilitators=facilitators, teams=teams
             )
         )
     return result
+
+
+def _named_facilitators(model: TermModel, value: ValueOf) -> dict[str, list[str]]:
+    """Facilitators named from the group counts; on a repair the previous ones stay where
+    they can."""
+    counts = {key: value(var) for key, var in model.staff.items()}
+    previous = previous_of(model.prep)
+    preferred = previous.facilitators if previous is not None else None
+    return name_facilitators(model.prep.sessions, model.facilitator_groups, counts, preferred)
 
 
 def _teams(

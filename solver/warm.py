@@ -26,6 +26,7 @@ from solver.model import Pattern, TermModel
 from solver.prepare import IpeClass, Prepared, SlotOption, StudentInfo
 from solver.relaxation import PlacementNetwork
 from solver.rules import apply_rules
+from solver.staffing import counts_of, name_facilitators
 
 SolverFactory = Callable[[], cp_model.CpSolver]
 CLASH_SCALE = 10
@@ -91,8 +92,9 @@ def _hint_ipe(ipe: TermModel, state) -> None:
                 members[ipe.prep.students[student].profession] += 1
         for profession, spread in teams.spreads.items():
             ipe.cp.add_hint(spread, min(members[profession], len(formed)))
-    for (session, facilitator), var in ipe.facilitate.items():
-        ipe.cp.add_hint(var, int(facilitator in state.facilitators.get(session, ())))
+    staff = counts_of(ipe.facilitator_groups, state.facilitators)
+    for staff_key, var in ipe.staff.items():
+        ipe.cp.add_hint(var, staff.get(staff_key, 0))
 
 
 def _coverage(model: TermModel, values: dict[int, int]) -> int:
@@ -302,9 +304,11 @@ def _joint_values(
         for profession, spread in teams.spreads.items():
             if profession in ipe_teams.spreads:
                 values[spread.index] = int(solver.value(ipe_teams.spreads[profession]))
-    for key, var in model.facilitate.items():
-        if key in ipe.facilitate:
-            values[var.index] = int(solver.value(ipe.facilitate[key]))
+    ipe_counts = {key: int(solver.value(var)) for key, var in ipe.staff.items()}
+    named = name_facilitators(model.prep.sessions, ipe.facilitator_groups, ipe_counts)
+    staff = counts_of(model.facilitator_groups, named)
+    for staff_key, var in model.staff.items():
+        values[var.index] = staff.get(staff_key, 0)
     counts: dict[tuple[int, Pattern, str], int] = defaultdict(int)
     for ipe_class in model.prep.classes:
         relevant = frozenset(ipe_class.relevant_periods)

@@ -1,5 +1,8 @@
 """Rule 5: a session with T teams has ceil(T / teams_per_facilitator) facilitators, each free
-for the whole session, in no two overlapping sessions, within max_sessions."""
+for the whole session, in no two overlapping sessions, within max_sessions.
+
+Facilitators are counted by interchangeable group (`solver.staffing`); the read-out names
+them."""
 
 from __future__ import annotations
 
@@ -7,43 +10,44 @@ from collections import defaultdict
 
 from solver.cliques import running_together
 from solver.model import TermModel
+from solver.staffing import FacilitatorGroup, facilitator_groups
 
 
 def add(model: TermModel) -> None:
-    """Create facilitate[session, facilitator] and cover every held team."""
-    by_facilitator = defaultdict(list)
-    for session_id, info in model.prep.sessions.items():
-        per_facilitator = model.prep.activities[info.activity].teams_per_facilitator
-        teams = model.teams.get(session_id)
-        if per_facilitator <= 0 or teams is None:
-            continue
-        chosen = []
-        for facilitator in info.facilitators:
-            var = model.cp.new_bool_var(f"facilitate[{session_id},{facilitator}]")
-            model.cp.add_implication(var, teams.used)
-            model.facilitate[session_id, facilitator] = var
-            by_facilitator[facilitator].append(session_id)
-            chosen.append(var)
-        model.cp.add(per_facilitator * sum(chosen) >= teams.count)
-    _no_overlap(model, by_facilitator)
-    _max_sessions(model, by_facilitator)
+    """Create staff[session, group] and cover every held team."""
+    staffed = [
+        session_id
+        for session_id, info in model.prep.sessions.items()
+        if model.prep.activities[info.activity].teams_per_facilitator > 0
+        and session_id in model.teams
+    ]
+    model.facilitator_groups = facilitator_groups(model.prep, staffed)
+    by_session: dict[str, list] = defaultdict(list)
+    for group in model.facilitator_groups:
+        for session_id in sorted(group.sessions):
+            var = model.cp.new_int_var(0, group.size, f"staff[{session_id},{group.index}]")
+            model.cp.add(var <= group.size * model.teams[session_id].used)
+            model.staff[session_id, group.index] = var
+            by_session[session_id].append(var)
+    for session_id in staffed:
+        per_facilitator = model.prep.activities[model.prep.sessions[session_id].activity]
+        needed = model.teams[session_id].count
+        model.cp.add(per_facilitator.teams_per_facilitator * sum(by_session[session_id]) >= needed)
+    cliques = running_together(model.prep.sessions[s] for s in staffed)
+    for group in model.facilitator_groups:
+        _no_overlap(model, group, cliques)
+        _max_sessions(model, group)
 
 
-def _no_overlap(model: TermModel, by_facilitator: dict[str, list[str]]) -> None:
-    """At most one session of each set running together (see `solver.cliques`)."""
-    cliques = running_together(model.prep.sessions.values())
-    for facilitator, sessions in by_facilitator.items():
-        own = set(sessions)
-        for clique in {clique & own for clique in cliques}:
-            if len(clique) > 1:
-                model.cp.add_at_most_one(
-                    model.facilitate[session, facilitator] for session in sorted(clique)
-                )
+def _no_overlap(model: TermModel, group: FacilitatorGroup, cliques: list[frozenset[str]]) -> None:
+    """At most `size` of the group in sessions running together (see `solver.cliques`)."""
+    for clique in {clique & group.sessions for clique in cliques}:
+        if len(clique) > 1:
+            model.cp.add(sum(model.staff[s, group.index] for s in sorted(clique)) <= group.size)
 
 
-def _max_sessions(model: TermModel, by_facilitator: dict[str, list[str]]) -> None:
-    limits = {f.id: f.max_sessions for f in model.prep.scenario.facilitators}
-    for facilitator, sessions in by_facilitator.items():
-        limit = limits[facilitator]
-        if limit is not None and len(sessions) > limit:
-            model.cp.add(sum(model.facilitate[s, facilitator] for s in sessions) <= limit)
+def _max_sessions(model: TermModel, group: FacilitatorGroup) -> None:
+    limit = group.max_sessions
+    if limit is not None and len(group.sessions) > limit:
+        total = sum(model.staff[s, group.index] for s in group.sessions)
+        model.cp.add(total <= group.size * limit)

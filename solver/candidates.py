@@ -23,8 +23,9 @@ def restrict_options(
     """Trim each student's modelled options; True when any option was dropped."""
     dropped = False
     for info in prep.students.values():
+        all_options = list(info.all_options)  # an OptionList makes its tuples per iteration
         by_period: dict[str, list[SlotOption]] = defaultdict(list)
-        for option in info.all_options:
+        for option in all_options:
             by_period[option.period].append(option)
         keep = set(chosen.get(info.id, ()))
         tags = [t for t, m in info.requirement.tags.items() if m > 0] if info.requirement else []
@@ -34,6 +35,6 @@ def restrict_options(
             for tag in tags:
                 tagged = [o for o in ordered if tag in o.tags]
                 keep.update(o.slot for o in tagged[: keep_per_period // 2])
-        info.options = [o for o in info.all_options if o.slot in keep]
-        dropped = dropped or len(info.options) < len(info.all_options)
+        info.options = [o for o in all_options if o.slot in keep]
+        dropped = dropped or len(info.options) < len(all_options)
     return dropped

@@ -9,9 +9,9 @@ interchangeable students. Placements stay per student (homes and preferences dif
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
 
 from scheduler.domain.geo import travel_between
 from scheduler.domain.matching import matches, participates, requirement_for
@@ -26,9 +26,7 @@ from scheduler.domain.scenario import (
     TeamRule,
 )
 from solver.availability import Busy, PeriodTime, overlaps
-
-TRAVEL_SCALE = 10
-"""Travel is modelled in tenths of a kilometre (docs/objectives.md rounds to 0.1 km)."""
+from solver.options import TRAVEL_SCALE, SlotOption, TermOptions, periods_of
 
 
 @dataclass(frozen=True)
@@ -53,17 +51,6 @@ class ActivityInfo:
     sessions: tuple[str, ...]
 
 
-class SlotOption(NamedTuple):
-    """A slot a student may take, with what it costs them (a tuple: there are millions)."""
-
-    slot: str
-    period: str
-    site: str
-    rank: int
-    travel: int
-    tags: frozenset[str]
-
-
 @dataclass
 class StudentInfo:
     id: str
@@ -71,10 +58,12 @@ class StudentInfo:
     activities: tuple[str, ...]
     free_sessions: dict[str, tuple[str, ...]]
     requirement: PlacementRequirement | None
-    all_options: list[SlotOption] = field(default_factory=list)
-    """Every slot the student may hold under rules 2 and 6."""
-    options: list[SlotOption] = field(default_factory=list)
-    """The options the CP-SAT model considers (see `solver.candidates`)."""
+    all_options: Sequence[SlotOption] = field(default_factory=list)
+    """Every slot the student may hold under rules 2 and 6 (an `OptionList` from `prepare`:
+    iterate it rather than index it)."""
+    options: Sequence[SlotOption] = field(default_factory=list)
+    """The options the CP-SAT model considers (see `solver.candidates`); `prepare` makes it
+    the same object as `all_options`."""
 
     @property
     def count(self) -> int:
@@ -111,10 +100,13 @@ def prepare(scenario: Scenario) -> Prepared:
     activities = {a.id: _activity_info(a) for a in scenario.activities}
     session_overlaps = _session_overlaps(sessions)
     blocks = BlockIndex(scenario, sessions, periods)
-    catalog = SlotCatalog.of(scenario)
-    students = {
-        s.id: _student_info(scenario, s, sessions, blocks, catalog) for s in scenario.students
-    }
+    term_options = TermOptions(scenario)
+    students = {}
+    for student in scenario.students:
+        info, period_free = _student_facts(scenario, student, sessions, blocks)
+        if info.count > 0:
+            info.all_options = info.options = term_options.of(student, period_free)
+        students[student.id] = info
     classes = _classes(students, sessions, session_overlaps)
     return Prepared(
         scenario=scenario,
@@ -259,6 +251,18 @@ def _student_info(
     blocks: BlockIndex,
     catalog: SlotCatalog,
 ) -> StudentInfo:
+    """One student's facts with options from `catalog` (`prepare` does all at once)."""
+    info, period_free = _student_facts(scenario, student, sessions, blocks)
+    if info.count > 0:
+        info.all_options = info.options = _slot_options(scenario, student, period_free, catalog)
+    return info
+
+
+def _student_facts(
+    scenario: Scenario, student: Student, sessions: dict[str, SessionInfo], blocks: BlockIndex
+) -> tuple[StudentInfo, dict[str, bool]]:
+    """The student's free sessions and requirement, and which periods their busy time
+    leaves free."""
     blocked_sessions, blocked_periods = blocks.blocked(student)
     free_sessions = {}
     for activity in scenario.activities:
@@ -277,11 +281,8 @@ def _student_info(
         free_sessions=free_sessions,
         requirement=requirement_for(student, scenario.placement_requirements),
     )
-    if info.count > 0:
-        period_free = {p.id: p.id not in blocked_periods for p in scenario.periods}
-        info.all_options = _slot_options(scenario, student, period_free, catalog)
-        info.options = list(info.all_options)
-    return info
+    period_free = {p.id: p.id not in blocked_periods for p in scenario.periods}
+    return info, period_free
 
 
 @dataclass(frozen=True)
@@ -308,7 +309,8 @@ def _slot_options(
     period_free: dict[str, bool],
     catalog: SlotCatalog,
 ) -> list[SlotOption]:
-    """Slots the student may hold under rules 2 and 6, with rank and travel."""
+    """Slots the student may hold under rules 2 and 6, with rank and travel: one student
+    at a time (`solver.options.TermOptions` gives the same for a whole term at once)."""
     ranks = {site: index + 1 for index, site in enumerate(student.site_preferences)}
     unranked = len(student.site_preferences) + 1
     max_km = scenario.policy.max_travel_km
@@ -350,12 +352,17 @@ def _classes(
 ) -> list[IpeClass]:
     """Group interchangeable students; a student who could double-book stays alone."""
     groups: dict[tuple, list[str]] = defaultdict(list)
+    crossing = _crossing(sessions, session_overlaps)
+    double_books: dict[tuple, bool] = {}
     for info in students.values():
         if not info.activities:
             continue
-        key: tuple = (info.profession, tuple(sorted(info.free_sessions.items())))
-        if _may_double_book(info, sessions, session_overlaps):
-            key = (*key, info.id)
+        free = tuple(sorted(info.free_sessions.items()))
+        if free not in double_books:
+            double_books[free] = _may_double_book(info, crossing)
+        key: tuple = (
+            (info.profession, free, info.id) if double_books[free] else (info.profession, free)
+        )
         groups[key].append(info.id)
     classes: list[IpeClass] = []
     for key, members in groups.items():
@@ -371,17 +378,20 @@ def _classes(
     return classes
 
 
-def _may_double_book(
-    info: StudentInfo, sessions: dict[str, SessionInfo], session_overlaps: dict[str, set[str]]
-) -> bool:
+def _crossing(
+    sessions: dict[str, SessionInfo], session_overlaps: dict[str, set[str]]
+) -> dict[str, set[str]]:
+    """Per session, the overlapping sessions of other activities."""
+    return {
+        s: {o for o in others if sessions[o].activity != sessions[s].activity}
+        for s, others in session_overlaps.items()
+    }
+
+
+def _may_double_book(info: StudentInfo, crossing: dict[str, set[str]]) -> bool:
     """True when two free sessions of different activities overlap for this student."""
     free = {s for ids in info.free_sessions.values() for s in ids}
-    return any(
-        sessions[other].activity != sessions[s].activity
-        for s in free
-        for other in session_overlaps.get(s, ())
-        if other in free
-    )
+    return any(not crossing[s].isdisjoint(free) for s in free if s in crossing)
 
 
 def _relevant_periods(
@@ -398,9 +408,7 @@ def _relevant_periods(
         return ()
     held: set[str] = set()
     for sid in ipe_class.students:
-        for option in students[sid].options:
-            if option.period in clashing:
-                held.add(option.period)
-                if held == clashing:
-                    return tuple(sorted(held))
+        held |= periods_of(students[sid].options) & clashing
+        if held == clashing:
+            break
     return tuple(sorted(held))

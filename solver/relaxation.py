@@ -14,12 +14,13 @@ The network is built once as arrays; each query is one vectorised OR-Tools flow 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from solver.options import OptionList, SlotTable
 from solver.prepare import Prepared, SlotOption, StudentInfo
 
 SOURCE, SINK = 0, 1
@@ -45,84 +46,40 @@ def _single_tag(info: StudentInfo) -> tuple[str, int] | None:
 
 
 class PlacementNetwork:
-    """The placement flow network over every eligible option of every student."""
+    """The placement flow network over every eligible option of every student.
+
+    Nodes and arcs are numbered as if added option by option (student, its period nodes,
+    then slot nodes on first use), computed with numpy: OR-Tools gets the same network,
+    and so gives the same flows, as when the arcs were added one at a time."""
 
     def __init__(
         self,
         prep: Prepared,
         *,
         tag_aware: bool = False,
-        options_of: Callable[[StudentInfo], list[SlotOption]] | None = None,
+        options_of: Callable[[StudentInfo], Sequence[SlotOption]] | None = None,
     ) -> None:
-        self._next = 2
-        tails: list[int] = []
-        heads: list[int] = []
-        caps: list[int] = []
-        self._option_arcs: list[int] = []
-        self._arc_student: list[str] = []
-        self._arc_slot: list[str] = []
-        ranks: list[int] = []
-        travels: list[int] = []
-        slot_node: dict[str, int] = {}
-        capacity = {s.id: s.capacity for s in prep.scenario.slots}
-        self.total_need = 0
-
-        def arc(tail: int, head: int, cap: int) -> int:
-            tails.append(tail)
-            heads.append(head)
-            caps.append(cap)
-            ranks.append(0)
-            travels.append(0)
-            return len(tails) - 1
-
+        self._table = SlotTable.of(prep.scenario)
+        students = _StudentOptions(self._table)
         for info in prep.students.values():
             options = options_of(info) if options_of is not None else info.all_options
-            if info.count <= 0 or not options:
-                continue
-            student = self._node()
-            arc(SOURCE, student, info.count)
-            self.total_need += info.count
-            tag = _single_tag(info) if tag_aware else None
-            untagged = None
-            if tag is not None:
-                untagged = self._node()
-                arc(student, untagged, info.count - tag[1])
-            period_nodes: dict[tuple[str, bool], int] = {}
-            for option in options:
-                via_untagged = (
-                    untagged is not None and tag is not None and tag[0] not in option.tags
-                )
-                key = (option.period, via_untagged)
-                if key not in period_nodes:
-                    period_nodes[key] = self._node()
-                    upstream = untagged if via_untagged and untagged is not None else student
-                    arc(upstream, period_nodes[key], 1)
-                if option.slot not in slot_node:
-                    slot_node[option.slot] = self._node()
-                    arc(slot_node[option.slot], SINK, capacity[option.slot])
-                index = arc(period_nodes[key], slot_node[option.slot], 1)
-                ranks[index] = option.rank
-                travels[index] = option.travel
-                self._option_arcs.append(index)
-                self._arc_student.append(info.id)
-                self._arc_slot.append(option.slot)
-        self._tails = np.array(tails, dtype=np.int32)
-        self._heads = np.array(heads, dtype=np.int32)
-        self._caps = np.array(caps, dtype=np.int64)
-        self._ranks = np.array(ranks, dtype=np.int64)
-        self._travels = np.array(travels, dtype=np.int64)
-        self._option_index = np.array(self._option_arcs, dtype=np.int64)
+            if info.count > 0 and options:
+                tag = _single_tag(info) if tag_aware else None
+                students.add(info, options, tag)
+        self.total_need = sum(students.counts)
+        self._students = students.ids
+        layout = _layout(students, self._table.capacity)
+        self._tails, self._heads, self._caps, self._ranks, self._travels = layout.arcs
+        self._option_index = layout.option_arcs
+        self._option_student = layout.option_students
+        self._option_slot = layout.option_slots
         most_travel = int(self._travels.max()) if len(self._travels) else 0
         self.rank_weight = 1 + self.total_need * most_travel
         """Weight that makes rank dominate travel in one cost: lexicographic in one flow."""
 
-    def _node(self) -> int:
-        self._next += 1
-        return self._next - 1
-
     def travel_values(self) -> list[int]:
         """Distinct travel values of all options, ascending."""
-        return sorted(set(self._travels[self._option_index].tolist()))
+        return [int(v) for v in np.unique(self._travels[self._option_index])]
 
     def solve(
         self,
@@ -133,7 +90,7 @@ class PlacementNetwork:
         max_travel: int | None = None,
     ) -> FlowPlan:
         """Most placements (at most `limit`), then least rank_weight*rank + travel_weight*travel."""
-        if not self._option_arcs:
+        if not len(self._option_index):
             return FlowPlan(0, 0, 0, {})
         caps = self._caps.copy()
         if max_travel is not None:
@@ -148,8 +105,11 @@ class PlacementNetwork:
         flow.solve_max_flow_with_min_cost()
         flows = flow.flows(arcs)[self._option_index]
         chosen: dict[str, list[str]] = {}
-        for position in np.nonzero(flows)[0].tolist():
-            chosen.setdefault(self._arc_student[position], []).append(self._arc_slot[position])
+        placed = np.nonzero(flows)[0]
+        students = self._option_student[placed].tolist()
+        slots = self._option_slot[placed].tolist()
+        for student, slot in zip(students, slots, strict=True):
+            chosen.setdefault(self._students[student], []).append(self._table.ids[slot])
         used = self._option_index[flows > 0]
         return FlowPlan(
             placements=int(flows.sum()),
@@ -174,3 +134,134 @@ class PlacementNetwork:
             else:
                 low = middle + 1
         return values[low]
+
+
+@dataclass
+class _StudentOptions:
+    """Per student with options: need, optional untagged cap, and option arrays."""
+
+    table: SlotTable
+    ids: list[str] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)
+    untagged_caps: list[int] = field(default_factory=list)
+    """count - minimum for a student routed through an untagged node, else -1."""
+    slots: list[np.ndarray] = field(default_factory=list)
+    periods: list[np.ndarray] = field(default_factory=list)
+    ranks: list[np.ndarray] = field(default_factory=list)
+    travels: list[np.ndarray] = field(default_factory=list)
+    via_untagged: list[np.ndarray] = field(default_factory=list)
+    _tagged: dict[str, np.ndarray] = field(default_factory=dict)
+    _same_table: dict[int, bool] = field(default_factory=dict)
+
+    def add(
+        self, info: StudentInfo, options: Sequence[SlotOption], tag: tuple[str, int] | None
+    ) -> None:
+        self.ids.append(info.id)
+        self.counts.append(info.count)
+        self.untagged_caps.append(info.count - tag[1] if tag is not None else -1)
+        if isinstance(options, OptionList) and self._compatible(options.table):
+            slots, ranks, travels = options.slots, options.ranks, options.travels
+            if tag is not None and tag[0] not in self._tagged:
+                self._tagged[tag[0]] = self.table.tagged(tag[0])
+            tagged = self._tagged[tag[0]][slots] if tag is not None else None
+        else:
+            position = self.table.position
+            slots = np.array([position[o.slot] for o in options], dtype=np.int64)
+            ranks = np.array([o.rank for o in options], dtype=np.int64)
+            travels = np.array([o.travel for o in options], dtype=np.int64)
+            tagged = np.array([tag[0] in o.tags for o in options]) if tag is not None else None
+        self.slots.append(slots)
+        self.periods.append(self.table.period_index[slots])
+        self.ranks.append(ranks)
+        self.travels.append(travels)
+        untagged = np.zeros(len(slots), dtype=bool) if tagged is None else ~tagged
+        self.via_untagged.append(untagged)
+
+    def _compatible(self, table: SlotTable) -> bool:
+        """Whether an option list's slot positions are this network's (same scenario)."""
+        if id(table) not in self._same_table:
+            self._same_table[id(table)] = table is self.table or table.ids == self.table.ids
+        return self._same_table[id(table)]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    arcs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    """tails, heads, capacities, ranks, travels."""
+    option_arcs: np.ndarray
+    option_students: np.ndarray
+    option_slots: np.ndarray
+
+
+def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts, dtype=dtype) if parts else np.zeros(0, dtype=dtype)
+
+
+def _first_use(keys: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Per key value (small non-negative ints), the first position holding it."""
+    first = np.full(int(keys.max(initial=0)) + 1, len(keys), dtype=np.int64)
+    np.minimum.at(first, keys, index)
+    return first
+
+
+def _exclusive(counts: np.ndarray) -> np.ndarray:
+    """Running totals before each entry."""
+    return np.cumsum(counts, dtype=np.int64) - counts
+
+
+def _layout(students: _StudentOptions, capacity: np.ndarray) -> _Layout:
+    """Number nodes and arcs as the option-by-option construction would: per student the
+    student node (and its untagged node) with one arc each, then per option a new period
+    node with its arc, a new slot node with its arc to the sink, and the option arc (so
+    arcs before an option = nodes before it - 2 + options before it)."""
+    lengths = np.array([len(s) for s in students.slots], dtype=np.int64)
+    owner = np.repeat(np.arange(len(lengths)), lengths)
+    slots = _concat(students.slots, np.int64)
+    periods = _concat(students.periods, np.int64)
+    via = _concat(students.via_untagged, np.int64)
+    index = np.arange(len(slots))
+    caps_untagged = np.array(students.untagged_caps, dtype=np.int64)
+    header = 1 + (caps_untagged >= 0)
+    period_key = (owner * (int(periods.max(initial=0)) + 1) + periods) * 2 + via
+    period_first = _first_use(period_key, index)[period_key]
+    slot_first = _first_use(slots, index)[slots]
+    new_period = period_first == index
+    new_slot = slot_first == index
+    nodes_before = _exclusive(new_period.astype(np.int64) + new_slot)
+    start = _exclusive(lengths)
+    student_node = 2 + _exclusive(header) + nodes_before[start]
+    first_node = 2 + np.cumsum(header)[owner] + nodes_before
+    first_arc = first_node - 2 + index
+    period_node = first_node[period_first]
+    slot_node = (first_node + new_period)[slot_first]
+    option_arcs = first_arc + new_period + new_slot
+    total = int(option_arcs[-1]) + 1 if len(option_arcs) else 0
+    tails, heads = np.zeros(total, dtype=np.int32), np.zeros(total, dtype=np.int32)
+    caps, ranks, travels = (np.zeros(total, dtype=np.int64) for _ in range(3))
+
+    def put(
+        where: np.ndarray, tail: np.ndarray | int, head: np.ndarray | int, cap: np.ndarray | int
+    ) -> None:
+        tails[where], heads[where], caps[where] = tail, head, cap
+
+    put(student_node - 2 + start, SOURCE, student_node, np.array(students.counts))
+    untagged = np.nonzero(caps_untagged >= 0)[0]
+    put(
+        student_node[untagged] - 1 + start[untagged],
+        student_node[untagged],
+        student_node[untagged] + 1,
+        caps_untagged[untagged],
+    )
+    opened = np.nonzero(new_period)[0]
+    put(first_arc[opened], student_node[owner[opened]] + via[opened], period_node[opened], 1)
+    used = np.nonzero(new_slot)[0]
+    put(first_arc[used] + new_period[used], slot_node[used], SINK, capacity[slots[used]])
+    put(option_arcs, period_node, slot_node, 1)
+    ranks[option_arcs] = _concat(students.ranks, np.int64)
+    travels[option_arcs] = _concat(students.travels, np.int64)
+    return _Layout(
+        arcs=(tails, heads, caps, ranks, travels),
+        option_arcs=option_arcs,
+        option_students=owner.astype(np.int32),
+        option_slots=slots.astype(np.int32),
+    )

@@ -108,6 +108,14 @@ def _diff_line(diff: ScheduleDiff) -> str:
     )
 
 
+def _repair_path_line(schedule: Schedule) -> str:
+    """Which repair path produced the schedule, and why a full solve when it was one."""
+    repair = schedule.metrics.get("repair", {})
+    if repair.get("path") == "local":
+        return "repair path: local (only the affected students and their chains re-solved)"
+    return f"repair path: full ({render.escape(str(repair.get('reason', 'unknown')))})"
+
+
 def _counts(scenario: Scenario) -> str:
     sessions = sum(len(a.sessions) for a in scenario.activities)
     return f"{len(scenario.students)} students, {sessions} sessions, {len(scenario.slots)} slots"
@@ -132,6 +140,10 @@ def solve(
         Path | None,
         typer.Option(help="Repair this earlier schedule: keep all the change allows."),
     ] = None,
+    full_repair: Annotated[
+        bool,
+        typer.Option(help="With --previous: solve the whole term, not the local repair first."),
+    ] = False,
 ) -> None:
     """Solve a scenario, write the schedule and summarise it.
 
@@ -149,6 +161,7 @@ def solve(
             workers=workers,
             seed=seed,
             on_progress=display.update,
+            local_repair=not full_repair,
         )
     schedule = outcome.schedule
     _write_or_exit(output, schedule.model_dump_json(indent=2, exclude_none=True))
@@ -159,6 +172,7 @@ def solve(
         raise typer.Exit(EXIT_BAD_INPUT)
     if before is not None:
         render.say(_diff_line(diff_schedules(before, schedule)))
+        render.say(_repair_path_line(schedule))
     if outcome.violations:
         render.violations(outcome.violations, solver_bug=True)
         raise typer.Exit(EXIT_SOLVER_BUG)

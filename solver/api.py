@@ -17,6 +17,9 @@ class SolveOptions:
     workers: int | None = None
     seed: int | None = None
     log_search: bool = False
+    local_repair: bool = True
+    """On a repair (`policy.previous`), try the local path first (`solver.incremental`);
+    False always solves the whole term."""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from scheduler.domain.schedule import ErrorItem, ObjectiveResult, Schedule, Solv
 from solver.api import ProgressCallback, SolveOptions, SolveProgress
 from solver.bounds import TermBounds
 from solver.candidates import restrict_options
+from solver.incremental.run import LocalSettings, full_path_metrics, local_repair
 from solver.model import TermModel
 from solver.objectives import Objective, builders, level_value
 from solver.objectives.stability import forced as stability_forced
@@ -125,6 +126,12 @@ def run(
         log=options.log_search,
         started=time.monotonic(),
     )
+    handed_over = None
+    if scenario.policy.previous is not None and options.local_repair:  # repair hook: local path
+        local = local_repair(scenario, _local_settings(settings), on_progress)
+        if local.schedule is not None:
+            return local.schedule
+        handed_over = local.reason
     prep = prepare(scenario)
     refine_classes(prep)  # repair/pins hook (solver.stability): a no-op without either
     if blocked := pin_errors(prep):  # pins hook: pins that cannot hold, said before solving
@@ -157,7 +164,22 @@ def run(
     if values is None and scenario.policy.pinned:  # pins hook: never a schedule breaking pins
         return infeasible_schedule(scenario, [ErrorItem(path="policy", message=NO_SCHEDULE)], info)
     reported = [ObjectiveResult(name=r.name, value=r.value, bound=r.bound) for r in results]
-    return read_schedule(model, values or {}, _status(results, values), reported, info)
+    schedule = read_schedule(model, values or {}, _status(results, values), reported, info)
+    if scenario.policy.previous is None:
+        return schedule
+    why = handed_over or "the full solve was asked for"  # repair hook: which path, and why
+    metrics = {**schedule.metrics, "repair": full_path_metrics(why)}
+    return schedule.model_copy(update={"metrics": metrics})
+
+
+def _local_settings(settings: RunSettings) -> LocalSettings:
+    return LocalSettings(
+        time_limit=settings.time_limit,
+        seed=settings.seed,
+        workers=settings.workers,
+        started=settings.started,
+        solver_name=f"local repair, ortools-cp-sat {_ortools_version()}",
+    )
 
 
 def default_workers() -> int:

@@ -37,8 +37,10 @@ def start_repair_run(
     time_limit_s: float | None = None,
     workers: int | None = None,
     seed: int | None = None,
+    full_repair: bool = False,
 ) -> RunView:
-    """Queue a run that repairs the published version against the term as it is now."""
+    """Queue a run that repairs the published version against the term as it is now (the
+    local path first, `solver.incremental`; `full_repair` solves the whole term)."""
     term = get_term(session, actor=actor, term_id=term_id)
     published = repositories.published_version(session, term.id or 0)
     if published is None:
@@ -53,6 +55,7 @@ def start_repair_run(
         workers=workers,
         seed=seed,
         previous_version=published.id,
+        full_repair=full_repair,
     )
 
 

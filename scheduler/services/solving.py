@@ -97,9 +97,14 @@ def solve_scenario(
     workers: int | None = None,
     seed: int | None = None,
     on_progress: ProgressCallback | None = None,
+    local_repair: bool = True,
 ) -> SolveOutcome:
-    """Solve a validated scenario and re-check the answer with the independent validator."""
-    options = SolveOptions(time_limit_s=time_limit_s, workers=workers, seed=seed)
+    """Solve a validated scenario and re-check the answer with the independent validator.
+
+    A repair tries the local path first unless `local_repair` is False (`solver.incremental`)."""
+    options = SolveOptions(
+        time_limit_s=time_limit_s, workers=workers, seed=seed, local_repair=local_repair
+    )
     schedule = solve(scenario, options=options, on_progress=on_progress)
     return SolveOutcome(schedule=schedule, violations=validate_schedule(scenario, schedule))
 

@@ -72,11 +72,13 @@ def start_solve_run(
     workers: int | None = None,
     seed: int | None = None,
     previous_version: int | None = None,
+    full_repair: bool = False,
 ) -> RunView:
     """Queue a run of the term; its worker starts once the caller's transaction commits.
 
     With `previous_version` the run repairs that version: it stays as close to it as the
-    term now allows (`scheduler.domain.repair`)."""
+    term now allows (`scheduler.domain.repair`), by the local path when it can prove its
+    answer, else (or with `full_repair`) by solving the whole term."""
     term = get_term(session, actor=actor, term_id=term_id)
     reap_runs(session, runner=runner, stale_after_s=limits.stale_after_s)
     if any(run.term_id == term.id for run in repositories.active_runs(session)):
@@ -96,7 +98,7 @@ def start_solve_run(
         time_limit_s=limit,
         workers=workers or limits.workers,
         seed=seed if seed is not None else scenario.policy.seed,
-        parameters=_parameters(scenario) | {"previous_version": previous_version},
+        parameters=_parameters(scenario) | {"previous_version": previous_version, "full_repair": full_repair},
     )
     session.add(run)
     session.flush()
@@ -325,6 +327,7 @@ def _run_claimed(engine: Engine, run_id: int) -> None:
             workers=run.workers,
             seed=run.seed,
             on_progress=reporter.update,
+            local_repair=not run.parameters.get("full_repair", False),
         )
     except Exception as error:  # noqa: BLE001 - any solver failure must close the run
         reporter.stop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 
 from api import errors, web
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
         lifespan=lifespan,
     )
     app.state.settings, app.state.engine, app.state.runner = settings, engine, runner
+    app.state.db_slots = anyio.Semaphore(settings.pool.connections)  # see api.deps.get_session
     errors.install(app)
     for module in (auth, coordinator, student, partner, health):
         app.include_router(module.router)

@@ -3,14 +3,19 @@
 The session commits when the handler returns and rolls back when it raises (before the
 response is sent), so a use case never commits on its own. Role gates answer 403 for the
 wrong audience; which resources a user may see is decided later, in the repositories.
+
+Sync dependencies and handlers run in the threadpool; dependencies that do no I/O are
+`async` so they run on the event loop and a request does not queue for a thread for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated
 
+import anyio
+from anyio import CancelScope, CapacityLimiter
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
@@ -26,23 +31,50 @@ from scheduler.settings import Settings
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; committed if the handler succeeds, else rolled back."""
-    session = new_session(request.app.state.engine)
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request; committed if the handler succeeds, else rolled back.
+
+    A request first takes one of `app.state.db_slots` (as many as the pool has
+    connections), waiting on the event loop, with no thread and no connection. So every
+    request that holds a connection can get one, and a request that holds one while it
+    waits for a threadpool thread always gets a thread: the threads are busy with requests
+    that can finish. Without the slots, requests holding connections waited for threads
+    that waited for connections, until the pool timed out (100 concurrent readers).
+    """
+    async with request.app.state.db_slots:
+        session = new_session(request.app.state.engine)
+        try:
+            yield session
+        except BaseException:
+            await _end(session, commit=False)
+            raise
+        await _end(session, commit=True)
+
+
+async def _end(session: Session, *, commit: bool) -> None:
+    """Commit or roll back, then close, in a thread of its own (shielded from
+    cancellation): giving the connection back never waits for the threadpool."""
+
+    def end() -> None:
+        try:
+            if commit:
+                session.commit()
+            else:
+                session.rollback()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    with CancelScope(shield=True):
+        await anyio.to_thread.run_sync(end, limiter=CapacityLimiter(1))
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -94,17 +126,17 @@ def get_token_user(
 TokenUser = Annotated[tuple[UserRow, TokenRow], Depends(get_token_user)]
 
 
-def get_current_user(token_user: TokenUser) -> UserRow:
+async def get_current_user(token_user: TokenUser) -> UserRow:
     return token_user[0]
 
 
 CurrentUser = Annotated[UserRow, Depends(get_current_user)]
 
 
-def require(role: str) -> Callable[[UserRow], UserRow]:
+def require(role: str) -> Callable[[UserRow], Awaitable[UserRow]]:
     """A dependency that lets only `role` through (403 for every other role)."""
 
-    def gate(user: CurrentUser) -> UserRow:
+    async def gate(user: CurrentUser) -> UserRow:
         if user.role != role:
             raise Forbidden(f"this endpoint is for {role}s", code="wrong_role")
         return user

@@ -88,6 +88,8 @@ def setup(
         from solver import SolveOptions, solve
 
         schedule = solve(scenario, options=SolveOptions(time_limit_s=time_limit))
+        if schedule_path:  # the next setup on this term loads it instead of solving again
+            Path(schedule_path).write_text(schedule.model_dump_json(exclude_none=True))
     lap("schedule_s")
     report("loading the term")
     with new_session(engine) as session:
@@ -191,11 +193,12 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def _start_server(url: str, port: int, log: Path, workers: int = 1) -> subprocess.Popen[bytes]:
     env = {**os.environ, "IPE_DATABASE_URL": url}
     command = [
         sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
         "--host", LOOPBACK, "--port", str(port), "--log-level", "warning", "--no-access-log",
+        "--workers", str(workers),
     ]  # fmt: skip
     return subprocess.Popen(
         command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=Path.cwd()
@@ -261,6 +264,7 @@ async def _drive(
     rng = random.Random(seed)
     samples: dict[str, list[float]] = {"student_schedule": [], "partner_roster": []}
     failures: dict[str, int] = {}
+    failure_notes: list[str] = []  # the first few transport errors, with when they came
     sent = 0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(
@@ -291,6 +295,9 @@ async def _drive(
                     status = str(response.status_code)
                 except httpx.HTTPError as error:
                     status = type(error).__name__
+                    if len(failure_notes) < 5:
+                        at = time.monotonic() - started
+                        failure_notes.append(f"{at:.1f} s: {kind} {status}: {error!r}")
                 elapsed = time.perf_counter() - begun
                 if status == "200":
                     samples[kind].append(elapsed)
@@ -309,6 +316,7 @@ async def _drive(
         "requests": sent,
         "answered_200": ok,
         "failures": failures,
+        "failure_notes": failure_notes,
         "throughput_rps": round(ok / wall, 1) if wall else None,
         "latency_ms": {kind: _percentiles(values) for kind, values in samples.items()},
         "all_ms": _percentiles([v for values in samples.values() for v in values]),
@@ -346,10 +354,16 @@ def load_test(
     duration_s: float,
     max_requests: int,
     say: Callable[[str], None] = print,
+    server_workers: int = 1,
 ) -> dict[str, Any]:
     """Set up `database` ("sqlite" or "postgresql"), then for each (clients, think) run a
-    fresh server and the clients; tear everything down."""
-    out: dict[str, Any] = {"database": database, "students": students, "runs": []}
+    fresh server (`server_workers` uvicorn processes) and the clients; tear everything down."""
+    out: dict[str, Any] = {
+        "database": database,
+        "students": students,
+        "server_workers": server_workers,
+        "runs": [],
+    }
     folder = Path(tempfile.mkdtemp(prefix="ipe-bench-"))
     pg_name = None
     try:
@@ -379,7 +393,17 @@ def load_test(
         for clients, think in runs:
             say(f"    {database}: {clients} clients, think {think:g} s, {duration_s:g} s")
             out["runs"].append(
-                _one_run(url, folder, tokens, clients, think, duration_s, max_requests, seed)
+                _one_run(
+                    url,
+                    folder,
+                    tokens,
+                    clients,
+                    think,
+                    duration_s,
+                    max_requests,
+                    seed,
+                    server_workers,
+                )  # fmt: skip
             )
         out["ok"] = all(r.get("ok") for r in out["runs"])
         return out
@@ -402,17 +426,20 @@ def _one_run(
     duration_s: float,
     max_requests: int,
     seed: int,
+    server_workers: int,
 ) -> dict[str, Any]:
     """A fresh server, the clients, the server's peak memory and its logged errors."""
     port = _free_port()
     log = folder / f"server-{clients}-{think:g}.log"
-    server = _start_server(url, port, log)
+    server = _start_server(url, port, log, server_workers)
     peak = [0.0]
+    loads: list[float] = []
     try:
         _wait_ready(port, server)
         run = _with_server_rss(
             server.pid,
             peak,
+            loads,
             lambda: run_isolated(
                 "bench.load:drive",
                 {
@@ -430,6 +457,11 @@ def _one_run(
     finally:
         _stop_server(server)
     run["server_peak_rss_mb"] = round(peak[0], 1)
+    if loads:  # other jobs share the cores: how busy they were while this run went on
+        run["load_average_1min"] = {
+            "mean": round(statistics.fmean(loads), 2),
+            "max": round(max(loads), 2),
+        }
     errors = _logged_errors(log)
     if errors:
         run["server_errors"] = errors
@@ -451,9 +483,10 @@ def _logged_errors(log: Path) -> dict[str, int]:
 
 
 def _with_server_rss(
-    pid: int, peak: list[float], body: Callable[[], dict[str, Any]]
+    pid: int, peak: list[float], loads: list[float], body: Callable[[], dict[str, Any]]
 ) -> dict[str, Any]:
-    """Run `body` while sampling the server's resident memory in a thread."""
+    """Run `body` while sampling the server's resident memory and the machine's 1-minute
+    load average in a thread."""
     import threading
 
     done = threading.Event()
@@ -461,6 +494,7 @@ def _with_server_rss(
     def sample() -> None:
         while not done.is_set():
             peak[0] = max(peak[0], rss_mb(pid))
+            loads.append(os.getloadavg()[0])
             done.wait(0.5)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -470,3 +504,85 @@ def _with_server_rss(
     finally:
         done.set()
         sampler.join(timeout=2)
+
+
+# --- on its own: repeated runs and their medians -----------------------------------------------
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians over repeated runs of one (clients, think) setting; errors are summed."""
+
+    def median(values: list[Any]) -> float | None:
+        present = [v for v in values if v is not None]
+        return round(statistics.median(present), 1) if present else None
+
+    def latencies(run: dict[str, Any], kind: str) -> dict[str, Any]:
+        found = run.get("all_ms") if kind == "all" else run.get("latency_ms", {}).get(kind)
+        return found or {}
+
+    out: dict[str, Any] = {
+        "repeats": len(runs),
+        "throughput_rps": median([r.get("throughput_rps") for r in runs]),
+        "errors": sum(sum(r.get("failures", {}).values()) for r in runs),
+        "stopped": [r["stopped"] for r in runs if r.get("stopped")],
+        "load_average_1min": median([r.get("load_average_1min", {}).get("mean") for r in runs]),
+    }
+    for kind in ("student_schedule", "partner_roster", "all"):
+        for q in ("p50", "p95", "p99"):
+            out[f"{kind}_{q}_ms"] = median([latencies(r, kind).get(q) for r in runs])
+    return out
+
+
+def main() -> None:
+    """`python -m bench.load`: the load test alone, each setting repeated, medians printed."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--students", type=int, default=5000)
+    parser.add_argument("--runs", nargs="+", default=["100:0", "20:0"], help="CLIENTS:THINK_S")
+    parser.add_argument("--seconds", type=float, default=30.0, help="per run")
+    parser.add_argument("--max-requests", type=int, default=200_000, help="per run")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each setting")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--server-workers", type=int, default=1, help="uvicorn processes (ipe serve: 1)"
+    )
+    parser.add_argument(
+        "--schedule", help="the term's schedule: loaded when it exists, else solved and saved"
+    )
+    parser.add_argument("--name", default="load", help="bench/results/<name>.json")
+    args = parser.parse_args()
+    settings = [(int(c), float(t or 0)) for c, _, t in (r.partition(":") for r in args.runs)]
+    order = tuple(s for _ in range(args.repeat) for s in settings)  # interleaved: noise spreads
+    report: dict[str, Any] = {"load_average_at_start": os.getloadavg(), "databases": []}
+    for database in args.databases:
+        print(f"{database}: {args.students:,} students, runs {args.runs} x {args.repeat}")
+        result = load_test(
+            database,
+            students=args.students,
+            seed=args.seed,
+            schedule_path=args.schedule,
+            time_limit=60.0,
+            runs=order,
+            duration_s=args.seconds,
+            max_requests=args.max_requests,
+            server_workers=args.server_workers,
+        )
+        result["medians"] = {
+            f"{c}:{t:g}": summarise(
+                [r for r in result["runs"] if (r.get("clients"), r.get("think_s")) == (c, t)]
+            )
+            for c, t in settings
+        }
+        report["databases"].append(result)
+        print(json.dumps(result["medians"], indent=1))
+    results = Path(__file__).parent / "results"
+    results.mkdir(exist_ok=True)
+    (results / f"{args.name}.json").write_text(json.dumps(report, indent=1, default=str))
+    print(f"written: {results / f'{args.name}.json'}")
+
+
+if __name__ == "__main__":
+    main()

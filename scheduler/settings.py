@@ -71,7 +71,7 @@ class Settings(BaseSettings):
 
     @property
     def pool(self) -> PoolOptions:
-        """The connection-pool options of this process's engine (PostgreSQL only)."""
+        """The connection-pool options of this process's engine."""
         return PoolOptions(
             size=self.db_pool_size,
             max_overflow=self.db_max_overflow,

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from scheduler.db.tables import AuditRow, StudentRow, UserRow
+from scheduler.db.types import utcnow
 
 
 def record(
@@ -37,21 +39,27 @@ def record(
 def student_reads(
     session: Session, *, actor: UserRow, students: Iterable[StudentRow], via: str
 ) -> None:
-    """One `student.read` row per student record shown to anyone but that student."""
+    """One `student.read` row per student record shown to anyone but that student.
+
+    Written with one bulk INSERT, not one statement per row: a partner's roster or a
+    coordinator's student list shows tens to thousands of students per request.
+    """
     rows = [
-        AuditRow(
-            actor_id=actor.id,
-            actor_email=actor.email,
-            action="student.read",
-            entity="student",
-            entity_id=student.ref,
-            term_id=student.term_id,
-            detail={"via": via},
-        )
+        {
+            "at": utcnow(),
+            "actor_id": actor.id,
+            "actor_email": actor.email,
+            "action": "student.read",
+            "entity": "student",
+            "entity_id": student.ref,
+            "term_id": student.term_id,
+            "detail": {"via": via},
+        }
         for student in students
         if not _is_self(actor, student)
     ]
-    session.add_all(rows)
+    if rows:
+        session.exec(insert(AuditRow), params=rows)
 
 
 def _is_self(actor: UserRow, student: StudentRow) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -24,7 +25,7 @@ def is_sqlite(url: str) -> bool:
 
 @dataclass(frozen=True)
 class PoolOptions:
-    """Connection-pool sizes for a server database (PostgreSQL); SQLite ignores them.
+    """Connection-pool sizes (`recycle_s` applies to PostgreSQL only).
 
     Each API process and each worker has its own pool, so the server must allow about
     `(size + max_overflow) x processes` connections.
@@ -35,18 +36,29 @@ class PoolOptions:
     timeout_s: float = 30.0
     recycle_s: int = 1800
 
+    @property
+    def connections(self) -> int:
+        """The most connections the pool opens at once."""
+        return self.size + self.max_overflow
+
 
 def make_engine(url: str, *, echo: bool = False, pool: PoolOptions | None = None) -> Engine:
     """An engine for `url`; connects lazily, on first use."""
+    pool = pool or PoolOptions()
     if is_sqlite(url):
+        # Sized like PostgreSQL's: the API admits as many requests to the database at
+        # once as the pool has connections, for SQLite too.
         engine = create_engine(
             url,
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            poolclass=QueuePool,
+            pool_size=pool.size,
+            max_overflow=pool.max_overflow,
+            pool_timeout=pool.timeout_s,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    pool = pool or PoolOptions()
     return create_engine(
         url,
         echo=echo,

@@ -135,11 +135,18 @@ def own_student_records(session: Session, actor: UserRow) -> list[tuple[StudentR
     """The acting student's own records, one per term of their school."""
     query = (
         select(StudentRow, TermRow)
+        .options(_without_document())
         .join(TermRow)
         .where(own_student_scope(actor))
         .order_by(col(TermRow.start))
     )
     return [(student, term) for student, term in session.exec(query).all()]
+
+
+def _without_document() -> Any:
+    """Load a term's scenario document only when it is used: it is megabytes at 5,000
+    students, and a joined query would carry it once per row."""
+    return defer(TermRow.scenario_json)  # type: ignore[arg-type]
 
 
 # ---- assignments -----------------------------------------------------------------------
@@ -301,6 +308,7 @@ def partner_slots(
     """The acting partner's own site's slots (one of them when `slot_id` is given)."""
     query = (
         select(SlotRow, SiteRow, PeriodRow, TermRow)
+        .options(_without_document())
         .join(SiteRow, col(SlotRow.site_id) == SiteRow.id)
         .join(PeriodRow, col(SlotRow.period_id) == PeriodRow.id)
         .join(TermRow, col(SlotRow.term_id) == TermRow.id)

@@ -18,10 +18,10 @@ from sqlmodel import Session
 from scheduler.db import audit, repositories
 from scheduler.db.tables import TokenRow, UserRow
 from scheduler.db.types import utcnow
-from scheduler.domain.scenario import WeeklyWindow
 from scheduler.services import auth, disclosures, ics
 from scheduler.services.errors import Forbidden, NotFound
-from scheduler.services.my_schedule import MyTerm, my_terms, period_windows
+from scheduler.services.my_schedule import MyTerm, my_terms
+from scheduler.services.period_hours import weekly_hours
 
 FEED_TTL = timedelta(days=5 * 365)
 """Feeds are subscribed to once and read for years; rotating is how one is ended."""
@@ -134,7 +134,6 @@ def partner_calendar(session: Session, *, actor: UserRow) -> bytes:
     placed = repositories.placed_students(
         session, actor, [slot for slot, *_ in rows], via="partner.feed"
     )
-    windows: dict[int, dict[str, list[WeeklyWindow]]] = {}
     events: list[ics.AnyEvent] = []
     stamps: list[datetime] = []
     shown: list[disclosures.Shown] = []
@@ -157,7 +156,7 @@ def partner_calendar(session: Session, *, actor: UserRow) -> bytes:
         ]
         if version is not None and version.published_at is not None:
             stamps.append(version.published_at)
-        hours = windows.setdefault(slot.term_id, period_windows(term))
+        hours = weekly_hours(session, term)
         names = ", ".join(f"{s.name} ({s.profession})" for s in students)
         about = ics.About(
             summary=f"Placement students: {len(students)} {slot.profession}",
@@ -168,7 +167,7 @@ def partner_calendar(session: Session, *, actor: UserRow) -> bytes:
         )
         events += ics.weekly_events(
             ["slot", term.code, site.ref, slot.ref],
-            hours.get(period.ref, []),
+            hours.get(period.ref, ()),
             about=about,
             timezone=term.timezone,
             first=period.start,

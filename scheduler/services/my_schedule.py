@@ -12,7 +12,6 @@ read model feeds the page and the student's calendar feed, so both say the same 
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import date, datetime
 
@@ -23,6 +22,7 @@ from scheduler.db.repositories import PublishedVersion
 from scheduler.db.tables import StudentRow, TermRow, UserRow
 from scheduler.domain.privacy import OPTED_OUT_NAME
 from scheduler.domain.scenario import WeeklyWindow
+from scheduler.services.period_hours import weekly_hours
 from scheduler.services.views import View
 
 
@@ -170,15 +170,12 @@ def _roster(students: list[StudentRow], hidden: set[str]) -> list[Teammate]:
 
 def _placements(session: Session, actor: UserRow, state: str) -> dict[int, list[MyPlacement]]:
     """The student's placements by version id, with each period's weekly hours."""
-    weekly: dict[int, dict[str, list[WeeklyWindow]]] = {}
     terms = {term.id: term for _, term in repositories.own_student_records(session, actor)}
     found: dict[int, list[MyPlacement]] = defaultdict(list)
     for assignment, slot, site, period in repositories.own_placement_assignments(
         session, actor, state=state
     ):
-        if slot.term_id not in weekly:  # parse each term's scenario once, not per placement
-            weekly[slot.term_id] = period_windows(terms[slot.term_id])
-        hours = weekly[slot.term_id]
+        hours = weekly_hours(session, terms[slot.term_id])
         found[assignment.version_id].append(
             MyPlacement(
                 slot=slot.ref,
@@ -190,19 +187,10 @@ def _placements(session: Session, actor: UserRow, state: str) -> dict[int, list[
                 period=period.ref,
                 start=period.start,
                 end=period.end,
-                weekly=hours.get(period.ref, []),
+                weekly=list(hours.get(period.ref, ())),
             )
         )
     return found
-
-
-def period_windows(term: TermRow) -> dict[str, list[WeeklyWindow]]:
-    """Weekly on-site hours of each period, read from the term's scenario document."""
-    document = json.loads(term.scenario_json)
-    return {
-        period["id"]: [WeeklyWindow.model_validate(w) for w in period.get("weekly", [])]
-        for period in document.get("periods", [])
-    }
 
 
 # ---- what changed ----------------------------------------------------------------------

@@ -6,15 +6,14 @@ teammate, no other placement, nothing a coordinator alone should see.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 
 from sqlmodel import Session
 
 from scheduler.db import repositories
 from scheduler.db.tables import TermRow, UserRow
-from scheduler.domain.scenario import WeeklyWindow
 from scheduler.services.errors import found
+from scheduler.services.period_hours import weekly_hours
 from scheduler.services.terms import get_term
 from scheduler.services.views import (
     MyPlacementView,
@@ -57,13 +56,10 @@ def my_schedule(session: Session, *, actor: UserRow) -> list[MyTermView]:
             my_session_view(assignment, ipe_session, activity, room)
         )
     placements: dict[int, list[MyPlacementView]] = defaultdict(list)
-    weekly: dict[int, dict[str, list[WeeklyWindow]]] = {}
     records = repositories.own_student_records(session, actor)
     terms = {term.id: term for _, term in records}
     for _assignment, slot, site, period in repositories.own_placement_assignments(session, actor):
-        if slot.term_id not in weekly:  # parse each term's scenario once, not per placement
-            weekly[slot.term_id] = _period_hours(terms[slot.term_id])
-        hours = weekly[slot.term_id]
+        hours = weekly_hours(session, terms[slot.term_id])
         placements[slot.term_id].append(
             MyPlacementView(
                 slot=slot.ref,
@@ -72,7 +68,7 @@ def my_schedule(session: Session, *, actor: UserRow) -> list[MyTermView]:
                 profession=slot.profession,
                 start=period.start,
                 end=period.end,
-                weekly=hours.get(period.ref, []),
+                weekly=list(hours.get(period.ref, ())),
             )
         )
     return [
@@ -86,15 +82,6 @@ def my_schedule(session: Session, *, actor: UserRow) -> list[MyTermView]:
         for term_id, term in _ids(terms).items()
         if term_id in sessions or term_id in placements
     ]
-
-
-def _period_hours(term: TermRow) -> dict[str, list[WeeklyWindow]]:
-    """Weekly on-site hours of each period, read from the term's scenario document."""
-    document = json.loads(term.scenario_json)
-    return {
-        period["id"]: [WeeklyWindow.model_validate(w) for w in period.get("weekly", [])]
-        for period in document.get("periods", [])
-    }
 
 
 def _ids(terms: dict[int | None, TermRow]) -> dict[int, TermRow]:

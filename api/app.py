@@ -2,8 +2,9 @@
 
 `create_app` reads settings (unless given), makes the engine and the job runner (in-process,
 or the Redis queue when `IPE_QUEUE_URL` is set), wires the
-routers and the one error handler. On startup it reaps solve runs whose worker died while
-no server watched; on shutdown it stops the workers it started.
+routers and the one error handler. On startup it starts queued runs that no worker took
+(their server was killed first) and reaps runs whose worker died while no server watched;
+on shutdown it stops the workers it started.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from api import errors, web
 from api.routers import auth, coordinator, health, partner, student
 from scheduler.db.engine import make_engine, new_session
 from scheduler.services.jobs import JobRunner, ProcessJobRunner
-from scheduler.services.solve_runs import reap_runs
+from scheduler.services.solve_runs import reap_runs, recover_runs
 from scheduler.settings import Settings
 
 DESCRIPTION = """
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        _reap(app)
+        _recover(app)
         yield
         app.state.runner.shutdown()
         _reap(app)
@@ -79,6 +80,17 @@ def default_runner(settings: Settings) -> JobRunner:
         grace_s=settings.run_cancel_grace_s,
         stale_after_s=settings.run_stale_after_s,
     )
+
+
+def _recover(app: FastAPI) -> None:
+    """Start runs a killed server queued but never started; close those whose worker died."""
+    with new_session(app.state.engine) as session:
+        recover_runs(
+            session,
+            runner=app.state.runner,
+            stale_after_s=app.state.settings.run_stale_after_s,
+        )
+        session.commit()
 
 
 def _reap(app: FastAPI) -> None:

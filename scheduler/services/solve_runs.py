@@ -199,6 +199,20 @@ def _version_of(session: Session, run: SolveRunRow) -> int | None:
 # ---- the reaper ------------------------------------------------------------------------
 
 
+def recover_runs(session: Session, *, runner: JobRunner, stale_after_s: float) -> list[int]:
+    """At startup: start queued runs again, then reap the dead; returns the reaped ids.
+
+    A server killed between committing a run and starting its worker leaves the run
+    queued with no one to run it; without this it would block its term until it went
+    stale. Starting a run twice is harmless: only one worker can claim it
+    (`queued -> running`), the other finds it taken and exits.
+    """
+    for run in repositories.active_runs(session):
+        if run.status == "queued":
+            runner.submit(_id(run.id))
+    return reap_runs(session, runner=runner, stale_after_s=stale_after_s)
+
+
 def reap_runs(
     session: Session,
     *,

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scheduler.domain.schedule import ErrorItem
-from scheduler.services.errors import ServiceError
+from scheduler.services.errors import ServiceError, TooManyRequests
 
 log = logging.getLogger("ipe.api")
 
@@ -31,6 +31,7 @@ CODES = {
     413: "too_large",
     415: "unsupported_media_type",
     422: "invalid",
+    429: "too_many_requests",
 }
 
 
@@ -61,6 +62,7 @@ DESCRIPTIONS = {
     413: "The upload is too large.",
     422: "Invalid input; `details` lists every problem with its path.",
 }
+    429: "A limit was reached (sign-in attempts, active solve runs); see `Retry-After`.",
 
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -90,9 +92,16 @@ def _bearer(status: int) -> dict[str, str] | None:
 
 
 async def service_error(request: Request, error: Exception) -> JSONResponse:
+def service_headers(error: ServiceError) -> dict[str, str] | None:
+    """`WWW-Authenticate` for a 401, `Retry-After` for a 429."""
+    if isinstance(error, TooManyRequests):
+        return {"Retry-After": str(error.retry_after_s)}
+    return _bearer(error.status)
+
+
     assert isinstance(error, ServiceError)
     return error_response(
-        error.status, error.code, error.message, error.details, headers=_bearer(error.status)
+        error.status, error.code, error.message, error.details, headers=service_headers(error)
     )
 
 

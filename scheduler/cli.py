@@ -8,6 +8,8 @@ Exit codes: 0 ok, 1 the schedule breaks rules, 2 bad input, 3 the solver broke a
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -77,10 +79,36 @@ def _write_or_exit(path: Path, text: str) -> None:
     """Write a whole file (creating its folder); an unwritable path is bad input."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text + "\n", encoding="utf-8")
+        write_atomically(path, (text + "\n").encode("utf-8"))
     except OSError as error:
         render.say(f"[bold red]cannot write {render.escape(str(path))}:[/] {error.strerror}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` all at once: a crash or kill -9 part-way leaves the old
+    file (or none), never half a schedule. Written beside it, synced, then renamed over it."""
+    if path.exists() and not path.is_file():  # /dev/stdout, a pipe: nothing to replace
+        path.write_bytes(data)
+        return
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            os.fchmod(file.fileno(), 0o666 & ~_umask())
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    """The process umask (reading it means setting it: put straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _not_a_folder_or_exit(path: Path) -> None:

@@ -58,6 +58,24 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = True
+    # Limits (issue #9): each is enforced by one small module named beside it.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)  # api/body_limit.py
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # imports, same module
+    import_max_students: int = Field(default=50_000, ge=1)  # scheduler/services/import_limits.py
+    import_max_sites: int = Field(default=5_000, ge=1)
+    import_max_slots: int = Field(default=100_000, ge=1)
+    import_max_sessions: int = Field(default=20_000, ge=1)
+    import_max_items: int = Field(default=10_000, ge=1)  # any other list of the scenario
+    import_max_nested: int = Field(default=1_000, ge=1)  # a list inside one item
+    page_size_default: int = Field(default=100, ge=1)  # scheduler/db/paging.py
+    page_size_max: int = Field(default=500, ge=1)
+    run_memory_limit_mb: int = Field(default=8192, ge=0)  # scheduler/services/run_caps.py
+    run_deadline_margin_s: float = Field(default=600.0, gt=0)
+    run_max_active_per_school: int = Field(default=2, ge=1)
+    run_max_active: int = Field(default=4, ge=1)
+    login_max_failures_per_account: int = Field(default=5, ge=1)  # services/login_throttle.py
+    login_max_failures_per_address: int = Field(default=50, ge=1)
+    login_window_s: int = Field(default=15 * 60, gt=0)
 
     def queue(self, *, url: str | None = None, name: str | None = None) -> QueueConfig | None:
         """The job queue (flags may override URL and name); None: runs stay in-process."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.deps import SessionDep, Student
+from api.deps import PageDep, SessionDep, Student
 from api.errors import documented
 from scheduler.services import directory, disclosures, outbox, students
 from scheduler.services.directory import DirectoryView
@@ -30,9 +30,9 @@ def my_schedule(session: SessionDep, user: Student) -> list[MyTermView]:
 
 
 @router.get("/messages", response_model=list[MessageView])
-def my_messages(session: SessionDep, user: Student) -> list[MessageView]:
-    """Messages about changes to your published schedule, newest first."""
-    return outbox.my_messages(session, actor=user)
+def my_messages(session: SessionDep, user: Student, page: PageDep) -> list[MessageView]:
+    """Messages about changes to your published schedule, newest first (paged)."""
+    return outbox.my_messages(session, actor=user, page=page)
 
 
 @router.get("/disclosures", response_model=list[DisclosureView])

@@ -30,6 +30,7 @@ from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
 from scheduler.db import audit
+from scheduler.db.paging import ALL, Page
 from scheduler.db.tables import (
     ActivityRow,
     AssignmentRow,
@@ -79,10 +80,10 @@ def own_site_scope(actor: UserRow) -> ColumnElement[bool]:
 # ---- terms -----------------------------------------------------------------------------
 
 
-def coordinator_terms(session: Session, actor: UserRow) -> Sequence[TermRow]:
+def coordinator_terms(session: Session, actor: UserRow, *, page: Page = ALL) -> Sequence[TermRow]:
     """The terms the coordinator manages, newest first."""
     query = select(TermRow).where(coordinator_scope(actor)).order_by(col(TermRow.id).desc())
-    return session.exec(query).all()
+    return session.exec(page.apply(query)).all()
 
 
 def coordinator_term(session: Session, actor: UserRow, term_id: int) -> TermRow | None:
@@ -99,7 +100,9 @@ def coordinator_term_by_code(session: Session, actor: UserRow, code: str) -> Ter
 # ---- students --------------------------------------------------------------------------
 
 
-def term_students(session: Session, actor: UserRow, term: TermRow, *, via: str) -> list[StudentRow]:
+def term_students(
+    session: Session, actor: UserRow, term: TermRow, *, via: str, page: Page = ALL
+) -> list[StudentRow]:
     """A managed term's student records (audited as read by the coordinator)."""
     query = (
         select(StudentRow)
@@ -107,7 +110,7 @@ def term_students(session: Session, actor: UserRow, term: TermRow, *, via: str) 
         .where(col(StudentRow.term_id) == term.id, coordinator_scope(actor))
         .order_by(col(StudentRow.ref))
     )
-    students = list(session.exec(query).all())
+    students = list(session.exec(page.apply(query)).all())
     audit.student_reads(session, actor=actor, students=students, via=via)
     return students
 
@@ -289,7 +292,9 @@ def own_published_history(session: Session, actor: UserRow) -> list[PublishedVer
 SlotContext = tuple[SlotRow, SiteRow, PeriodRow, TermRow]
 
 
-def term_slots(session: Session, actor: UserRow, term: TermRow) -> list[SlotContext]:
+def term_slots(
+    session: Session, actor: UserRow, term: TermRow, *, page: Page = ALL
+) -> list[SlotContext]:
     """Every slot of a managed term, with its site, period and term."""
     query = (
         select(SlotRow, SiteRow, PeriodRow, TermRow)
@@ -299,11 +304,11 @@ def term_slots(session: Session, actor: UserRow, term: TermRow) -> list[SlotCont
         .where(col(SlotRow.term_id) == term.id, coordinator_scope(actor))
         .order_by(col(SlotRow.ref))
     )
-    return [tuple(row) for row in session.exec(query).all()]  # type: ignore[misc]
+    return [tuple(row) for row in session.exec(page.apply(query)).all()]  # type: ignore[misc]
 
 
 def partner_slots(
-    session: Session, actor: UserRow, slot_id: int | None = None
+    session: Session, actor: UserRow, slot_id: int | None = None, *, page: Page = ALL
 ) -> list[SlotContext]:
     """The acting partner's own site's slots (one of them when `slot_id` is given)."""
     query = (
@@ -316,7 +321,7 @@ def partner_slots(
         .where(col(SlotRow.id) == slot_id if slot_id is not None else true())
         .order_by(col(TermRow.start), col(PeriodRow.start), col(SlotRow.ref))
     )
-    return [tuple(row) for row in session.exec(query).all()]  # type: ignore[misc]
+    return [tuple(row) for row in session.exec(page.apply(query)).all()]  # type: ignore[misc]
 
 
 def slot_responses(
@@ -427,14 +432,16 @@ def opted_out(session: Session, actor: UserRow, refs: Iterable[str]) -> set[str]
 # ---- runs and versions -----------------------------------------------------------------
 
 
-def term_runs(session: Session, actor: UserRow, term: TermRow) -> Sequence[SolveRunRow]:
+def term_runs(
+    session: Session, actor: UserRow, term: TermRow, *, page: Page = ALL
+) -> Sequence[SolveRunRow]:
     query = (
         select(SolveRunRow)
         .join(TermRow)
         .where(col(SolveRunRow.term_id) == term.id, coordinator_scope(actor))
         .order_by(col(SolveRunRow.id).desc())
     )
-    return session.exec(query).all()
+    return session.exec(page.apply(query)).all()
 
 
 def term_run(session: Session, actor: UserRow, term: TermRow, run_id: int) -> SolveRunRow | None:
@@ -450,14 +457,16 @@ def term_run(session: Session, actor: UserRow, term: TermRow, run_id: int) -> So
     return session.exec(query).first()
 
 
-def term_versions(session: Session, actor: UserRow, term: TermRow) -> Sequence[ScheduleVersionRow]:
+def term_versions(
+    session: Session, actor: UserRow, term: TermRow, *, page: Page = ALL
+) -> Sequence[ScheduleVersionRow]:
     query = (
         select(ScheduleVersionRow)
         .join(TermRow)
         .where(col(ScheduleVersionRow.term_id) == term.id, coordinator_scope(actor))
         .order_by(col(ScheduleVersionRow.number).desc())
     )
-    return session.exec(query).all()
+    return session.exec(page.apply(query)).all()
 
 
 def term_version(
@@ -478,7 +487,9 @@ def term_version(
 # ---- messages (outbox) -----------------------------------------------------------------
 
 
-def own_messages(session: Session, actor: UserRow) -> Sequence[OutboxMessageRow]:
+def own_messages(
+    session: Session, actor: UserRow, *, page: Page = ALL
+) -> Sequence[OutboxMessageRow]:
     """Messages to the acting user, newest first: a student's by their student id (in their
     school's terms), a partner's by their user; nobody else receives any."""
     mine: ColumnElement[bool]
@@ -500,10 +511,12 @@ def own_messages(session: Session, actor: UserRow) -> Sequence[OutboxMessageRow]
         .where(mine)
         .order_by(col(OutboxMessageRow.id).desc())
     )
-    return session.exec(query).all()
+    return session.exec(page.apply(query)).all()
 
 
-def term_messages(session: Session, actor: UserRow, term: TermRow) -> Sequence[OutboxMessageRow]:
+def term_messages(
+    session: Session, actor: UserRow, term: TermRow, *, page: Page = ALL
+) -> Sequence[OutboxMessageRow]:
     """A managed term's outbox, newest first (the coordinator watches delivery)."""
     query = (
         select(OutboxMessageRow)
@@ -511,7 +524,7 @@ def term_messages(session: Session, actor: UserRow, term: TermRow) -> Sequence[O
         .where(col(OutboxMessageRow.term_id) == term.id, coordinator_scope(actor))
         .order_by(col(OutboxMessageRow.id).desc())
     )
-    return session.exec(query).all()
+    return session.exec(page.apply(query)).all()
 
 
 # ---- tokens ----------------------------------------------------------------------------

@@ -451,3 +451,19 @@ class OutboxMessageRow(SQLModel, table=True):
     sent_at: datetime | None = _moment_field()
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = _now_field()
+
+
+class LoginAttemptRow(SQLModel, table=True):
+    """A failed sign-in, kept for the throttling window (`scheduler.services.login_throttle`).
+
+    In the database, not in memory, so the limit holds across server processes. The account
+    is the SHA-256 of the normalised email: people type passwords into the email field,
+    and those must not be stored in the clear.
+    """
+
+    __tablename__ = "login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account: str = Field(index=True)
+    address: str = Field(index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)

@@ -6,6 +6,7 @@ Never raises for bad input: callers get `ErrorItem`s with the JSON path and a se
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,8 @@ def pydantic_errors(error: ValidationError) -> list[ErrorItem]:
         message = detail["msg"]
         if detail["type"] == "extra_forbidden":
             message = f"unknown field {location[-1]!r}"
+        elif detail["type"] == "value_error":
+            message = message.removeprefix("Value error, ")
         elif detail["type"] == "missing":
             message = f"required field {location[-1]!r} is missing"
         elif (
@@ -59,12 +62,35 @@ def pydantic_errors(error: ValidationError) -> list[ErrorItem]:
     return items
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number; write a finite number")
+
+
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {literal[:40]} is too large")
+    return value
+
+
 def parse_json(text: str | bytes) -> tuple[Any, list[ErrorItem]]:
-    """Decode JSON, reporting the line and column of a syntax error."""
+    """Decode JSON, reporting the line and column of a syntax error.
+
+    Raises ValueError for NaN, Infinity and numbers beyond a float (Python's parser takes
+    them, but no JSON reader elsewhere does, so they could never be exported again) and
+    RecursionError for absurd nesting: callers report both as unusable documents."""
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8-sig")
-        return json.loads(text), []
+        if "\x00" in text:
+            return None, [
+                ErrorItem(
+                    path="$",
+                    message=f"NUL character at position {text.index(chr(0))}: not UTF-8 text"
+                    " (a UTF-16 file? save it as UTF-8)",
+                )
+            ]
+        return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float), []
     except UnicodeDecodeError as error:
         return None, [
             ErrorItem(path="$", message=f"not UTF-8 text: {error.reason} at byte {error.start}")

@@ -7,13 +7,20 @@ that need the whole document are checked in `scheduler.domain.checks`.
 
 from __future__ import annotations
 
+import math
 from datetime import date
-from typing import Final, Literal
+from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NaiveDatetime
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, NaiveDatetime
 
-from scheduler.domain.scenario_types import ClockTime, Identifier, Weekday
+from scheduler.domain.scenario_types import (
+    ClockTime,
+    Identifier,
+    Text,
+    Weekday,
+)
 from scheduler.domain.schedule import Schedule
+from scheduler.domain.text_rules import check_text
 
 SCENARIO_FORMAT: Final = "ipe-scenario/1"
 
@@ -34,13 +41,30 @@ DEFAULT_OBJECTIVES: list[ObjectiveName] = [
     "team_balance",
 ]
 
-AttributeValue = str | bool | int | float
+
+def _finite(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("Input should be a finite number")
+    return value
+
+
+def _attribute_text(value: bool | int | float | str) -> bool | int | float | str:
+    return check_text(value) if isinstance(value, str) else value
+
+
+MAX_COUNT: Final = 1_000_000
+"""The largest count, capacity or size: far above any real term, and small enough that no
+database column or solver variable overflows."""
+
+AttributeValue = Annotated[
+    bool | int | float | str, BeforeValidator(_finite), AfterValidator(_attribute_text)
+]
 
 
 class Frozen(BaseModel):
     """Base of every contract model: immutable and strict about unknown fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Interval(Frozen):
@@ -60,15 +84,15 @@ class WeeklyWindow(Frozen):
 
 class Term(Frozen):
     id: Identifier
-    name: str
+    name: Text
     start: date
     end: date
-    timezone: str
+    timezone: Text
 
 
 class Profession(Frozen):
     code: Identifier
-    name: str
+    name: Text
 
 
 class GeoPoint(Frozen):
@@ -78,18 +102,18 @@ class GeoPoint(Frozen):
 
 class Student(Frozen):
     id: Identifier
-    name: str
-    email: str = ""
+    name: Text
+    email: Text = ""
     profession: Identifier
-    cohort: str | None = None
+    cohort: Text | None = None
     unavailable: list[Interval] = Field(default_factory=list)
     weekly_unavailable: list[WeeklyWindow] = Field(default_factory=list)
     travel_mode: Literal["car", "transit"] = "car"
     home: GeoPoint | None = None
-    languages: list[str] = Field(default_factory=list)
-    needs: list[str] = Field(default_factory=list)
+    languages: list[Text] = Field(default_factory=list)
+    needs: list[Text] = Field(default_factory=list)
     site_preferences: list[Identifier] = Field(default_factory=list)
-    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+    attributes: dict[Text, AttributeValue] = Field(default_factory=dict)
     directory_opt_out: bool | None = None
     """Extension: the student opted out of directory information (their name is withheld
     from other students). Absent (None) means no opt-out; exports write it only when true."""
@@ -103,43 +127,43 @@ class ProgramCalendar(Frozen):
     """Busy time of every student of a profession (and cohort, when given)."""
 
     profession: Identifier
-    cohort: str | None = None
+    cohort: Text | None = None
     unavailable: list[Interval] = Field(default_factory=list)
     weekly_unavailable: list[WeeklyWindow] = Field(default_factory=list)
 
 
 class Room(Frozen):
     id: Identifier
-    name: str
+    name: Text
     accessible: bool = False
 
 
 class Facilitator(Frozen):
     id: Identifier
-    name: str
+    name: Text
     profession: Identifier
     unavailable: list[Interval] = Field(default_factory=list)
     weekly_unavailable: list[WeeklyWindow] = Field(default_factory=list)
-    max_sessions: int | None = Field(default=None, ge=0)
+    max_sessions: int | None = Field(default=None, ge=0, le=MAX_COUNT)
 
 
 class Participant(Frozen):
     """Students of `profession` (and `cohort`, when given) take part in an activity."""
 
     profession: Identifier
-    cohort: str | None = None
+    cohort: Text | None = None
 
 
 class ProfessionLimit(Frozen):
-    min: int = Field(default=0, ge=0)
-    max: int | None = Field(default=None, ge=0)
+    min: int = Field(default=0, ge=0, le=MAX_COUNT)
+    max: int | None = Field(default=None, ge=0, le=MAX_COUNT)
 
 
 class TeamRule(Frozen):
-    min_size: int = Field(ge=1)
-    max_size: int = Field(ge=1)
-    min_professions: int = Field(default=1, ge=0)
-    professions: dict[str, ProfessionLimit] = Field(default_factory=dict)
+    min_size: int = Field(ge=1, le=MAX_COUNT)
+    max_size: int = Field(ge=1, le=MAX_COUNT)
+    min_professions: int = Field(default=1, ge=0, le=MAX_COUNT)
+    professions: dict[Identifier, ProfessionLimit] = Field(default_factory=dict)
 
 
 class Session(Frozen):
@@ -147,26 +171,26 @@ class Session(Frozen):
     start: NaiveDatetime
     end: NaiveDatetime
     room: Identifier
-    max_teams: int = Field(ge=0)
+    max_teams: int = Field(ge=0, le=MAX_COUNT)
 
 
 class Activity(Frozen):
     id: Identifier
-    name: str
+    name: Text
     participants: list[Participant]
     team: TeamRule
-    teams_per_facilitator: int = Field(default=0, ge=0)
+    teams_per_facilitator: int = Field(default=0, ge=0, le=MAX_COUNT)
     sessions: list[Session] = Field(default_factory=list)
 
 
 class Site(Frozen):
     id: Identifier
-    name: str
+    name: Text
     location: GeoPoint
     transit_accessible: bool = False
     accessible: bool = False
-    tags: list[str] = Field(default_factory=list)
-    languages: list[str] = Field(default_factory=list)
+    tags: list[Text] = Field(default_factory=list)
+    languages: list[Text] = Field(default_factory=list)
 
 
 class Period(Frozen):
@@ -185,8 +209,8 @@ class Slot(Frozen):
     site: Identifier
     period: Identifier
     profession: Identifier
-    capacity: int = Field(ge=0)
-    language: str | None = None
+    capacity: int = Field(ge=0, le=MAX_COUNT)
+    language: Text | None = None
     status: Literal["offered", "confirmed", "declined"] = "offered"
 
 
@@ -197,11 +221,11 @@ class PlacementRequirement(Frozen):
     `PROFESSION/COHORT`, and it names the requirement in `unassigned` entries.
     """
 
-    id: str | None = None
+    id: Text | None = None
     profession: Identifier
-    cohort: str | None = None
-    count: int = Field(ge=0)
-    tags: dict[str, int] = Field(default_factory=dict)
+    cohort: Text | None = None
+    count: int = Field(ge=0, le=MAX_COUNT)
+    tags: dict[Text, Annotated[int, Field(ge=0, le=MAX_COUNT)]] = Field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -232,8 +256,8 @@ class Policy(Frozen):
     previous: Schedule | None = None
     pinned: list[Pin] = Field(default_factory=list)
     """Assignments that never move (extension; see `Pin`)."""
-    workers: int | None = Field(default=None, ge=1)
-    seed: int = 0
+    workers: int | None = Field(default=None, ge=1, le=256)
+    seed: int = Field(default=0, ge=-(2**31), le=2**31 - 1)
 
 
 class Scenario(Frozen):

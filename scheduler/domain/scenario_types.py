@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
-Identifier = Annotated[str, StringConstraints(min_length=1)]
-"""A non-empty id, unique within its list."""
+from scheduler.domain.text_rules import (
+    MAX_ID_LENGTH,
+    MAX_TEXT_LENGTH,
+    check_identifier,
+    check_text,
+)
+
+Identifier = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_ID_LENGTH),
+    AfterValidator(check_identifier),
+]
+"""A non-empty id, unique within its list (`scheduler.domain.text_rules` says what it may hold)."""
+
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT_LENGTH), AfterValidator(check_text)]
+"""A name or other text a coordinator typed: no control characters, no spreadsheet formula."""
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

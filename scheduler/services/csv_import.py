@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from scheduler.domain.schedule import ErrorItem
+from scheduler.services import import_limits
+from scheduler.services.import_limits import ImportLimits
 
 Row = dict[str, Any]
+DEFAULT_LIMITS = ImportLimits()
 
 
 @dataclass(frozen=True)
@@ -82,9 +86,10 @@ def _attribute(value: str) -> str | bool | int | float:
         return lowered == "true"
     for kind in (int, float):
         try:
-            return kind(value)
+            number = kind(value)
         except ValueError:
-            pass
+            continue
+        return number if math.isfinite(number) else value  # "nan" and "inf" stay text
     return value
 
 
@@ -171,7 +176,7 @@ COLUMN_OF_FIELD = {"home.lat": "home_lat", "home.lon": "home_lon", "location.lat
 COLUMN_OF_FIELD["location.lon"] = "lon"
 
 
-def parse_files(files: Mapping[str, bytes]) -> Parsed:
+def parse_files(files: Mapping[str, bytes], *, limits: ImportLimits = DEFAULT_LIMITS) -> Parsed:
     """Read every given file; unknown names, bad headers and bad cells become errors."""
     parsed = Parsed()
     if not files:
@@ -185,27 +190,62 @@ def parse_files(files: Mapping[str, bytes]) -> Parsed:
                 ErrorItem(path=f"{name}.csv", message=f"unknown CSV file; expected {known}")
             )
             continue
-        _parse_file(name, data, SPECS[name], parsed)
+        text = _text(f"{name}.csv", data, parsed)
+        if text is not None:
+            _parse_file(name, text, SPECS[name], parsed, max_rows=limits.rows(name))
     return parsed
 
 
-def _parse_file(name: str, data: bytes, spec: FileSpec, parsed: Parsed) -> None:
-    source = f"{name}.csv"
+def _text(source: str, data: bytes, parsed: Parsed) -> str | None:
+    """The file as text: UTF-8 (a byte-order mark is fine), no NUL characters."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        parsed.errors.append(ErrorItem(path=source, message=f"not UTF-8 text: {error.reason}"))
+        message = f"not UTF-8 text: {error.reason} at byte {error.start}"
+        parsed.errors.append(ErrorItem(path=source, message=message))
+        return None
+    if "\x00" in text:
+        message = "contains NUL characters: not UTF-8 text (a UTF-16 file? save it as UTF-8)"
+        parsed.errors.append(ErrorItem(path=source, message=message))
+        return None
+    return text
+
+
+def _parse_file(name: str, text: str, spec: FileSpec, parsed: Parsed, *, max_rows: int) -> None:
+    """Rows into scenario items. Quotes must pair up (`strict`): a stray quote would
+    otherwise swallow the rest of the file into one cell. A file with more than `max_rows`
+    rows is not read further, and keeps no list."""
+    source = f"{name}.csv"
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [cell.strip() for cell in next(reader, [])]
+        if not _header_ok(source, header, spec, parsed):
+            return
+        items, lines = _items(reader, source, header, spec, parsed, max_rows)
+    except csv.Error as error:
+        message = f"not a readable CSV file: {error}"
+        parsed.errors.append(ErrorItem(path=f"{source}:{reader.line_num}", message=message))
         return
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [cell.strip() for cell in next(reader, [])]
-    if not _header_ok(source, header, spec, parsed):
+    if len(items) > max_rows:
+        parsed.errors.append(import_limits.row_problem(source, max_rows))
         return
+    parsed.lists[name] = items
+    parsed.lines[name] = lines
+
+
+def _items(
+    reader: Any, source: str, header: list[str], spec: FileSpec, parsed: Parsed, max_rows: int
+) -> tuple[list[Row], list[int]]:
+    """The file's rows as scenario items (stops one past `max_rows`), with their lines."""
     items: list[Row] = []
     lines: list[int] = []
     for row in reader:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
+        if len(items) == max_rows:
+            items.append({})
+            break
         if len(row) > len(header):
             parsed.errors.append(
                 ErrorItem(
@@ -221,8 +261,7 @@ def _parse_file(name: str, data: bytes, spec: FileSpec, parsed: Parsed) -> None:
 
         items.append(spec.shape(cells, problem))
         lines.append(line)
-    parsed.lists[name] = items
-    parsed.lines[name] = lines
+    return items, lines
 
 
 def _header_ok(source: str, header: list[str], spec: FileSpec, parsed: Parsed) -> bool:

@@ -57,6 +57,25 @@ class TooLarge(ServiceError):
     code = "too_large"
 
 
+class TooManyRequests(ServiceError):
+    """A limit on how often or how much (sign-in attempts, concurrent solve runs) was hit;
+    `retry_after_s` says when trying again may succeed."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        details: Iterable[ErrorItem] = (),
+        retry_after_s: int = 60,
+    ) -> None:
+        super().__init__(message, code=code, details=details)
+        self.retry_after_s = max(1, retry_after_s)
+
+
 class Invalid(ServiceError):
     """Bad input; `details` lists every problem with its path."""
 

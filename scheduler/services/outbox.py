@@ -33,6 +33,7 @@ from sqlmodel import Session, col
 
 from scheduler.db import repositories
 from scheduler.db.engine import new_session, on_commit
+from scheduler.db.paging import ALL, Page
 from scheduler.db.tables import OutboxMessageRow, ScheduleVersionRow, TermRow, UserRow
 from scheduler.db.types import utcnow
 from scheduler.domain.diff import Change, ScheduleDiff, diff_schedules, slot_sites
@@ -447,7 +448,7 @@ class OutboxView(View):
     last_error: str | None
 
 
-def my_messages(session: Session, *, actor: UserRow) -> list[MessageView]:
+def my_messages(session: Session, *, actor: UserRow, page: Page = ALL) -> list[MessageView]:
     """The acting student's or partner's messages, newest first."""
     return [
         MessageView(
@@ -458,14 +459,16 @@ def my_messages(session: Session, *, actor: UserRow) -> list[MessageView]:
             body=row.body,
             created_at=row.created_at,
         )
-        for row in repositories.own_messages(session, actor)
+        for row in repositories.own_messages(session, actor, page=page)
     ]
 
 
-def term_outbox(session: Session, *, actor: UserRow, term_id: int) -> list[OutboxView]:
+def term_outbox(
+    session: Session, *, actor: UserRow, term_id: int, page: Page = ALL
+) -> list[OutboxView]:
     """A managed term's outbox with each message's delivery state."""
     term = get_term(session, actor=actor, term_id=term_id)
     return [
         OutboxView.model_validate(row, from_attributes=True)
-        for row in repositories.term_messages(session, actor, term)
+        for row in repositories.term_messages(session, actor, term, page=page)
     ]

@@ -17,6 +17,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from scheduler.db import audit, repositories
+from scheduler.db.paging import ALL, Page
 from scheduler.db.tables import SlotResponseRow, SlotRow, UserRow
 from scheduler.domain.schedule import ErrorItem
 from scheduler.services import disclosures
@@ -41,10 +42,11 @@ def partner_slots(
     channel: Channel,
     resource: str = "partner.slots",
     export: bool = False,
+    page: Page = ALL,
 ) -> list[PartnerSlotView]:
     """The partner's own slots in every term, with the students placed in each (a
     disclosure of each student shown, recorded as `resource`)."""
-    rows = repositories.partner_slots(session, actor)
+    rows = repositories.partner_slots(session, actor, page=page)
     return _partner_views(session, actor, rows, channel, resource, export)
 
 
@@ -186,11 +188,11 @@ def _detail(path: str, message: str) -> ErrorItem:
 
 
 def coordinator_slots(
-    session: Session, *, actor: UserRow, term_id: int
+    session: Session, *, actor: UserRow, term_id: int, page: Page = ALL
 ) -> list[CoordinatorSlotView]:
     """Every slot of a managed term with its partners' responses, newest first."""
     term = get_term(session, actor=actor, term_id=term_id)
-    rows = repositories.term_slots(session, actor, term)
+    rows = repositories.term_slots(session, actor, term, page=page)
     responses = repositories.slot_responses(session, actor, [slot for slot, *_ in rows])
     return [
         coordinator_slot_view(slot, site, period, responses.get(slot.id or 0, []))

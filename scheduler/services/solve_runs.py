@@ -27,13 +27,14 @@ from sqlmodel import Session, col, select
 
 from scheduler.db import audit, repositories
 from scheduler.db.engine import new_session, on_commit
+from scheduler.db.paging import ALL, Page
 from scheduler.db.repositories import ACTIVE_RUN_STATES
 from scheduler.db.tables import ScheduleVersionRow, SolveRunRow, TermRow, UserRow
 from scheduler.db.types import utcnow
 from scheduler.domain.repair import with_previous
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import Schedule
-from scheduler.services import term_rows
+from scheduler.services import run_caps, term_rows
 from scheduler.services.errors import Conflict, Invalid, ServiceError, found
 from scheduler.services.solving import SolveOutcome, SolveProgress, solve_scenario
 from scheduler.services.terms import get_term
@@ -56,6 +57,10 @@ class RunLimits:
     max_time_limit_s: float = 600.0
     workers: int = 2
     stale_after_s: float = 30.0
+    memory_limit_mb: int = 8192
+    deadline_margin_s: float = 600.0
+    max_active_per_school: int = 2
+    max_active: int = 4
 
 
 # ---- use cases (the request owns the transaction) --------------------------------------
@@ -83,6 +88,12 @@ def start_solve_run(
     reap_runs(session, runner=runner, stale_after_s=limits.stale_after_s)
     if any(run.term_id == term.id for run in repositories.active_runs(session)):
         raise Conflict("this term already has an active solve run", code="run_active")
+    run_caps.require_capacity(
+        session,
+        school_id=term.school_id,
+        per_school=limits.max_active_per_school,
+        overall=limits.max_active,
+    )
     scenario = _with_previous(
         session, term, term_rows.current_scenario(session, term), previous_version
     )
@@ -98,7 +109,9 @@ def start_solve_run(
         time_limit_s=limit,
         workers=workers or limits.workers,
         seed=seed if seed is not None else scenario.policy.seed,
-        parameters=_parameters(scenario) | {"previous_version": previous_version, "full_repair": full_repair},
+        parameters=_parameters(scenario)
+        | {"previous_version": previous_version, "full_repair": full_repair}
+        | _caps(limit, limits),
     )
     session.add(run)
     session.flush()
@@ -129,6 +142,14 @@ def _with_previous(
     return with_previous(scenario, version_schedule(version))
 
 
+def _caps(time_limit_s: float, limits: RunLimits) -> dict[str, object]:
+    """The memory ceiling and the deadline the worker enforces (`run_caps`)."""
+    return {
+        "memory_limit_mb": limits.memory_limit_mb or None,
+        "deadline_s": time_limit_s + limits.deadline_margin_s,
+    }
+
+
 def _parameters(scenario: Scenario) -> dict[str, object]:
     """What else decides the result: the objective order and the exact scenario solved."""
     text = term_rows.scenario_text(scenario)
@@ -140,14 +161,20 @@ def _parameters(scenario: Scenario) -> dict[str, object]:
 
 
 def list_runs(
-    session: Session, *, actor: UserRow, term_id: int, runner: JobRunner, stale_after_s: float
+    session: Session,
+    *,
+    actor: UserRow,
+    term_id: int,
+    runner: JobRunner,
+    stale_after_s: float,
+    page: Page = ALL,
 ) -> list[RunView]:
     """Every run of a managed term, newest first (dead workers are reaped first)."""
     term = get_term(session, actor=actor, term_id=term_id)
     reap_runs(session, runner=runner, stale_after_s=stale_after_s)
     return [
         run_view(run, _version_of(session, run))
-        for run in repositories.term_runs(session, actor, term)
+        for run in repositories.term_runs(session, actor, term, page=page)
     ]
 
 
@@ -332,20 +359,31 @@ def _run_claimed(engine: Engine, run_id: int) -> None:
     if claimed is None:
         return
     run, scenario = claimed
+    ceiling = run.parameters.get("memory_limit_mb")
+    overrun = f"stopped: the solve ran past its deadline of {run.parameters.get('deadline_s')} s"
     reporter = ProgressWriter(engine, run_id)
     reporter.start()
     try:
-        outcome = solve_scenario(
-            scenario=scenario,
-            time_limit_s=run.time_limit_s,
-            workers=run.workers,
-            seed=run.seed,
-            on_progress=reporter.update,
-            local_repair=not run.parameters.get("full_repair", False),
-        )
+        with (
+            run_caps.Deadline(
+                run.parameters.get("deadline_s"), lambda: _finish_failed(engine, run_id, overrun)
+            ),
+            run_caps.memory_ceiling(ceiling),
+        ):
+            outcome = solve_scenario(
+                scenario=scenario,
+                time_limit_s=run.time_limit_s,
+                workers=run.workers,
+                seed=run.seed,
+                on_progress=reporter.update,
+                local_repair=not run.parameters.get("full_repair", False),
+            )
     except Exception as error:  # noqa: BLE001 - any solver failure must close the run
         reporter.stop()
-        _finish_failed(engine, run_id, f"the solver failed: {type(error).__name__}: {error}")
+        message = f"the solver failed: {type(error).__name__}: {error}"
+        if run_caps.ran_out_of_memory(error, ceiling):
+            message = f"{run_caps.out_of_memory_message(ceiling)} ({message})"
+        _finish_failed(engine, run_id, message)
         return
     reporter.stop()
     _finish(engine, run_id, scenario, outcome)

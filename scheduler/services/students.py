@@ -11,6 +11,7 @@ from collections import defaultdict
 from sqlmodel import Session
 
 from scheduler.db import repositories
+from scheduler.db.paging import ALL, Page
 from scheduler.db.tables import TermRow, UserRow
 from scheduler.services.errors import found
 from scheduler.services.period_hours import weekly_hours
@@ -25,10 +26,14 @@ from scheduler.services.views import (
 )
 
 
-def list_students(session: Session, *, actor: UserRow, term_id: int) -> list[StudentRecordView]:
+def list_students(
+    session: Session, *, actor: UserRow, term_id: int, page: Page = ALL
+) -> list[StudentRecordView]:
     """Every student record of a managed term (each read is audited)."""
     term = get_term(session, actor=actor, term_id=term_id)
-    students = repositories.term_students(session, actor, term, via="coordinator.students")
+    students = repositories.term_students(
+        session, actor, term, via="coordinator.students", page=page
+    )
     opted_out = repositories.opted_out(session, actor, [s.ref for s in students])
     return [student_record_view(s, opted_out=s.ref in opted_out) for s in students]
 

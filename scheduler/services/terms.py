@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from scheduler.db import audit, repositories
+from scheduler.db.paging import ALL, Page
 from scheduler.db.tables import (
     ScheduleVersionRow,
     SessionRow,
@@ -23,22 +24,34 @@ from scheduler.db.tables import (
     TermRow,
     UserRow,
 )
-from scheduler.domain.loading import load_scenario_data, load_scenario_text
+from scheduler.domain.loading import Loaded, load_scenario_data, parse_json
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import ErrorItem
-from scheduler.services import csv_import, term_rows
+from scheduler.services import csv_import, import_limits, term_rows
 from scheduler.services.errors import Conflict, Forbidden, Invalid, found
+from scheduler.services.import_limits import ImportLimits
 from scheduler.services.views import TermView
 
+DEFAULT_LIMITS = ImportLimits()
 
-def import_scenario(session: Session, *, actor: UserRow, document: str | bytes) -> TermRow:
+
+def import_scenario(
+    session: Session,
+    *,
+    actor: UserRow,
+    document: str | bytes,
+    limits: ImportLimits = DEFAULT_LIMITS,
+) -> TermRow:
     """Create a term from a scenario JSON document of the coordinator's school."""
     try:
-        loaded = load_scenario_text(document)
+        data, errors = parse_json(document)
+        errors = errors or import_limits.count_problems(data, limits)
+        loaded = Loaded(None, errors) if errors else load_scenario_data(data)
     except (RecursionError, ValueError) as error:
         raise Invalid("the scenario is not usable JSON", details=[_json_limit(error)]) from None
     if loaded.scenario is None or loaded.errors:
-        raise Invalid("the scenario has problems", details=loaded.errors)
+        details = import_limits.summed_up(loaded.errors)
+        raise Invalid("the scenario has problems", details=details)
     return create_term(session, actor=actor, scenario=loaded.scenario)
 
 
@@ -73,24 +86,30 @@ def create_term(session: Session, *, actor: UserRow, scenario: Scenario) -> Term
 
 
 def import_csv(
-    session: Session, *, actor: UserRow, term_id: int, files: Mapping[str, bytes]
+    session: Session,
+    *,
+    actor: UserRow,
+    term_id: int,
+    files: Mapping[str, bytes],
+    limits: ImportLimits = DEFAULT_LIMITS,
 ) -> TermRow:
     """Replace a term's students, sites, slots and/or sessions with CSV files."""
     term = get_term(session, actor=actor, term_id=term_id)
     _require_unscheduled(session, term)
-    parsed = csv_import.parse_files(files)
+    parsed = csv_import.parse_files(files, limits=limits)
     document = term_rows.stored_document(session, term)
     merged, merge_errors = csv_import.merge(document, parsed)
     # Files that could not be read keep the term's own list, so the merged document is
     # still worth checking: every problem is reported at once, not one file at a time.
-    loaded = load_scenario_data(merged)
+    over = import_limits.count_problems(merged, limits)
+    loaded = Loaded(None, over) if over else load_scenario_data(merged)
     errors = parsed.errors + merge_errors
     errors += [
         e.model_copy(update={"path": csv_import.csv_path(e.path, parsed, document)})
         for e in loaded.errors
     ]
     if errors or loaded.scenario is None:
-        raise Invalid("the CSV files have problems", details=errors)
+        raise Invalid("the CSV files have problems", details=import_limits.summed_up(errors))
     _replace_scenario(session, term, loaded.scenario)
     audit.record(
         session,
@@ -130,9 +149,10 @@ def get_term(session: Session, *, actor: UserRow, term_id: int) -> TermRow:
     return found(repositories.coordinator_term(session, actor, term_id), "term")
 
 
-def list_terms(session: Session, *, actor: UserRow) -> list[TermView]:
+def list_terms(session: Session, *, actor: UserRow, page: Page = ALL) -> list[TermView]:
     """The coordinator's terms with their counts, newest first."""
-    return [summarize(session, term) for term in repositories.coordinator_terms(session, actor)]
+    listed = repositories.coordinator_terms(session, actor, page=page)
+    return [summarize(session, term) for term in listed]
 
 
 def term_summary(session: Session, *, actor: UserRow, term_id: int) -> TermView:

@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from scheduler.db import audit, repositories
+from scheduler.db.paging import ALL, Page
 from scheduler.db.tables import (
     AssignmentRow,
     ScheduleVersionRow,
@@ -136,10 +137,12 @@ def _ids_by_ref(
     return {ref: pk for ref, pk in session.exec(query).all() if pk is not None}
 
 
-def list_versions(session: Session, *, actor: UserRow, term_id: int) -> list[VersionView]:
+def list_versions(
+    session: Session, *, actor: UserRow, term_id: int, page: Page = ALL
+) -> list[VersionView]:
     """Every version of a managed term, newest first."""
     term = get_term(session, actor=actor, term_id=term_id)
-    return [version_view(v) for v in repositories.term_versions(session, actor, term)]
+    return [version_view(v) for v in repositories.term_versions(session, actor, term, page=page)]
 
 
 def get_version(

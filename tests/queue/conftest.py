@@ -55,7 +55,14 @@ def workers(redis_url: str, queue_name: str, database_url: str) -> Iterator[Work
 
 @pytest.fixture(scope="module")
 def settings(redis_url: str, queue_name: str, database_url: str) -> Settings:
-    return Settings(database_url=database_url, queue_url=redis_url, queue_name=queue_name)
+    # The tests queue four runs of one school at once: more than the default run caps.
+    return Settings(
+        database_url=database_url,
+        queue_url=redis_url,
+        queue_name=queue_name,
+        run_max_active_per_school=8,
+        run_max_active=8,
+    )
 
 
 @pytest.fixture(scope="module")

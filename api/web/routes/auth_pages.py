@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from api.deps import SessionDep, SettingsDep, login_ttl
+from api.deps import SessionDep, SettingsDep, client_address, login_limits, login_ttl
 from api.web.rendering import NAV, render
 from api.web.security import (
     CheckedForm,
@@ -18,8 +18,8 @@ from api.web.security import (
     require_same_origin,
     set_session_cookie,
 )
-from scheduler.services import auth
-from scheduler.services.errors import Unauthorized
+from scheduler.services import auth, login_throttle
+from scheduler.services.errors import TooManyRequests, Unauthorized
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 
@@ -54,15 +54,23 @@ def login(
     email, target = field(form, "email"), safe_next(field(form, "next"))
     password = form.get("password")
     try:
-        issued = auth.login(
+        issued = login_throttle.login(
             session,
+            engine=request.app.state.engine,
             email=email,
             password=password if isinstance(password, str) else "",
+            address=client_address(request),
             ttl=login_ttl(settings),
+            limits=login_limits(settings),
         )
     except Unauthorized:
         context = {"next": target, "email": email, "error": "Wrong email or password."}
         return render(request, "login.html", context, status=401)
+    except TooManyRequests as error:
+        context = {"next": target, "email": email, "error": error.message.capitalize() + "."}
+        page = render(request, "login.html", context, status=429)
+        page.headers["Retry-After"] = str(error.retry_after_s)
+        return page
     response = RedirectResponse(target or NAV[issued.user.role][0][1], status_code=303)
     ttl_s = int(login_ttl(settings).total_seconds())
     set_session_cookie(request, response, issued.token, ttl_s)

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from api.deps import LimitsDep, RunnerDep, SessionDep, SettingsDep
+from api.deps import LimitsDep, RunnerDep, SessionDep, SettingsDep, import_limits
 from api.web.rendering import render
 from api.web.security import CheckedForm, CoordinatorPage, WebSession, field
 from scheduler.services import (
@@ -33,7 +33,6 @@ from scheduler.settings import Settings
 
 router = APIRouter(prefix="/app/terms", include_in_schema=False)
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 FINISHED = ("succeeded", "failed", "cancelled")
 DONE = {
     "imported": "The term was imported.",
@@ -60,17 +59,22 @@ def _terms_page(
 
 @router.post("", response_class=HTMLResponse)
 async def import_term(
-    request: Request, session: SessionDep, web: CoordinatorPage, form: CheckedForm
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    web: CoordinatorPage,
+    form: CheckedForm,
 ) -> Response:
     """Import a scenario JSON file as a new term; every problem is listed on the page."""
     upload = form.get("scenario")
-    document = await upload.read(MAX_UPLOAD_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    # Sizes are bounded by api.body_limit (IPE_MAX_UPLOAD_BYTES) before the form is read.
+    document = await upload.read() if isinstance(upload, UploadFile) else b""
     try:
         if not document:
             raise Invalid("choose a scenario JSON file to import", code="file_missing")
-        if len(document) > MAX_UPLOAD_BYTES:
-            raise Invalid("the file is larger than 20 MB", code="too_large")
-        term = terms.import_scenario(session, actor=web.user, document=document)
+        term = terms.import_scenario(
+            session, actor=web.user, document=document, limits=import_limits(settings)
+        )
     except (Invalid, Conflict) as error:
         session.rollback()
         return _terms_page(request, session, web, error=error)
@@ -92,11 +96,15 @@ async def import_csv(
     for name in CSV_FILES:
         upload = form.get(name)
         if isinstance(upload, UploadFile) and upload.filename:
-            files[name] = await upload.read(MAX_UPLOAD_BYTES + 1)
+            files[name] = await upload.read()
     try:
-        if any(len(data) > MAX_UPLOAD_BYTES for data in files.values()):
-            raise Invalid("a file is larger than 20 MB", code="too_large")
-        terms.import_csv(session, actor=web.user, term_id=term_id, files=files)
+        terms.import_csv(
+            session,
+            actor=web.user,
+            term_id=term_id,
+            files=files,
+            limits=import_limits(settings),
+        )
     except (Invalid, Conflict) as error:
         session.rollback()
         return _term_page(request, session, web, runner, settings, term_id, csv_error=error)

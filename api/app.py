@@ -16,6 +16,7 @@ import anyio
 from fastapi import FastAPI
 
 from api import errors, web
+from api.body_limit import BodyLimitMiddleware, BodyLimits
 from api.routers import auth, coordinator, health, partner, student
 from scheduler.db.engine import make_engine, new_session
 from scheduler.services.jobs import JobRunner, ProcessJobRunner
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     for module in (auth, coordinator, student, partner, health):
         app.include_router(module.router)
     web.install(app)
+    limits = BodyLimits(body_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
+    app.add_middleware(BodyLimitMiddleware, limits=limits)
     return app
 
 

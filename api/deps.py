@@ -16,15 +16,19 @@ from typing import Annotated
 
 import anyio
 from anyio import CancelScope, CapacityLimiter
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
 from scheduler.db.engine import new_session
+from scheduler.db.paging import Page
 from scheduler.db.tables import TokenRow, UserRow
+from scheduler.domain.schedule import ErrorItem
 from scheduler.services import auth, disclosures, outbox
-from scheduler.services.errors import Forbidden, Unauthorized
+from scheduler.services.errors import Forbidden, Invalid, Unauthorized
+from scheduler.services.import_limits import ImportLimits
 from scheduler.services.jobs import JobRunner
+from scheduler.services.login_throttle import LoginLimits
 from scheduler.services.solve_runs import RunLimits
 from scheduler.settings import Settings
 
@@ -94,10 +98,52 @@ def run_limits(settings: SettingsDep) -> RunLimits:
         max_time_limit_s=settings.run_time_limit_max_s,
         workers=settings.run_workers,
         stale_after_s=settings.run_stale_after_s,
+        memory_limit_mb=settings.run_memory_limit_mb,
+        deadline_margin_s=settings.run_deadline_margin_s,
+        max_active_per_school=settings.run_max_active_per_school,
+        max_active=settings.run_max_active,
     )
 
 
 LimitsDep = Annotated[RunLimits, Depends(run_limits)]
+
+
+def import_limits(settings: SettingsDep) -> ImportLimits:
+    return ImportLimits(
+        students=settings.import_max_students,
+        sites=settings.import_max_sites,
+        slots=settings.import_max_slots,
+        sessions=settings.import_max_sessions,
+        items=settings.import_max_items,
+        nested=settings.import_max_nested,
+    )
+
+
+ImportLimitsDep = Annotated[ImportLimits, Depends(import_limits)]
+
+OFFSET_MAX = 2**31 - 1
+
+
+async def page(
+    settings: SettingsDep,
+    limit: Annotated[
+        int | None,
+        Query(ge=1, description="Rows per page (default 100, at most 500 unless configured)."),
+    ] = None,
+    offset: Annotated[int, Query(ge=0, le=OFFSET_MAX, description="Rows to skip.")] = 0,
+) -> Page:
+    """The page of a list a client asked for; a `limit` over `IPE_PAGE_SIZE_MAX` is a 422
+    (scheduler/db/paging.py says why lists are paged)."""
+    largest = settings.page_size_max
+    if limit is not None and limit > largest:
+        message = f"at most {largest} rows per page; ask for the next page with `offset`"
+        raise Invalid(
+            "limit is too large", details=[ErrorItem(path="query.limit", message=message)]
+        )
+    return Page(limit=limit or min(settings.page_size_default, largest), offset=offset)
+
+
+PageDep = Annotated[Page, Depends(page)]
 
 
 def deliver_after_commit(request: Request, session: SessionDep, settings: SettingsDep) -> None:
@@ -108,6 +154,19 @@ def deliver_after_commit(request: Request, session: SessionDep, settings: Settin
 
 
 DeliverDep = Annotated[None, Depends(deliver_after_commit)]
+
+
+def login_limits(settings: SettingsDep) -> LoginLimits:
+    return LoginLimits(
+        per_account=settings.login_max_failures_per_account,
+        per_address=settings.login_max_failures_per_address,
+        window_s=settings.login_window_s,
+    )
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as the server sees it (a proxy's, without --proxy-headers)."""
+    return request.client.host if request.client else "unknown"
 
 
 def login_ttl(settings: SettingsDep) -> timedelta:

@@ -61,8 +61,8 @@ DESCRIPTIONS = {
     409: "Conflicts with the current state (a concurrent change, an active run, ...).",
     413: "The upload is too large.",
     422: "Invalid input; `details` lists every problem with its path.",
-}
     429: "A limit was reached (sign-in attempts, active solve runs); see `Retry-After`.",
+}
 
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -91,7 +91,6 @@ def _bearer(status: int) -> dict[str, str] | None:
     return {"WWW-Authenticate": "Bearer"} if status == 401 else None
 
 
-async def service_error(request: Request, error: Exception) -> JSONResponse:
 def service_headers(error: ServiceError) -> dict[str, str] | None:
     """`WWW-Authenticate` for a 401, `Retry-After` for a 429."""
     if isinstance(error, TooManyRequests):
@@ -99,6 +98,7 @@ def service_headers(error: ServiceError) -> dict[str, str] | None:
     return _bearer(error.status)
 
 
+async def service_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ServiceError)
     return error_response(
         error.status, error.code, error.message, error.details, headers=service_headers(error)

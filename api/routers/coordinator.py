@@ -9,7 +9,16 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
-from api.deps import Coordinator, DeliverDep, LimitsDep, RunnerDep, SessionDep, SettingsDep
+from api.deps import (
+    Coordinator,
+    DeliverDep,
+    ImportLimitsDep,
+    LimitsDep,
+    PageDep,
+    RunnerDep,
+    SessionDep,
+    SettingsDep,
+)
 from api.errors import documented
 from scheduler.domain.diff import ScheduleDiff
 from scheduler.domain.scenario import Scenario
@@ -27,7 +36,7 @@ from scheduler.services import (
 )
 from scheduler.services.csv_import import SPECS
 from scheduler.services.disclosures import DisclosureView
-from scheduler.services.errors import Invalid, TooLarge
+from scheduler.services.errors import Invalid
 from scheduler.services.outbox import OutboxView
 from scheduler.services.views import (
     CoordinatorSlotView,
@@ -39,8 +48,6 @@ from scheduler.services.views import (
 
 router = APIRouter(prefix="/terms", tags=["coordinator"], responses=documented(401, 403))
 TERM = documented(404)
-
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 class SolveRunRequest(BaseModel):
@@ -55,15 +62,10 @@ class SolveRunRequest(BaseModel):
 
 
 async def raw_json(request: Request) -> bytes:
-    """The request body as sent, so the scenario loader reports JSON errors with a position."""
-    body = await request.body()
-    _not_too_large(len(body))
-    return body
+    """The request body as sent, so the scenario loader reports JSON errors with a position.
 
-
-def _not_too_large(size: int) -> None:
-    if size > MAX_UPLOAD_BYTES:
-        raise TooLarge(f"uploads are limited to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    Its size is already bounded by `api.body_limit` (`IPE_MAX_UPLOAD_BYTES`)."""
+    return await request.body()
 
 
 async def csv_files(request: Request) -> dict[str, bytes]:
@@ -75,8 +77,7 @@ async def csv_files(request: Request) -> dict[str, bytes]:
         if not isinstance(value, UploadFile):
             problems.append((name, "expected a file"))
             continue
-        files[name.removesuffix(".csv")] = data = await value.read()
-        _not_too_large(len(data))
+        files[name.removesuffix(".csv")] = await value.read()
     if problems:
         raise Invalid(
             "the upload has problems",
@@ -112,9 +113,9 @@ CSV_ANSWER: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("", response_model=list[TermView])
-def list_terms(session: SessionDep, user: Coordinator) -> list[TermView]:
-    """Your school's terms, newest first."""
-    return terms.list_terms(session, actor=user)
+def list_terms(session: SessionDep, user: Coordinator, page: PageDep) -> list[TermView]:
+    """Your school's terms, newest first (paged: `limit`, `offset`)."""
+    return terms.list_terms(session, actor=user, page=page)
 
 
 @router.post(
@@ -125,10 +126,13 @@ def list_terms(session: SessionDep, user: Coordinator) -> list[TermView]:
     openapi_extra=SCENARIO_BODY,
 )
 def import_term(
-    user: Coordinator, session: SessionDep, document: Annotated[bytes, Depends(raw_json)]
+    user: Coordinator,
+    session: SessionDep,
+    limits: ImportLimitsDep,
+    document: Annotated[bytes, Depends(raw_json)],
 ) -> TermView:
     """Import a scenario JSON document as a new term (all or nothing)."""
-    term = terms.import_scenario(session, actor=user, document=document)
+    term = terms.import_scenario(session, actor=user, document=document, limits=limits)
     return terms.summarize(session, term)
 
 
@@ -154,10 +158,11 @@ def import_csv(
     term_id: int,
     user: Coordinator,
     session: SessionDep,
+    limits: ImportLimitsDep,
     files: Annotated[dict[str, bytes], Depends(csv_files)],
 ) -> TermView:
     """Replace students, sites, slots and/or sessions from CSV files (all or nothing)."""
-    term = terms.import_csv(session, actor=user, term_id=term_id, files=files)
+    term = terms.import_csv(session, actor=user, term_id=term_id, files=files, limits=limits)
     return terms.summarize(session, term)
 
 
@@ -173,9 +178,11 @@ def export_scenario(term_id: int, session: SessionDep, user: Coordinator) -> Sce
 
 
 @router.get("/{term_id}/students", response_model=list[StudentRecordView], responses=TERM)
-def list_students(term_id: int, session: SessionDep, user: Coordinator) -> list[StudentRecordView]:
-    """The term's student records (each read is audited)."""
-    return students.list_students(session, actor=user, term_id=term_id)
+def list_students(
+    term_id: int, session: SessionDep, user: Coordinator, page: PageDep
+) -> list[StudentRecordView]:
+    """The term's student records by id (paged; each record returned is audited as read)."""
+    return students.list_students(session, actor=user, term_id=term_id, page=page)
 
 
 @router.get("/{term_id}/students/{student_id}", response_model=StudentRecordView, responses=TERM)
@@ -201,9 +208,11 @@ def student_disclosures(
 
 
 @router.get("/{term_id}/slots", response_model=list[CoordinatorSlotView], responses=TERM)
-def list_slots(term_id: int, session: SessionDep, user: Coordinator) -> list[CoordinatorSlotView]:
-    """The term's slots with each partner response, newest first."""
-    return slots.coordinator_slots(session, actor=user, term_id=term_id)
+def list_slots(
+    term_id: int, session: SessionDep, user: Coordinator, page: PageDep
+) -> list[CoordinatorSlotView]:
+    """The term's slots with each partner response, newest first (paged)."""
+    return slots.coordinator_slots(session, actor=user, term_id=term_id, page=page)
 
 
 @router.post(
@@ -265,15 +274,21 @@ def start_repair(
 
 @router.get("/{term_id}/solve-runs", response_model=list[RunView], responses=TERM)
 def list_runs(
-    term_id: int, session: SessionDep, user: Coordinator, runner: RunnerDep, settings: SettingsDep
+    term_id: int,
+    session: SessionDep,
+    user: Coordinator,
+    runner: RunnerDep,
+    settings: SettingsDep,
+    page: PageDep,
 ) -> list[RunView]:
-    """Every solve run of the term, newest first."""
+    """The term's solve runs, newest first (paged)."""
     return solve_runs.list_runs(
         session,
         actor=user,
         term_id=term_id,
         runner=runner,
         stale_after_s=settings.run_stale_after_s,
+        page=page,
     )
 
 
@@ -311,9 +326,11 @@ def cancel_run(
 
 
 @router.get("/{term_id}/versions", response_model=list[VersionView], responses=TERM)
-def list_versions(term_id: int, session: SessionDep, user: Coordinator) -> list[VersionView]:
-    """The term's schedule versions (draft, published, superseded), newest first."""
-    return versions.list_versions(session, actor=user, term_id=term_id)
+def list_versions(
+    term_id: int, session: SessionDep, user: Coordinator, page: PageDep
+) -> list[VersionView]:
+    """The term's schedule versions (draft, published, superseded), newest first (paged)."""
+    return versions.list_versions(session, actor=user, term_id=term_id, page=page)
 
 
 @router.post(
@@ -347,9 +364,11 @@ def version_diff(
 
 
 @router.get("/{term_id}/outbox", response_model=list[OutboxView], responses=TERM)
-def term_outbox(term_id: int, session: SessionDep, user: Coordinator) -> list[OutboxView]:
-    """Messages to affected people and whether each went out (newest first)."""
-    return outbox.term_outbox(session, actor=user, term_id=term_id)
+def term_outbox(
+    term_id: int, session: SessionDep, user: Coordinator, page: PageDep
+) -> list[OutboxView]:
+    """Messages to affected people and whether each went out (newest first, paged)."""
+    return outbox.term_outbox(session, actor=user, term_id=term_id, page=page)
 
 
 @router.get(

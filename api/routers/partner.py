@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from api.deps import Partner, PartnerChannel, SessionDep, SettingsDep
+from api.deps import PageDep, Partner, PartnerChannel, SessionDep, SettingsDep
 from api.errors import documented
 from scheduler.services import auth, outbox, slots
 from scheduler.services.outbox import MessageView
@@ -31,16 +31,16 @@ class PartnerTokenRequest(BaseModel):
 
 @router.get("/slots", response_model=list[PartnerSlotView])
 def list_slots(
-    session: SessionDep, user: Partner, channel: PartnerChannel
+    session: SessionDep, user: Partner, channel: PartnerChannel, page: PageDep
 ) -> list[PartnerSlotView]:
-    """Your site's slots in every term, with the students placed in each (recorded)."""
-    return slots.partner_slots(session, actor=user, channel=channel)
+    """Your site's slots in every term, with the students placed in each (recorded; paged)."""
+    return slots.partner_slots(session, actor=user, channel=channel, page=page)
 
 
 @router.get("/messages", response_model=list[MessageView])
-def my_messages(session: SessionDep, user: Partner) -> list[MessageView]:
-    """Messages about students placed with your site, newest first."""
-    return outbox.my_messages(session, actor=user)
+def my_messages(session: SessionDep, user: Partner, page: PageDep) -> list[MessageView]:
+    """Messages about students placed with your site, newest first (paged)."""
+    return outbox.my_messages(session, actor=user, page=page)
 
 
 @router.get("/slots/{slot_id}", response_model=PartnerSlotView, responses=documented(404))

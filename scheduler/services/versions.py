@@ -11,7 +11,7 @@ transaction it writes one outbox message per person the change affects
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from scheduler.db import audit, repositories
@@ -167,6 +167,7 @@ def publish_version(
     """Make a version the published one (again is fine); refused if it no longer validates."""
     term, version = get_version(session, actor=actor, term_id=term_id, version_id=version_id)
     _lock_term(session, term)
+    session.refresh(version)  # as a publish that finished while we waited left it
     if version.state == "published":
         return version_view(version)
     scenario = term_rows.current_scenario(session, term)
@@ -208,8 +209,19 @@ def publish_version(
 
 
 def _lock_term(session: Session, term: TermRow) -> None:
-    """Serialise publishing per term (PostgreSQL row lock; SQLite writers queue anyway)."""
-    session.exec(select(TermRow.id).where(col(TermRow.id) == term.id).with_for_update()).first()
+    """Serialise publishing per term before reading what is published.
+
+    A no-op UPDATE of the term row: PostgreSQL locks the row, SQLite takes its one write
+    lock (a SELECT ... FOR UPDATE locks nothing there). A concurrent publish waits here
+    until this one commits, then reads its result: never two published versions.
+    """
+    statement = (
+        update(TermRow)
+        .where(col(TermRow.id) == term.id)
+        .values(id=TermRow.id)
+        .execution_options(synchronize_session=False)
+    )
+    session.exec(statement)  # type: ignore[call-overload]
 
 
 def _id(value: int | None) -> int:

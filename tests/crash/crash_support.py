@@ -103,19 +103,17 @@ def add_version(
 
 
 def tiny_term_with_versions(
-    engine: Engine, coordinator: Coordinator, *, published: int
+    engine: Engine, coordinator: Coordinator, *, published: int, drafts: int = 1
 ) -> tuple[int, list[int]]:
-    """A tiny term with `published` + 1 versions of the tiny schedule; all but the last
-    published in turn."""
+    """A tiny term with versions of the tiny schedule: `published` published in turn (the
+    last one stays published), then `drafts` drafts; returns the term and version ids."""
     code = unique_code("pub")
     term_id = add_term(engine, coordinator, scenario_of(tiny(code)))
     schedule = tiny_schedule().model_copy(update={"term": code})
-    ids = [
-        add_version(engine, coordinator, term_id, schedule, publish=True)
-        for _ in range(published)
+    return term_id, [
+        add_version(engine, coordinator, term_id, schedule, publish=i < published)
+        for i in range(published + drafts)
     ]
-    ids.append(add_version(engine, coordinator, term_id, schedule))
-    return term_id, ids
 
 
 def term_id_of(engine: Engine, code: str) -> int | None:

@@ -71,11 +71,14 @@ class Busy:
         """True when [start, end) overlaps any busy interval or weekly occurrence."""
         if any(overlaps(start, end, s, e) for s, e in self.intervals):
             return True
+        if not self.weekly:
+            return False
         for day in dates_touched(start, end):
             if not self.first_day <= day <= self.last_day:
                 continue
+            weekday = day.weekday()
             for window in self.weekly:
-                if window[0] == day.weekday() and overlaps(start, end, *window_on(day, window)):
+                if window[0] == weekday and overlaps(start, end, *window_on(day, window)):
                     return True
         return False
 

@@ -17,6 +17,7 @@ from scheduler.domain.geo import travel_between
 from scheduler.domain.matching import matches, participates, requirement_for
 from scheduler.domain.scenario import (
     Activity,
+    Interval,
     PlacementRequirement,
     Scenario,
     Session,
@@ -24,6 +25,7 @@ from scheduler.domain.scenario import (
     Slot,
     Student,
     TeamRule,
+    WeeklyWindow,
 )
 from solver.availability import Busy, PeriodTime, overlaps
 from solver.options import TRAVEL_SCALE, SlotOption, TermOptions, periods_of
@@ -215,27 +217,26 @@ class BlockIndex:
         """(blocked session ids, blocked period ids) for the student's busy time."""
         sessions: set[str] = set()
         periods: set[str] = set()
-        for key, busy in self._pieces(student):
+        first, last = self._term.start, self._term.end
+        for key, intervals, weekly in self._pieces(student):
             if key not in self._cache:
-                self._cache[key] = self._compute(busy)
+                self._cache[key] = self._compute(Busy.build(intervals, weekly, first, last))
             blocked_sessions, blocked_periods = self._cache[key]
             sessions |= blocked_sessions
             periods |= blocked_periods
         return sessions, periods
 
-    def _pieces(self, student: Student) -> list[tuple[tuple, Busy]]:
-        first, last = self._term.start, self._term.end
-        pieces: list[tuple[tuple, Busy]] = []
+    def _pieces(self, student: Student) -> list[tuple[tuple, list[Interval], list[WeeklyWindow]]]:
+        """(cache key, intervals, weekly windows) of each piece of the student's busy time."""
+        pieces: list[tuple[tuple, list[Interval], list[WeeklyWindow]]] = []
         for index, calendar in enumerate(self._calendars):
             if matches(student, calendar.profession, calendar.cohort):
-                busy = Busy.build(calendar.unavailable, calendar.weekly_unavailable, first, last)
-                pieces.append((("calendar", index), busy))
+                key = ("calendar", index)
+                pieces.append((key, calendar.unavailable, calendar.weekly_unavailable))
         for interval in student.unavailable:
-            busy = Busy.build([interval], [], first, last)
-            pieces.append((("interval", interval.start, interval.end), busy))
+            pieces.append((("interval", interval.start, interval.end), [interval], []))
         for window in student.weekly_unavailable:
-            busy = Busy.build([], [window], first, last)
-            pieces.append((("weekly", window.day, window.start, window.end), busy))
+            pieces.append((("weekly", window.day, window.start, window.end), [], [window]))
         return pieces
 
     def _compute(self, busy: Busy) -> tuple[frozenset[str], frozenset[str]]:
@@ -264,6 +265,7 @@ def _student_facts(
     """The student's free sessions and requirement, and which periods their busy time
     leaves free."""
     blocked_sessions, blocked_periods = blocks.blocked(student)
+    needs_accessible = student.needs_accessible
     free_sessions = {}
     for activity in scenario.activities:
         if not participates(student, activity):
@@ -272,7 +274,7 @@ def _student_facts(
             s.id
             for s in activity.sessions
             if s.id not in blocked_sessions
-            and (sessions[s.id].room_accessible or not student.needs_accessible)
+            and (not needs_accessible or sessions[s.id].room_accessible)
         )
     info = StudentInfo(
         id=student.id,

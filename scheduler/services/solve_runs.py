@@ -250,8 +250,9 @@ def reap_runs(
 ) -> list[int]:
     """Close active runs whose worker is gone; returns their ids.
 
-    Gone means: the runner knows the process and it has exited; or the run's process on
-    this host no longer exists; or (any host, any runner) no heartbeat for `stale_after_s`.
+    Gone means: the run's process on this host no longer exists; or the runner knows its
+    process has exited (if a live process here claimed the run, that one must also have
+    missed its heartbeats); or (any host, any runner) no heartbeat for `stale_after_s`.
     """
     moment = now or utcnow()
     closed = []
@@ -269,12 +270,15 @@ def _worker_gone(run: SolveRunRow, runner: JobRunner, stale: timedelta, now: dat
     if on_this_host and not _pid_alive(run.pid or 0):
         return True  # whatever a runner remembers, a dead process here is gone
     known = runner.alive(_id(run.id))
-    if known is not None:
-        return not known
-    if on_this_host:
+    if known or (known is None and on_this_host):
         return False
     last_sign = run.heartbeat_at or run.started_at or run.created_at
-    return now - last_sign > stale
+    stale_now = now - last_sign > stale
+    if known is False and on_this_host:
+        # The runner's process ended, but the live pid that claimed the run may be another
+        # start of it (a run started again after its server died): its heartbeat decides.
+        return stale_now
+    return known is False or stale_now
 
 
 def _pid_alive(pid: int) -> bool:

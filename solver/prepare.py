@@ -3,7 +3,8 @@
 Everything here is plain data; `solver.model` turns it into CP-SAT variables. Students
 with the same profession and the same free sessions are one *class*: the model decides how
 many of a class attend each session, not which ones, which removes the symmetry between
-interchangeable students. Placements stay per student (homes and preferences differ).
+interchangeable students. Placements stay per student (homes and preferences differ);
+their options are stored as arrays (`solver.options`), millions of them at 5,000 students.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ class StudentInfo:
     free_sessions: dict[str, tuple[str, ...]]
     requirement: PlacementRequirement | None
     all_options: Sequence[SlotOption] = field(default_factory=list)
-    """Every slot the student may hold under rules 2 and 6 (an `OptionList` from `prepare`:
-    iterate it rather than index it)."""
+    """Every slot the student may hold under rules 2 and 6 (from `prepare` an `OptionList`,
+    which makes its tuples on each iteration: take a list to iterate more than once)."""
     options: Sequence[SlotOption] = field(default_factory=list)
     """The options the CP-SAT model considers (see `solver.candidates`); `prepare` makes it
     the same object as `all_options`."""

@@ -96,7 +96,8 @@ class PlacementNetwork:
         if max_travel is not None:
             too_far = self._option_index[self._travels[self._option_index] > max_travel]
             caps[too_far] = 0
-        costs = rank_weight * self._ranks + travel_weight * self._travels
+        costs = rank_weight * self._ranks.astype(np.int64)
+        costs += travel_weight * self._travels.astype(np.int64)
         flow = min_cost_flow.SimpleMinCostFlow()
         arcs = flow.add_arcs_with_capacity_and_unit_cost(self._tails, self._heads, caps, costs)
         supply = self.total_need if limit is None else min(self.total_need, limit)
@@ -237,7 +238,8 @@ def _layout(students: _StudentOptions, capacity: np.ndarray) -> _Layout:
     option_arcs = first_arc + new_period + new_slot
     total = int(option_arcs[-1]) + 1 if len(option_arcs) else 0
     tails, heads = np.zeros(total, dtype=np.int32), np.zeros(total, dtype=np.int32)
-    caps, ranks, travels = (np.zeros(total, dtype=np.int64) for _ in range(3))
+    caps = np.zeros(total, dtype=np.int64)
+    ranks, travels = np.zeros(total, dtype=np.int32), np.zeros(total, dtype=np.int32)
 
     def put(
         where: np.ndarray, tail: np.ndarray | int, head: np.ndarray | int, cap: np.ndarray | int
@@ -257,11 +259,11 @@ def _layout(students: _StudentOptions, capacity: np.ndarray) -> _Layout:
     used = np.nonzero(new_slot)[0]
     put(first_arc[used] + new_period[used], slot_node[used], SINK, capacity[slots[used]])
     put(option_arcs, period_node, slot_node, 1)
-    ranks[option_arcs] = _concat(students.ranks, np.int64)
-    travels[option_arcs] = _concat(students.travels, np.int64)
+    ranks[option_arcs] = _concat(students.ranks, np.int32)
+    travels[option_arcs] = _concat(students.travels, np.int32)
     return _Layout(
         arcs=(tails, heads, caps, ranks, travels),
-        option_arcs=option_arcs,
+        option_arcs=option_arcs.astype(np.int32),
         option_students=owner.astype(np.int32),
         option_slots=slots.astype(np.int32),
     )

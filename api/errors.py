@@ -55,6 +55,7 @@ class ErrorResponse(BaseModel):
 
 
 DESCRIPTIONS = {
+    400: "The request body could not be read (not UTF-8, or broken multipart data).",
     401: "Not signed in, or the token expired or was revoked.",
     403: "Signed in, but this endpoint is for another role.",
     404: "No such resource, or it belongs to someone else.",
@@ -140,7 +141,9 @@ def one_error_shape(app: FastAPI) -> None:
     """Make the OpenAPI document say what the handlers do: every 422 has the error shape.
 
     FastAPI documents its own `HTTPValidationError` for request validation; our handler
-    answers with `ErrorResponse` instead, so the schema is rewritten to match.
+    answers with `ErrorResponse` instead, so the schema is rewritten to match. Every
+    operation that takes a body may also answer 400: FastAPI and Starlette refuse a body
+    they cannot decode before any route code runs.
     """
     original = app.openapi
 
@@ -151,14 +154,9 @@ def one_error_shape(app: FastAPI) -> None:
         for operation in _operations(schema):
             answer = operation.get("responses", {}).get("422")
             if answer and "HTTPValidationError" in str(answer):
-                operation["responses"]["422"] = {
-                    "description": DESCRIPTIONS[422],
-                    "content": {
-                        "application/json": {
-                            "schema": {"$ref": "#/components/schemas/ErrorResponse"}
-                        }
-                    },
-                }
+                operation["responses"]["422"] = _error_answer(422)
+            if "requestBody" in operation:
+                operation["responses"].setdefault("400", _error_answer(400))
         components = schema.get("components", {}).get("schemas", {})
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
@@ -166,6 +164,11 @@ def one_error_shape(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _error_answer(status: int) -> dict[str, Any]:
+    ref = {"$ref": "#/components/schemas/ErrorResponse"}
+    return {"description": DESCRIPTIONS[status], "content": {"application/json": {"schema": ref}}}
 
 
 def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:

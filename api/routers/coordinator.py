@@ -20,6 +20,7 @@ from api.deps import (
     SettingsDep,
 )
 from api.errors import documented
+from api.params import ID_MAX, Id, Ref
 from scheduler.domain.diff import ScheduleDiff
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import ErrorItem, Schedule
@@ -55,9 +56,12 @@ class SolveRunRequest(BaseModel):
 
     time_limit_s: float | None = Field(default=None, gt=0)
     workers: int | None = Field(default=None, ge=1, le=64)
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=0, le=ID_MAX)
     previous_version: int | None = Field(
-        default=None, description="Repair this version: stay as close to it as the term allows."
+        default=None,
+        ge=1,
+        le=ID_MAX,
+        description="Repair this version: stay as close to it as the term allows.",
     )
 
 
@@ -89,8 +93,14 @@ async def csv_files(request: Request) -> dict[str, bytes]:
 SCENARIO_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "description": "An `ipe-scenario/1` document.",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Scenario"}}},
+        "description": "An `ipe-scenario/1` document (`format` must be given).",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "allOf": [{"$ref": "#/components/schemas/Scenario"}, {"required": ["format"]}]
+                }
+            }
+        },
     }
 }
 CSV_BODY: dict[str, Any] = {
@@ -102,6 +112,7 @@ CSV_BODY: dict[str, Any] = {
                 "schema": {
                     "type": "object",
                     "properties": {name: {"type": "string", "format": "binary"} for name in SPECS},
+                    "additionalProperties": False,
                 }
             }
         },
@@ -137,13 +148,13 @@ def import_term(
 
 
 @router.get("/{term_id}", response_model=TermView, responses=TERM)
-def get_term(term_id: int, session: SessionDep, user: Coordinator) -> TermView:
+def get_term(term_id: Id, session: SessionDep, user: Coordinator) -> TermView:
     """One of your terms with its counts and published version."""
     return terms.term_summary(session, actor=user, term_id=term_id)
 
 
 @router.delete("/{term_id}", status_code=status.HTTP_204_NO_CONTENT, responses=documented(404, 409))
-def delete_term(term_id: int, session: SessionDep, user: Coordinator) -> None:
+def delete_term(term_id: Id, session: SessionDep, user: Coordinator) -> None:
     """Delete a term and everything in it (refused while a solve run is active)."""
     terms.delete_term(session, actor=user, term_id=term_id)
 
@@ -155,7 +166,7 @@ def delete_term(term_id: int, session: SessionDep, user: Coordinator) -> None:
     openapi_extra=CSV_BODY,
 )
 def import_csv(
-    term_id: int,
+    term_id: Id,
     user: Coordinator,
     session: SessionDep,
     limits: ImportLimitsDep,
@@ -172,14 +183,14 @@ def import_csv(
     response_model_exclude_none=True,
     responses=TERM,
 )
-def export_scenario(term_id: int, session: SessionDep, user: Coordinator) -> Scenario:
+def export_scenario(term_id: Id, session: SessionDep, user: Coordinator) -> Scenario:
     """The term's scenario document, with the slot statuses partners have set."""
     return terms.export_scenario(session, actor=user, term_id=term_id)
 
 
 @router.get("/{term_id}/students", response_model=list[StudentRecordView], responses=TERM)
 def list_students(
-    term_id: int, session: SessionDep, user: Coordinator, page: PageDep
+    term_id: Id, session: SessionDep, user: Coordinator, page: PageDep
 ) -> list[StudentRecordView]:
     """The term's student records by id (paged; each record returned is audited as read)."""
     return students.list_students(session, actor=user, term_id=term_id, page=page)
@@ -187,7 +198,7 @@ def list_students(
 
 @router.get("/{term_id}/students/{student_id}", response_model=StudentRecordView, responses=TERM)
 def get_student(
-    term_id: int, student_id: str, session: SessionDep, user: Coordinator
+    term_id: Id, student_id: Ref, session: SessionDep, user: Coordinator
 ) -> StudentRecordView:
     """One student record of the term (audited)."""
     return students.get_student(session, actor=user, term_id=term_id, student_ref=student_id)
@@ -199,7 +210,7 @@ def get_student(
     responses=TERM,
 )
 def student_disclosures(
-    term_id: int, student_id: str, session: SessionDep, user: Coordinator
+    term_id: Id, student_id: Ref, session: SessionDep, user: Coordinator
 ) -> list[DisclosureView]:
     """Who outside the school saw this student's record, in all terms, newest first."""
     return disclosures.student_disclosures(
@@ -209,7 +220,7 @@ def student_disclosures(
 
 @router.get("/{term_id}/slots", response_model=list[CoordinatorSlotView], responses=TERM)
 def list_slots(
-    term_id: int, session: SessionDep, user: Coordinator, page: PageDep
+    term_id: Id, session: SessionDep, user: Coordinator, page: PageDep
 ) -> list[CoordinatorSlotView]:
     """The term's slots with each partner response, newest first (paged)."""
     return slots.coordinator_slots(session, actor=user, term_id=term_id, page=page)
@@ -222,7 +233,7 @@ def list_slots(
     responses=documented(404, 409, 422),
 )
 def start_run(
-    term_id: int,
+    term_id: Id,
     session: SessionDep,
     user: Coordinator,
     runner: RunnerDep,
@@ -251,7 +262,7 @@ def start_run(
     responses=documented(404, 409, 422),
 )
 def start_repair(
-    term_id: int,
+    term_id: Id,
     session: SessionDep,
     user: Coordinator,
     runner: RunnerDep,
@@ -274,7 +285,7 @@ def start_repair(
 
 @router.get("/{term_id}/solve-runs", response_model=list[RunView], responses=TERM)
 def list_runs(
-    term_id: int,
+    term_id: Id,
     session: SessionDep,
     user: Coordinator,
     runner: RunnerDep,
@@ -294,8 +305,8 @@ def list_runs(
 
 @router.get("/{term_id}/solve-runs/{run_id}", response_model=RunView, responses=TERM)
 def get_run(
-    term_id: int,
-    run_id: int,
+    term_id: Id,
+    run_id: Id,
     session: SessionDep,
     user: Coordinator,
     runner: RunnerDep,
@@ -319,7 +330,7 @@ def get_run(
     responses=documented(404, 409),
 )
 def cancel_run(
-    term_id: int, run_id: int, session: SessionDep, user: Coordinator, runner: RunnerDep
+    term_id: Id, run_id: Id, session: SessionDep, user: Coordinator, runner: RunnerDep
 ) -> RunView:
     """Cancel an active run; it ends as `cancelled` once its worker has stopped."""
     return solve_runs.cancel_run(session, actor=user, term_id=term_id, run_id=run_id, runner=runner)
@@ -327,7 +338,7 @@ def cancel_run(
 
 @router.get("/{term_id}/versions", response_model=list[VersionView], responses=TERM)
 def list_versions(
-    term_id: int, session: SessionDep, user: Coordinator, page: PageDep
+    term_id: Id, session: SessionDep, user: Coordinator, page: PageDep
 ) -> list[VersionView]:
     """The term's schedule versions (draft, published, superseded), newest first (paged)."""
     return versions.list_versions(session, actor=user, term_id=term_id, page=page)
@@ -339,7 +350,7 @@ def list_versions(
     responses=documented(404, 409),
 )
 def publish(
-    term_id: int, version_id: int, session: SessionDep, user: Coordinator, _deliver: DeliverDep
+    term_id: Id, version_id: Id, session: SessionDep, user: Coordinator, _deliver: DeliverDep
 ) -> VersionView:
     """Publish a version (re-checked first); each person it affects gets one message."""
     return versions.publish_version(session, actor=user, term_id=term_id, version_id=version_id)
@@ -351,11 +362,13 @@ def publish(
     responses=TERM,
 )
 def version_diff(
-    term_id: int,
-    version_id: int,
+    term_id: Id,
+    version_id: Id,
     session: SessionDep,
     user: Coordinator,
-    against: Annotated[int | None, Query(description="Version to compare with.")] = None,
+    against: Annotated[
+        int | None, Query(ge=1, le=ID_MAX, description="Version to compare with.")
+    ] = None,
 ) -> ScheduleDiff:
     """Who moves, is added or is dropped, and how many are affected (vs. published)."""
     return repairs.version_diff(
@@ -365,7 +378,7 @@ def version_diff(
 
 @router.get("/{term_id}/outbox", response_model=list[OutboxView], responses=TERM)
 def term_outbox(
-    term_id: int, session: SessionDep, user: Coordinator, page: PageDep
+    term_id: Id, session: SessionDep, user: Coordinator, page: PageDep
 ) -> list[OutboxView]:
     """Messages to affected people and whether each went out (newest first, paged)."""
     return outbox.term_outbox(session, actor=user, term_id=term_id, page=page)
@@ -378,7 +391,7 @@ def term_outbox(
     responses=TERM,
 )
 def export_schedule(
-    term_id: int, version_id: int, session: SessionDep, user: Coordinator
+    term_id: Id, version_id: Id, session: SessionDep, user: Coordinator
 ) -> Schedule:
     """The version's `ipe-schedule/1` document."""
     return exports.schedule_document(session, actor=user, term_id=term_id, version_id=version_id)
@@ -390,8 +403,8 @@ def export_schedule(
     responses={**CSV_ANSWER, **documented(404, 422)},
 )
 def export_csv(
-    term_id: int,
-    version_id: int,
+    term_id: Id,
+    version_id: Id,
     session: SessionDep,
     user: Coordinator,
     by: Annotated[Literal["session", "site", "student"], Query()] = "session",

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import PageDep, Partner, PartnerChannel, SessionDep, SettingsDep
 from api.errors import documented
+from api.params import ID_MAX, Id, Text
 from scheduler.services import auth, outbox, slots
 from scheduler.services.outbox import MessageView
 from scheduler.services.views import PartnerSlotView, PartnerTokenView
@@ -21,12 +22,12 @@ class SlotResponseRequest(BaseModel):
     """Confirm or decline a slot; `expected_version` guards against overwriting a change."""
 
     decision: Literal["confirm", "decline"]
-    reason: str = Field(default="", max_length=2000)
-    expected_version: int | None = Field(default=None, ge=1)
+    reason: Text = Field(default="", max_length=2000)
+    expected_version: int | None = Field(default=None, ge=1, le=ID_MAX)
 
 
 class PartnerTokenRequest(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
 
 
 @router.get("/slots", response_model=list[PartnerSlotView])
@@ -45,7 +46,7 @@ def my_messages(session: SessionDep, user: Partner, page: PageDep) -> list[Messa
 
 @router.get("/slots/{slot_id}", response_model=PartnerSlotView, responses=documented(404))
 def get_slot(
-    slot_id: int, session: SessionDep, user: Partner, channel: PartnerChannel
+    slot_id: Id, session: SessionDep, user: Partner, channel: PartnerChannel
 ) -> PartnerSlotView:
     """One of your site's slots, with the students placed in it (recorded as disclosed)."""
     return slots.partner_slot(session, actor=user, slot_id=slot_id, channel=channel)
@@ -57,7 +58,7 @@ def get_slot(
     responses=documented(404, 409, 422),
 )
 def respond(
-    slot_id: int,
+    slot_id: Id,
     body: SlotResponseRequest,
     session: SessionDep,
     user: Partner,
@@ -98,6 +99,6 @@ def create_token(
 @router.delete(
     "/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, responses=documented(404)
 )
-def revoke_token(token_id: int, session: SessionDep, user: Partner) -> None:
+def revoke_token(token_id: Id, session: SessionDep, user: Partner) -> None:
     """Revoke one of your API tokens."""
     auth.revoke_partner_token(session, actor=user, token_id=token_id)

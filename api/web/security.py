@@ -28,8 +28,9 @@ from starlette.responses import Response
 
 from api.deps import SessionDep
 from scheduler.db.tables import TokenRow, UserRow
+from scheduler.domain.schedule import ErrorItem
 from scheduler.services import auth
-from scheduler.services.errors import Forbidden, Unauthorized
+from scheduler.services.errors import Forbidden, Invalid, Unauthorized
 
 COOKIE = "ipe_session"
 COOKIE_PATH = "/app"
@@ -119,6 +120,13 @@ CheckedForm = Annotated[FormData, Depends(checked_form)]
 
 
 def field(form: FormData, name: str) -> str:
-    """A text field of a form, stripped ("" when missing or a file)."""
+    """A text field of a form, stripped ("" when missing or a file); NUL is refused (422)."""
     value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    if "\x00" in value:
+        raise Invalid(
+            "the form has problems",
+            details=[ErrorItem(path=name, message="may not contain a NUL character")],
+        )
+    return value.strip()

@@ -11,11 +11,12 @@ import math
 from datetime import date
 from typing import Annotated, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, NaiveDatetime
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from scheduler.domain.scenario_types import (
     ClockTime,
     Identifier,
+    LocalDateTime,
     Text,
     Weekday,
 )
@@ -70,8 +71,8 @@ class Frozen(BaseModel):
 class Interval(Frozen):
     """A half-open local wall-clock interval [start, end)."""
 
-    start: NaiveDatetime
-    end: NaiveDatetime
+    start: LocalDateTime
+    end: LocalDateTime
 
 
 class WeeklyWindow(Frozen):
@@ -168,8 +169,8 @@ class TeamRule(Frozen):
 
 class Session(Frozen):
     id: Identifier
-    start: NaiveDatetime
-    end: NaiveDatetime
+    start: LocalDateTime
+    end: LocalDateTime
     room: Identifier
     max_teams: int = Field(ge=0, le=MAX_COUNT)
 

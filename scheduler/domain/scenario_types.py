@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, NaiveDatetime, StringConstraints, WithJsonSchema
 
 from scheduler.domain.text_rules import (
     MAX_ID_LENGTH,
@@ -37,3 +37,20 @@ def clock_minutes(value: str) -> int:
     """Minutes since midnight of an "HH:MM" clock time."""
     hours, minutes = value.split(":")
     return int(hours) * 60 + int(minutes)
+
+
+LOCAL_DATE_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"
+"""How a `LocalDateTime` is written: ISO 8601 without an offset."""
+
+LocalDateTime = Annotated[
+    NaiveDatetime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": LOCAL_DATE_TIME_PATTERN,
+            "description": "Wall-clock time in the term's time zone, without an offset.",
+        }
+    ),
+]
+"""A local date-time ("2027-02-04T15:00"). Its JSON Schema is a pattern, not "date-time":
+that format (RFC 3339) demands an offset, which the contract forbids."""

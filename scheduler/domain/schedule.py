@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NaiveDatetime
+from pydantic import BaseModel, ConfigDict, Field
 
-from scheduler.domain.scenario_types import Identifier
+from scheduler.domain.scenario_types import Identifier, LocalDateTime
 
 SCHEDULE_FORMAT: Final = "ipe-schedule/1"
 
@@ -82,8 +82,8 @@ class AddSession(Frozen):
     op: Literal["add_session"] = "add_session"
     activity: Identifier
     session: Identifier
-    start: NaiveDatetime
-    end: NaiveDatetime
+    start: LocalDateTime
+    end: LocalDateTime
     room: Identifier
     max_teams: int = Field(ge=0)
 

@@ -3,6 +3,8 @@
 Tokens are random strings handed out once; only their SHA-256 is stored, so a copy of the
 database lets nobody sign in. Login tokens expire after the configured minutes; partner
 API tokens (for a site's own systems) after the configured days, and can be revoked.
+Every request checks its token, the user's `active` flag and role afresh, so a sign-out,
+a revoked token, a new password or a deactivated account counts from the next request.
 """
 
 from __future__ import annotations
@@ -69,22 +71,63 @@ def save_user(
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
     assert school.id is not None
-    user = repositories.user_by_email(session, email) or UserRow(
-        email=email.lower(), name=name, role=role, school_id=school.id
-    )
+    existing = repositories.user_by_email(session, email)
+    user = existing or UserRow(email=email.lower(), name=name, role=role, school_id=school.id)
     user.name, user.role, user.school_id = name, role, school.id
     user.student_ref = student_ref if role == "student" else None
     user.site_ref = site_ref if role == "partner" else None
-    user.password_hash = hash_password(password) if password else None
     user.active = True
     session.add(user)
     session.flush()
+    if existing is None:
+        user.password_hash = hash_password(password) if password else None
+    else:
+        set_password(session, user=user, password=password)
     audit.record(session, actor=None, action="user.save", entity="user", entity_id=user.id)
     return user
 
 
+def set_password(session: Session, *, user: UserRow, password: str | None) -> None:
+    """Set (or clear) a user's password; a new one signs them out everywhere at once.
+
+    Whoever knew the old password may hold a token made with it, so every login and
+    partner API token of the user is revoked: the next request with one answers 401.
+    Setting the same password again changes nothing (the demo re-saves its users).
+    """
+    if password and user.password_hash and _verifies(user.password_hash, password):
+        return
+    user.password_hash = hash_password(password) if password else None
+    session.add(user)
+    revoke_all_tokens(session, user=user, kinds=BEARER_KINDS)
+    audit.record(session, actor=None, action="user.password", entity="user", entity_id=user.id)
+
+
+def revoke_all_tokens(session: Session, *, user: UserRow, kinds: tuple[str, ...]) -> int:
+    """Revoke every live token of these kinds of the user; how many were live."""
+    moment = utcnow()
+    live = [
+        row
+        for kind in kinds
+        for row in repositories.own_tokens(session, user, kind)
+        if row.revoked_at is None
+    ]
+    for row in live:
+        row.revoked_at = moment
+        session.add(row)
+    return len(live)
+
+
+def _verifies(stored: str, password: str) -> bool:
+    try:
+        return HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def login(session: Session, *, email: str, password: str, ttl: timedelta) -> IssuedToken:
     """Check a password and hand out a login token; one message for every failure."""
+    if "\x00" in email:  # no address has one, and PostgreSQL cannot even compare it
+        raise Unauthorized("wrong email or password", code="invalid_credentials")
     user = repositories.user_by_email(session, email)
     stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
     try:

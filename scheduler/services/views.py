@@ -32,6 +32,7 @@ from scheduler.db.tables import (
 )
 from scheduler.domain.privacy import site_needs
 from scheduler.domain.scenario import WeeklyWindow
+from scheduler.domain.scenario_types import LocalDateTime
 
 
 class View(BaseModel):
@@ -294,8 +295,8 @@ class MySessionView(View):
 
     activity: str
     session: str
-    start: datetime
-    end: datetime
+    start: LocalDateTime
+    end: LocalDateTime
     room: str
     team: str
 

@@ -479,3 +479,104 @@ def _openapi_key(endpoint: Endpoint) -> str:
     for short, long in spelled.items():
         path = path.replace(short, long)
     return f"{endpoint.method} {path}"
+
+
+# ---- every route of the app, pages and feeds included ------------------------------------
+
+PAGES = {
+    # Not in the OpenAPI document: pages (cookie sign-in; anonymous is sent to sign in with a
+    # 303, another role gets a 403 page), the docs, feeds (the address is the credential) and
+    # static files. Audience "public": anyone.
+    "GET /": "public",
+    "GET /app": "signed in",
+    "GET /app/": "signed in",
+    "GET /app/login": "public",
+    "POST /app/login": "public",
+    "POST /app/logout": "signed in",
+    "GET /app/terms": "coordinator",
+    "POST /app/terms": "coordinator",
+    "GET /app/terms/{term_id}": "coordinator",
+    "POST /app/terms/{term_id}/csv": "coordinator",
+    "POST /app/terms/{term_id}/runs": "coordinator",
+    "GET /app/terms/{term_id}/runs/{run_id}": "coordinator",
+    "GET /app/terms/{term_id}/runs/{run_id}/progress": "coordinator",
+    "POST /app/terms/{term_id}/runs/{run_id}/cancel": "coordinator",
+    "GET /app/terms/{term_id}/versions/{version_id}": "coordinator",
+    "GET /app/terms/{term_id}/versions/{version_id}/{view}": "coordinator",
+    "GET /app/terms/{term_id}/versions/{version_id}/export.csv": "coordinator",
+    "POST /app/terms/{term_id}/versions/{version_id}/publish": "coordinator",
+    "GET /app/terms/{term_id}/slots": "coordinator",
+    "GET /app/terms/{term_id}/equity": "coordinator",
+    "GET /app/me": "student",
+    "POST /app/me/directory": "student",
+    "POST /app/me/feed": "student",
+    "GET /app/partner": "partner",
+    "GET /app/partner/slots.csv": "partner",
+    "POST /app/partner/slots/{slot_id}/respond": "partner",
+    "POST /app/partner/feed": "partner",
+    "GET /feeds/{token}.ics": "public",
+    "GET /openapi.json": "public",
+    "GET /docs": "public",
+    "GET /docs/oauth2-redirect": "public",
+    "GET /redoc": "public",
+    "MOUNT /app/static": "public",
+}
+
+
+def _routes(routes: list[Any]) -> Iterator[Any]:
+    """Every route, also inside included routers (FastAPI may keep those nested)."""
+    for route in routes:
+        if hasattr(route, "original_router"):
+            yield from _routes(route.original_router.routes)
+        else:
+            yield route
+
+
+def app_routes(client: TestClient) -> set[str]:
+    keys = set()
+    for route in _routes(client.app.routes):  # type: ignore[attr-defined]
+        methods = getattr(route, "methods", None) or {"MOUNT"}
+        keys |= {f"{method} {route.path}" for method in methods - {"HEAD"}}
+    return keys
+
+
+def test_every_app_route_is_in_a_matrix(client: TestClient) -> None:
+    """A new route, page or not, must be added here (or to ENDPOINTS) with its audience."""
+    operations = {_openapi_key(endpoint) for endpoint in ENDPOINTS}
+    operations |= {"POST /auth/token", "GET /healthz"}
+    assert app_routes(client) - operations == set(PAGES)
+
+
+PAGE_CASES = [
+    pytest.param(key, role, id=f"{key} | {role}")
+    for key, audience in PAGES.items()
+    if audience not in ("public",)
+    for role in CALLERS
+    if role != audience and not (audience == "signed in" and role != "anonymous")
+]
+
+
+@pytest.mark.parametrize(("key", "role"), PAGE_CASES)
+def test_pages_refuse_other_roles(client: TestClient, ctx: Ctx, key: str, role: str) -> None:
+    """Anonymous: 303 to sign in; another role: 403 (a form post may fail its CSRF check
+    first, which is a 403 too)."""
+    method, template = key.split(" ", 1)
+    path = template.format(
+        term_id=ctx.term("own"),
+        run_id=ctx.run("own"),
+        version_id=ctx.version("own"),
+        slot_id=ctx.slot("own"),
+        view="sessions",
+    )
+    client.cookies.clear()
+    if CALLERS[role] is not None:
+        client.cookies.set("ipe_session", ctx.world.tokens[CALLERS[role]], path="/app")
+    try:
+        response = client.request(method, path, follow_redirects=False)
+    finally:
+        client.cookies.clear()
+    if role == "anonymous":
+        assert response.status_code == 303, response.text
+        assert response.headers["location"].startswith("/app/login")
+    else:
+        assert response.status_code == 403, response.text

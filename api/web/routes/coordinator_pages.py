@@ -15,6 +15,7 @@ from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
 from api.deps import LimitsDep, RunnerDep, SessionDep, SettingsDep, import_limits
+from api.params import Id
 from api.web.rendering import render
 from api.web.security import CheckedForm, CoordinatorPage, WebSession, field
 from scheduler.services import (
@@ -83,7 +84,7 @@ async def import_term(
 
 @router.post("/{term_id}/csv", response_class=HTMLResponse)
 async def import_csv(
-    term_id: int,
+    term_id: Id,
     request: Request,
     session: SessionDep,
     web: CoordinatorPage,
@@ -113,7 +114,7 @@ async def import_csv(
 
 @router.get("/{term_id}", response_class=HTMLResponse)
 def term_page(
-    term_id: int,
+    term_id: Id,
     request: Request,
     session: SessionDep,
     web: CoordinatorPage,
@@ -131,7 +132,7 @@ def _term_page(
     web: WebSession,
     runner: JobRunner,
     settings: Settings,
-    term_id: int,
+    term_id: Id,
     *,
     done: str = "",
     error: ServiceError | None = None,
@@ -160,7 +161,7 @@ def _term_page(
 
 @router.post("/{term_id}/runs", response_class=HTMLResponse)
 def start_run(
-    term_id: int,
+    term_id: Id,
     request: Request,
     session: SessionDep,
     web: CoordinatorPage,
@@ -200,8 +201,8 @@ def _seconds(text: str) -> float | None:
 
 @router.get("/{term_id}/runs/{run_id}", response_class=HTMLResponse)
 def run_page(
-    term_id: int,
-    run_id: int,
+    term_id: Id,
+    run_id: Id,
     request: Request,
     session: SessionDep,
     web: CoordinatorPage,
@@ -222,8 +223,8 @@ def run_page(
 
 @router.get("/{term_id}/runs/{run_id}/progress", response_class=JSONResponse)
 def run_progress(
-    term_id: int,
-    run_id: int,
+    term_id: Id,
+    run_id: Id,
     session: SessionDep,
     web: CoordinatorPage,
     runner: RunnerDep,
@@ -251,8 +252,8 @@ def _run(
     web: WebSession,
     runner: JobRunner,
     settings: Settings,
-    term_id: int,
-    run_id: int,
+    term_id: Id,
+    run_id: Id,
 ) -> RunView:
     return solve_runs.get_run(
         session,
@@ -266,8 +267,8 @@ def _run(
 
 @router.post("/{term_id}/runs/{run_id}/cancel")
 def cancel_run(
-    term_id: int,
-    run_id: int,
+    term_id: Id,
+    run_id: Id,
     session: SessionDep,
     web: CoordinatorPage,
     runner: RunnerDep,
@@ -280,8 +281,8 @@ def cancel_run(
 
 @router.get("/{term_id}/versions/{version_id}/export.csv")
 def export_csv(
-    term_id: int,
-    version_id: int,
+    term_id: Id,
+    version_id: Id,
     session: SessionDep,
     web: CoordinatorPage,
     by: Annotated[Literal["session", "site", "student"], Query()] = "session",
@@ -301,8 +302,8 @@ def export_csv(
 @router.get("/{term_id}/versions/{version_id}", response_class=HTMLResponse)
 @router.get("/{term_id}/versions/{version_id}/{view}", response_class=HTMLResponse)
 def version_page(
-    term_id: int,
-    version_id: int,
+    term_id: Id,
+    version_id: Id,
     request: Request,
     session: SessionDep,
     web: CoordinatorPage,
@@ -317,8 +318,8 @@ def _version_page(
     request: Request,
     session: Session,
     web: WebSession,
-    term_id: int,
-    version_id: int,
+    term_id: Id,
+    version_id: Id,
     view: View,
     *,
     done: str = "",
@@ -368,8 +369,8 @@ def _view_content(
 
 @router.post("/{term_id}/versions/{version_id}/publish", response_class=HTMLResponse)
 def publish(
-    term_id: int,
-    version_id: int,
+    term_id: Id,
+    version_id: Id,
     request: Request,
     session: SessionDep,
     web: CoordinatorPage,
@@ -387,7 +388,7 @@ def publish(
 
 @router.get("/{term_id}/slots", response_class=HTMLResponse)
 def slot_responses(
-    term_id: int, request: Request, session: SessionDep, web: CoordinatorPage
+    term_id: Id, request: Request, session: SessionDep, web: CoordinatorPage
 ) -> Response:
     """Every slot with the partner's responses; slots with responses first, newest first."""
     items = slots.coordinator_slots(session, actor=web.user, term_id=term_id)
@@ -403,7 +404,7 @@ def slot_responses(
 
 
 @router.get("/{term_id}/equity", response_class=HTMLResponse)
-def equity(term_id: int, request: Request, session: SessionDep, web: CoordinatorPage) -> Response:
+def equity(term_id: Id, request: Request, session: SessionDep, web: CoordinatorPage) -> Response:
     """The equity report (not available yet: it has an issue of its own)."""
     context = {"term": terms.term_summary(session, actor=web.user, term_id=term_id)}
     return render(request, "coord_equity.html", context, web=web)

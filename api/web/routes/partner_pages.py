@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from api.deps import SessionDep
+from api.params import Id
 from api.web.rendering import render
 from api.web.routes.feeds import feed_url
 from api.web.security import CheckedForm, PartnerPage, WebSession, field
@@ -28,7 +29,7 @@ def slot_page(request: Request, session: SessionDep, web: PartnerPage, done: str
 
 @router.post("/slots/{slot_id}/respond", response_class=HTMLResponse)
 def respond(
-    slot_id: int, request: Request, session: SessionDep, web: PartnerPage, form: CheckedForm
+    slot_id: Id, request: Request, session: SessionDep, web: PartnerPage, form: CheckedForm
 ) -> Response:
     """Confirm or decline one slot; a decline needs a reason, shown to the coordinator."""
     decision = field(form, "decision")

@@ -15,8 +15,6 @@ definitions.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scheduler.domain.csv_text import csv_text
 from scheduler.domain.diff import attendance, diff_schedules, placements
 from scheduler.domain.equity_groups import (
     MIN_GROUP_SIZE,
@@ -419,19 +418,16 @@ def csv_columns() -> list[str]:
 
 def to_csv(report: EquityReport) -> str:
     """One row for all students, then one per group shown; blank cells are blank figures."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(csv_columns())
     empty = Outcomes()
-    writer.writerow(_row("all", "", "all students", report.students, report.overall, empty, empty))
+    rows = [_row("all", "", "all students", report.students, report.overall, empty, empty)]
     for group in report.groups:
         flagged = ";".join(flag.metric for flag in group.flags)
         value = group.label.split("=", 1)[1]
         cells = (group.outcome, group.rest, group.gap)
-        writer.writerow(
+        rows.append(
             [*_row(group.dimension, value, group.label, group.students, *cells)[:-1], flagged]
         )
-    return buffer.getvalue()
+    return csv_text(csv_columns(), rows)
 
 
 def _row(

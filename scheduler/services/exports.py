@@ -7,8 +7,6 @@ of the term's student records.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
@@ -16,6 +14,7 @@ from sqlmodel import Session
 
 from scheduler.db import repositories
 from scheduler.db.tables import UserRow
+from scheduler.domain.csv_text import csv_text
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import Schedule
 from scheduler.services import term_rows
@@ -42,11 +41,7 @@ def schedule_csv(
     repositories.term_students(session, actor, term, via=f"export.csv.{by}")
     scenario = term_rows.stored_scenario(term)
     header, rows = VIEWS[by](scenario, version_schedule(version))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return csv_text(header, rows)
 
 
 def _by_session(scenario: Scenario, schedule: Schedule) -> tuple[list[str], Rows]:

@@ -6,13 +6,12 @@ export of student data to the site: each student in it is a recorded disclosure.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 
 from sqlmodel import Session
 
 from scheduler.db.tables import UserRow
+from scheduler.domain.csv_text import csv_text
 from scheduler.services import slots
 from scheduler.services.disclosures import Channel
 from scheduler.services.views import PartnerSlotView
@@ -32,9 +31,7 @@ def group_by_period(items: list[PartnerSlotView]) -> list[tuple[str, list[Partne
 
 def partner_slots_csv(session: Session, *, actor: UserRow, channel: Channel) -> str:
     """One row per placed student (or one empty row for a slot nobody is placed in)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
+    rows: list[list[object]] = []
     views = slots.partner_slots(
         session, actor=actor, channel=channel, resource="partner.slots_csv", export=True
     )
@@ -43,5 +40,5 @@ def partner_slots_csv(session: Session, *, actor: UserRow, channel: Channel) -> 
         base += [slot.period_end.isoformat(), slot.profession, slot.capacity, slot.status]
         people = [[s.name, s.profession, ";".join(s.needs)] for s in slot.placed]
         people = people or [["", "", ""]]
-        writer.writerows(base + person for person in people)
-    return buffer.getvalue()
+        rows += [base + person for person in people]
+    return csv_text(CSV_HEADER, rows)

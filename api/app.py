@@ -18,6 +18,8 @@ from fastapi import FastAPI
 from api import errors, web
 from api.body_limit import BodyLimitMiddleware, BodyLimits
 from api.routers import auth, coordinator, health, partner, student
+from api.security_headers import SecurityHeaders
+from scheduler import log_redaction
 from scheduler.db.engine import make_engine, new_session
 from scheduler.services.jobs import JobRunner, ProcessJobRunner
 from scheduler.services.solve_runs import reap_runs, recover_runs
@@ -41,6 +43,7 @@ People use the pages under `/app/`; calendar apps read `/feeds/{token}.ics`.
 def create_app(settings: Settings | None = None, *, runner: JobRunner | None = None) -> FastAPI:
     """Build the app for `settings` (default: read from `IPE_*` environment variables)."""
     settings = settings or Settings()
+    log_redaction.install()  # before anything logs: no token or password in any log line
     engine = make_engine(settings.database_url, pool=settings.pool)
     runner = runner or default_runner(settings)
 
@@ -61,11 +64,13 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     app.state.settings, app.state.engine, app.state.runner = settings, engine, runner
     app.state.db_slots = anyio.Semaphore(settings.pool.connections)  # see api.deps.get_session
     errors.install(app)
+    limits = BodyLimits(body_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
+    app.add_middleware(BodyLimitMiddleware, limits=limits)
+    # Added last, so outermost: its headers reach every answer, a 413 from above included.
+    app.add_middleware(SecurityHeaders, hsts_max_age_s=settings.hsts_max_age_s)
     for module in (auth, coordinator, student, partner, health):
         app.include_router(module.router)
     web.install(app)
-    limits = BodyLimits(body_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
-    app.add_middleware(BodyLimitMiddleware, limits=limits)
     return app
 
 

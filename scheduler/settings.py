@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = Field(default=5, ge=1)  # services/login_throttle.py
     login_max_failures_per_address: int = Field(default=50, ge=1)
     login_window_s: int = Field(default=15 * 60, gt=0)
+    # Strict-Transport-Security over HTTPS only (api/security_headers.py); 0: never sent.
+    hsts_max_age_s: int = Field(default=365 * 24 * 3600, ge=0)
 
     def queue(self, *, url: str | None = None, name: str | None = None) -> QueueConfig | None:
         """The job queue (flags may override URL and name); None: runs stay in-process."""

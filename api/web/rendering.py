@@ -1,8 +1,9 @@
 """Templates and the one function that renders a page, with the headers every page gets.
 
 Jinja2 autoescapes everything (names and reasons come from users). Each page is sent with
-a Content-Security-Policy that allows only this server's own scripts, styles and forms:
-no inline script, no CDN, no framing.
+the page headers of `api.security_headers` (a Content-Security-Policy that allows only this
+server's own scripts, styles and forms: no inline script, no CDN, no framing), here as well
+as by the middleware so that error pages built outside it carry them too.
 """
 
 from __future__ import annotations
@@ -16,31 +17,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from api.security_headers import PAGE_HEADERS
 from api.web.security import CSRF_FIELD, WebSession
 from scheduler.domain.scenario import WeeklyWindow
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES)
-
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "object-src 'none'",
-    ]
-)
-PAGE_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
 
 NAV = {
     "coordinator": [("Terms", "/app/terms")],

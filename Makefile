@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB ?= ipe.sqlite
 
-.PHONY: run test check lint types imports test-fast bench bench-quick clean
+.PHONY: run test check lint types imports audit test-fast bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,7 +32,13 @@ types: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
-check: lint types imports test
+# Known vulnerabilities in the installed dependencies (pip-audit, PyPI's advisory data).
+# Fails on any finding; says "NOT DONE" and passes when the service cannot be reached,
+# unless AUDIT_STRICT=1 (see README, Security).
+audit: $(STAMP)
+	$(BIN)/python -m tools.audit_dependencies $(BIN)/pip-audit
+
+check: lint types imports audit test
 
 # Benchmarks also need the `bench` extra (the deferred-acceptance baseline); `make test`
 # does not install it. Results: bench/results/{full,quick}.{json,md} and the plot.

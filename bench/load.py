@@ -43,6 +43,11 @@ STUDENT_SHARE = 0.8
 STUDENT_ACCOUNTS = 500
 PARTNER_ACCOUNTS = 100
 LOOPBACK = "127.0.0.1"
+KEEP_ALIVE_S = 75
+"""The server keeps an idle connection this long (uvicorn's default is 5 s). On these
+overloaded cores a client could come back to a pooled connection just as the server
+closed it ("Server disconnected without sending a response", 1-2 per 100-client run);
+in production a proxy in front of the API keeps connections shorter than this anyway."""
 CLIENT_TIMEOUT_S = 45.0
 """Longer than the server's connection-pool timeout (30 s), so a pool timeout comes back
 as the server's 500, not as a client time-out."""
@@ -198,7 +203,7 @@ def _start_server(url: str, port: int, log: Path, workers: int = 1) -> subproces
     command = [
         sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
         "--host", LOOPBACK, "--port", str(port), "--log-level", "warning", "--no-access-log",
-        "--workers", str(workers),
+        "--workers", str(workers), "--timeout-keep-alive", str(KEEP_ALIVE_S),
     ]  # fmt: skip
     return subprocess.Popen(
         command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=Path.cwd()

@@ -20,7 +20,7 @@ from solver.staffing import counts_of
 
 
 @dataclass
-class _State:
+class GreedyState:
     """Who is where so far."""
 
     sessions_of: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
@@ -29,13 +29,53 @@ class _State:
     load: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-def greedy_sessions(prep: Prepared, placed: dict[str, list[str]]) -> _State:
+def greedy_sessions(prep: Prepared, placed: dict[str, list[str]]) -> GreedyState:
     """Fill sessions around the given placements; every hard rule holds."""
     allowed = _allowed_sessions(prep, placed)
-    state = _State()
+    sizes = _team_sizes(prep)
+    state = GreedyState()
     for session in sorted(prep.sessions.values(), key=lambda s: (s.start, s.id)):
-        _fill(prep, session, allowed, state)
+        _fill(prep, session, allowed, state, sizes[session.activity])
     return state
+
+
+@dataclass
+class _TeamSizes:
+    """Sizes for successive teams of an activity averaging `total / teams` (sizes differ by
+    at most one), within the team rule."""
+
+    rule: TeamRule
+    total: int
+    teams: int
+    formed: int = 0
+
+    def next(self) -> int:
+        if self.formed >= self.teams:
+            return self.rule.max_size
+        k = self.formed
+        share = (k + 1) * self.total // self.teams - k * self.total // self.teams
+        return max(self.rule.min_size, min(self.rule.max_size, share))
+
+
+def _team_sizes(prep: Prepared) -> dict[str, _TeamSizes]:
+    """Per activity, how full to make each team. Full teams (`max_size`) unless a
+    profession's per-team cap needs more teams than full ones would make: then teams take
+    the average share that makes enough of them (measured on the 5,000-student term: full
+    teams of an activity capped at two nurses per team left 339 nurses out)."""
+    sizes = {}
+    for activity in prep.activities.values():
+        rule = activity.team
+        members: dict[str, int] = defaultdict(int)
+        for info in prep.students.values():
+            if info.free_sessions.get(activity.id):
+                members[info.profession] += 1
+        total = sum(members.values())
+        teams = math.ceil(total / rule.max_size) if total else 0
+        for profession, limit in rule.professions.items():
+            if limit.max:
+                teams = max(teams, math.ceil(members.get(profession, 0) / limit.max))
+        sizes[activity.id] = _TeamSizes(rule, total, teams)
+    return sizes
 
 
 def _allowed_sessions(prep: Prepared, placed: dict[str, list[str]]) -> dict[str, dict[str, int]]:
@@ -53,7 +93,11 @@ def _allowed_sessions(prep: Prepared, placed: dict[str, list[str]]) -> dict[str,
 
 
 def _fill(
-    prep: Prepared, session: SessionInfo, allowed: dict[str, dict[str, int]], state: _State
+    prep: Prepared,
+    session: SessionInfo,
+    allowed: dict[str, dict[str, int]],
+    state: GreedyState,
+    sizes: _TeamSizes,
 ) -> None:
     if not _room_free(prep, session, state):
         return
@@ -61,16 +105,28 @@ def _fill(
     pool = _pool(prep, session, allowed, state)
     while len(state.teams[session.id]) < session.max_teams:
         if not _facilitator_ready(prep, session, activity.teams_per_facilitator, state):
-            return
-        team = _team(activity.team, pool)
+            break
+        team = _team(activity.team, pool, sizes.next())
         if team is None:
-            return
+            break
+        sizes.formed += 1
         state.teams[session.id].append(team)
         for student in team:
             state.sessions_of[student].append(session.id)
+    _release_unneeded(session, activity.teams_per_facilitator, state)
 
 
-def _room_free(prep: Prepared, session: SessionInfo, state: _State) -> bool:
+def _release_unneeded(session: SessionInfo, per: int, state: GreedyState) -> None:
+    """Free the facilitator added for a team that could not be formed: a facilitator of a
+    session not held would break the model's `staff <= size * held`."""
+    if per <= 0:
+        return
+    needed = math.ceil(len(state.teams[session.id]) / per)
+    while len(state.facilitators[session.id]) > needed:
+        state.load[state.facilitators[session.id].pop()] -= 1
+
+
+def _room_free(prep: Prepared, session: SessionInfo, state: GreedyState) -> bool:
     return not any(
         prep.sessions[other].room == session.room and state.teams.get(other)
         for other in prep.session_overlaps.get(session.id, ())
@@ -78,7 +134,7 @@ def _room_free(prep: Prepared, session: SessionInfo, state: _State) -> bool:
 
 
 def _pool(
-    prep: Prepared, session: SessionInfo, allowed: dict[str, dict[str, int]], state: _State
+    prep: Prepared, session: SessionInfo, allowed: dict[str, dict[str, int]], state: GreedyState
 ) -> dict[str, list[str]]:
     """Candidates by profession, scarcest first, who are free of their other sessions."""
     overlapping = prep.session_overlaps.get(session.id, set())
@@ -93,7 +149,7 @@ def _pool(
     return {p: [s for _, s in sorted(c, reverse=True)] for p, c in by_profession.items()}
 
 
-def _facilitator_ready(prep: Prepared, session: SessionInfo, per: int, state: _State) -> bool:
+def _facilitator_ready(prep: Prepared, session: SessionInfo, per: int, state: GreedyState) -> bool:
     """Make sure one more team would still be facilitated, adding a facilitator if needed."""
     if per <= 0:
         return True
@@ -116,8 +172,8 @@ def _facilitator_ready(prep: Prepared, session: SessionInfo, per: int, state: _S
     return False
 
 
-def _team(rule: TeamRule, pool: dict[str, list[str]]) -> list[str] | None:
-    """One valid team taken from the pool (pops its members), or None."""
+def _team(rule: TeamRule, pool: dict[str, list[str]], size: int) -> list[str] | None:
+    """One valid team of about `size` taken from the pool (pops its members), or None."""
     counts: dict[str, int] = defaultdict(int)
     for profession, limit in rule.professions.items():
         if limit.min > len(pool.get(profession, ())):
@@ -134,7 +190,7 @@ def _team(rule: TeamRule, pool: dict[str, list[str]]) -> list[str] | None:
             distinct.add(profession)
     if len(distinct) < rule.min_professions:
         return None
-    _fill_up(rule, pool, counts)
+    _fill_up(rule, pool, counts, size)
     if sum(counts.values()) < rule.min_size:
         return None
     return [pool[p].pop() for p, n in counts.items() for _ in range(n)]
@@ -146,9 +202,9 @@ def _room_for(rule: TeamRule, counts: dict[str, int], profession: str) -> bool:
     return counts[profession] < top and sum(counts.values()) < rule.max_size
 
 
-def _fill_up(rule: TeamRule, pool: dict[str, list[str]], counts: dict[str, int]) -> None:
-    """Add students round-robin (largest remaining profession first) up to max_size."""
-    while sum(counts.values()) < rule.max_size:
+def _fill_up(rule: TeamRule, pool: dict[str, list[str]], counts: dict[str, int], size: int) -> None:
+    """Add students round-robin (largest remaining profession first) up to `size`."""
+    while sum(counts.values()) < size:
         options = [p for p in pool if len(pool[p]) > counts[p] and _room_for(rule, counts, p)]
         if not options:
             return
@@ -156,7 +212,9 @@ def _fill_up(rule: TeamRule, pool: dict[str, list[str]], counts: dict[str, int])
         counts[best] += 1
 
 
-def greedy_values(model: TermModel, placed: dict[str, list[str]], state: _State) -> dict[int, int]:
+def greedy_values(
+    model: TermModel, placed: dict[str, list[str]], state: GreedyState
+) -> dict[int, int]:
     """The joint model's variables for the placements and the greedy sessions."""
     values: dict[int, int] = {}
     for (student, slot), var in model.place.items():
@@ -184,7 +242,7 @@ def greedy_values(model: TermModel, placed: dict[str, list[str]], state: _State)
     return values
 
 
-def _team_values(model: TermModel, state: _State, values: dict[int, int]) -> None:
+def _team_values(model: TermModel, state: GreedyState, values: dict[int, int]) -> None:
     for session, teams in model.teams.items():
         formed = state.teams.get(session, [])
         values[teams.count.index] = len(formed)

@@ -168,7 +168,10 @@ def test_demo_decline_is_repaired_locally_and_no_worse_than_the_full_path():
     assert level(local, "coverage").value >= level(full, "coverage").value
     full_stability = level(full, "stability")
     assert full_stability.bound is not None and full_stability.value is not None
-    assert full_stability.bound <= changes <= full_stability.value
+    assert changes <= full_stability.value
+    if level(local, "coverage").value == level(full, "coverage").value:
+        # stability bounds compare only at equal coverage: the level is fixed before it
+        assert full_stability.bound <= changes
     problem = with_previous(term, first)
     assert objective_values(problem, local)["stability"] == level(local, "stability").value
     diff = diff_schedules(first, local)

@@ -11,7 +11,7 @@ this module).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, overload
 
@@ -106,6 +106,13 @@ class OptionList(Sequence[SlotOption]):
 
     def __repr__(self) -> str:
         return f"OptionList({list(self)!r})"
+
+    def among(self, slot_ids: Iterable[str]) -> dict[str, SlotOption]:
+        """The options of the given slots (those the student has), without making the rest."""
+        positions = [self.table.position[s] for s in slot_ids if s in self.table.position]
+        at = np.flatnonzero(np.isin(self.slots, positions))
+        made = self._made(self.slots[at], self.ranks[at], self.travels[at])
+        return {option.slot: option for option in made}
 
     def _made(self, slots: np.ndarray, ranks: np.ndarray, travels: np.ndarray) -> list[SlotOption]:
         table, new = self.table, tuple.__new__

@@ -23,6 +23,7 @@ from ortools.sat.python import cp_model
 
 from solver.greedy import GreedyState, greedy_sessions, greedy_values
 from solver.model import Pattern, TermModel
+from solver.options import OptionList
 from solver.prepare import IpeClass, Prepared, SlotOption, StudentInfo
 from solver.relaxation import PlacementNetwork
 from solver.rules import apply_rules
@@ -254,15 +255,30 @@ def repair_placements(prep: Prepared, chosen: dict[str, list[str]]) -> dict[str,
     result: dict[str, list[str]] = {}
     for student, slots in chosen.items():
         info = prep.students[student]
-        options = {o.slot: o for o in info.options}
+        options = _options_among(info, slots)
         held = sorted(slots, key=lambda s: (options[s].rank, options[s].travel))
         kept = without_clashes(prep, options, held)
         for slot in set(held) - set(kept):
             free[slot] += 1
-        if info.requirement is not None and len(kept) == info.count:
-            kept = _meet_tags(prep, info.requirement.tags, options, kept, free)
+        tags = info.requirement.tags if info.requirement is not None else {}
+        if len(kept) == info.count and _short_of_tags(tags, options, kept):
+            every = {o.slot: o for o in info.options}  # a swap may need any of them
+            kept = _meet_tags(prep, tags, every, kept, free)
         result[student] = kept
     return result
+
+
+def _options_among(info: StudentInfo, slots: list[str]) -> dict[str, SlotOption]:
+    """The student's options of these slots only: making all of them for every student
+    took seconds on the 5,000-student term (options are made on demand, `solver.options`)."""
+    if isinstance(info.options, OptionList):
+        return info.options.among(slots)
+    wanted = set(slots)
+    return {o.slot: o for o in info.options if o.slot in wanted}
+
+
+def _short_of_tags(tags: dict[str, int], options: dict, held: list[str]) -> bool:
+    return any(sum(tag in options[s].tags for s in held) < least for tag, least in tags.items())
 
 
 def without_clashes(prep: Prepared, options: dict, held: list[str]) -> list[str]:

@@ -107,6 +107,8 @@ def test_an_option_list_reads_like_a_list() -> None:
     assert all(type(o.rank) is int and type(o.travel) is int for o in made)
     with pytest.raises(IndexError):
         options[len(made)]
+    wanted = [made[-1].slot, made[0].slot, "no-such-slot"]
+    assert options.among(wanted) == {o.slot: o for o in made if o.slot in wanted}
 
 
 def _boundary_longitude(lat: float, lon: float, tenths: float) -> float:

@@ -53,25 +53,35 @@ class WarmStart:
 def warm_start(
     model: TermModel, make_solver: SolverFactory, seed: int, placed: dict[str, list[str]]
 ) -> WarmStart:
-    """Two complete schedules, the better one kept: sessions first with placements around
-    them, and the given placements (valid on their own) with sessions around them."""
-    greedy_state = greedy_sessions(model.prep, placed)
-    best = greedy_values(model, placed, greedy_state)
+    """Complete schedules, the one of most coverage kept: greedy sessions around the given
+    placements; greedy sessions alone with placements around them (both without CP-SAT, so
+    a large term under load still starts well); sessions first by CP-SAT with placements
+    around them; and the given placements with sessions around them by CP-SAT."""
+    around_placed = greedy_sessions(model.prep, placed)
+    alone = greedy_sessions(model.prep, {})
+    candidates = [
+        greedy_values(model, placed, around_placed),
+        greedy_values(model, _placements_around(model.prep, alone.sessions_of), alone),
+    ]
     ipe = _ipe_model(model.prep)
-    _hint_ipe(ipe, max(greedy_state, greedy_sessions(model.prep, {}), key=_attendance))
+    _hint_ipe(ipe, max(around_placed, alone, key=_attendance))
     solver = make_solver()
     status = solver.solve(ipe.cp)
     upper = attendance_ceiling(model.prep)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return WarmStart(upper, best)
+        return WarmStart(upper, _most_coverage(model, candidates))
     ipe_best = min(upper, _attendance_bound(solver.best_objective_bound))
     sessions_of = _name_attendees(model, ipe, solver, seed)
     held = _placements_around(model.prep, sessions_of)
-    candidates = [best, _joint_values(model, ipe, solver, sessions_of, held)]
+    candidates.append(_joint_values(model, ipe, solver, sessions_of, held))
     placed_first = _sessions_around(model, make_solver, seed, placed)
     if placed_first is not None:
         candidates.append(placed_first)
-    return WarmStart(ipe_best, max(candidates, key=lambda v: _coverage(model, v)))
+    return WarmStart(ipe_best, _most_coverage(model, candidates))
+
+
+def _most_coverage(model: TermModel, candidates: list[dict[int, int]]) -> dict[int, int]:
+    return max(candidates, key=lambda v: _coverage(model, v))
 
 
 def _attendance(state: GreedyState) -> int:

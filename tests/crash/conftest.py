@@ -21,13 +21,14 @@ def zygote() -> Iterator[Zygote]:
 
 
 @pytest.fixture(scope="module")
-def coordinator(engine: Engine) -> Coordinator:
+def coordinator(engine: Engine) -> Coordinator:  # noqa: F811  (the fixture above)
     return make_coordinator(engine)
 
 
 @pytest.fixture(scope="module")
-def ledger() -> Ledger:
-    """Everything acknowledged in this module's database: every later check includes it."""
+def ledger(database_url: str) -> Ledger:  # noqa: F811  (the fixture above)
+    """Everything acknowledged in this module's database (one per database): every later
+    check includes it."""
     return Ledger()
 
 

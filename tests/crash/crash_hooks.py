@@ -79,8 +79,11 @@ def install(spec: str | None) -> None:
             fire = point.hit(statements)
         if fire:
             matched = next(s for s in statements if point.text in s)
-            print(f"kill point {spec} in {threading.current_thread().name}: {matched[:200]}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"kill point {spec} in {threading.current_thread().name}: {matched[:200]}",
+                file=sys.stderr,
+                flush=True,
+            )
             die()
 
     def after_cursor_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:

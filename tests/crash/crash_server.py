@@ -15,6 +15,7 @@ code (-9 for SIGKILL) or null if the server still runs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -23,12 +24,9 @@ import time
 from typing import Any
 
 import crash_hooks
-import uvicorn
 
-from api import create_app
-from scheduler.services.jobs import ProcessJobRunner
-from scheduler.services.solve_runs import run_job
-from scheduler.settings import Settings
+# The app is imported inside functions: a solve worker ('spawn') imports this file as its
+# main module and needs none of it.
 
 SERVER_SPEC = "IPE_CRASH_AT"
 WORKER_SPEC = "IPE_CRASH_WORKER_AT"
@@ -36,11 +34,19 @@ WORKER_SPEC = "IPE_CRASH_WORKER_AT"
 
 def crashing_run_job(database_url: str, run_id: int) -> None:
     """The solve worker's entry point, with the worker's kill point armed first."""
+    from scheduler.services.solve_runs import run_job
+
     crash_hooks.install(os.environ.get(WORKER_SPEC))
     run_job(database_url, run_id)
 
 
 def serve(url: str, port: int, crash_at: str | None) -> None:
+    import uvicorn
+
+    from api import create_app
+    from scheduler.services.jobs import ProcessJobRunner
+    from scheduler.settings import Settings
+
     crash_hooks.install(crash_at)
     settings = Settings(database_url=url)
     runner = ProcessJobRunner(
@@ -54,6 +60,11 @@ def serve(url: str, port: int, crash_at: str | None) -> None:
 
 
 def zygote() -> None:
+    import uvicorn  # noqa: F401  (imported once here, inherited by every fork)
+
+    import api  # noqa: F401
+    import scheduler.services.jobs  # noqa: F401
+
     for line in sys.stdin:
         reply = handle(json.loads(line))
         print(json.dumps(reply), flush=True)
@@ -64,10 +75,8 @@ def handle(command: dict[str, Any]) -> dict[str, Any]:
         return {"pid": start(command)}
     pid = command["pid"]
     if command["do"] == "kill":
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         return {"exit": wait(pid, None)}
     return {"exit": wait(pid, command["timeout"])}
 

@@ -33,6 +33,7 @@ from sqlmodel import col, select
 
 from scheduler.db.engine import new_session
 from scheduler.db.tables import OutboxMessageRow, SlotRow
+from scheduler.services.outbox import deliver_outbox
 
 
 def assert_consistent(database_url: str, ledger: Ledger, log: Path) -> None:
@@ -120,7 +121,9 @@ def test_csv_import_is_all_or_nothing(
     slots = len(document["slots"])
     upload = {"slots": ("slots.csv", slots_csv_without_the_last(document), "text/csv")}
     with server(zygote, database_url, log, crash_at=point) as srv:
-        post_and_die(srv, "POST", f"/terms/{term_id}/csv", files=upload, headers=coordinator.headers)
+        post_and_die(
+            srv, "POST", f"/terms/{term_id}/csv", files=upload, headers=coordinator.headers
+        )
     assert_consistent(database_url, ledger, log)
     assert count_rows(engine, SlotRow, term_id) == (slots - 1 if committed else slots)
 
@@ -214,6 +217,11 @@ def test_delivery_claims_survive_a_kill_after_the_first(
     # One claim committed (of the oldest due message: maybe an earlier test's).
     assert messages_of(engine).count("in_app") == delivered + 1
     assert set(messages_of(engine, draft)) <= {"in_app", "pending"}
+    # The retry (`ipe outbox deliver`, cron) delivers the rest, each once.
+    with new_session(engine) as session:
+        deliver_outbox(session=session, smtp_settings=None)
+    assert set(messages_of(engine, draft)) == {"in_app"}
+    assert_consistent(database_url, ledger, log)
 
 
 def messages_of(engine: Engine, version_id: int | None = None) -> list[str]:
@@ -324,7 +332,7 @@ def test_a_worker_killed_while_solving_is_failed_and_the_term_can_run_again(
     term_id = add_term(engine, coordinator, synthetic(unique_code("mid")))
     point = "after_execute:update solve_run set heartbeat_at"
     with server(zygote, database_url, log, worker_crash_at=point) as srv:
-        run_id = start_run(srv, coordinator, term_id, limit=3)
+        run_id = start_run(srv, coordinator, term_id, limit=2)
         ledger.runs.add(run_id)
         assert final_status(srv, coordinator, term_id, run_id) == "failed"
     assert_consistent(database_url, ledger, log)

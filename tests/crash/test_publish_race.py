@@ -36,9 +36,7 @@ def publish(
         session.commit()
 
 
-def test_concurrent_publishes_leave_one_published(
-    engine: Engine, coordinator: Coordinator
-) -> None:
+def test_concurrent_publishes_leave_one_published(engine: Engine, coordinator: Coordinator) -> None:
     term_id, (first, second, third) = tiny_term_with_versions(
         engine, coordinator, published=1, drafts=2
     )

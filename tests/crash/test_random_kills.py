@@ -39,7 +39,7 @@ SEED = 9
 IMPORT_KILLS = 8
 PUBLISH_KILLS = 6
 WORKER_KILLS = 5
-SERVER_SOLVE_KILLS = 3
+SERVER_SOLVE_KILLS = 2
 
 
 def assert_consistent(database_url: str, ledger: Ledger, log: Path) -> None:
@@ -76,7 +76,8 @@ def test_random_kills_during_imports(
         students = len(json.loads(body)["students"])
         with server(zygote, database_url, log) as srv:
             answer = kill_during(
-                srv, lambda s=srv, b=body: s.request("POST", "/terms", content=b, headers=headers),
+                srv,
+                lambda s=srv, b=body: s.request("POST", "/terms", content=b, headers=headers),
                 rng.uniform(0.0, 0.6),
             )
         if answer is not None and answer.status_code == 201:
@@ -139,9 +140,9 @@ def test_random_kills_of_the_solve_worker(
     statuses = []
     with server(zygote, database_url, log) as srv:
         for _ in range(WORKER_KILLS):
-            run_id = start_run(srv, coordinator, term_id, limit=2)
+            run_id = start_run(srv, coordinator, term_id, limit=1.5)
             ledger.runs.add(run_id)
-            time.sleep(rng.uniform(0.0, 4.0))
+            time.sleep(rng.uniform(0.0, 3.5))
             pid = worker_pid(srv.pid)
             if pid is not None:
                 os.kill(pid, signal.SIGKILL)
@@ -166,9 +167,9 @@ def test_random_kills_of_the_server_while_its_worker_solves(
     term_id = add_term(engine, coordinator, synthetic(unique_code("rsrv")))
     for _ in range(SERVER_SOLVE_KILLS):
         with server(zygote, database_url, log) as srv:
-            run_id = start_run(srv, coordinator, term_id, limit=2)
+            run_id = start_run(srv, coordinator, term_id, limit=1.5)
             ledger.runs.add(run_id)
-            time.sleep(rng.uniform(0.0, 2.5))
+            time.sleep(rng.uniform(0.0, 2.0))
         with server(zygote, database_url, log) as srv:
             assert final_status(srv, coordinator, term_id, run_id) == "succeeded"
         assert_consistent(database_url, ledger, log)

@@ -43,7 +43,7 @@ def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
         with pytest.raises(IntegrityError), engine.begin() as connection:
             connection.execute(
                 text(
-                    "INSERT INTO term (school_id, code, name, start, \"end\", timezone,"
+                    'INSERT INTO term (school_id, code, name, start, "end", timezone,'
                     " scenario_json, created_at) VALUES (999, 'x', 'x', '2027-01-01',"
                     " '2027-02-01', 'UTC', '{}', '2027-01-01 00:00:00')"
                 )

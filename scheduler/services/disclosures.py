@@ -225,17 +225,44 @@ def my_disclosures(session: Session, *, actor: UserRow) -> list[DisclosureView]:
     return [disclosure_view(row) for row in repositories.own_disclosures(session, actor)]
 
 
+class DisclosureLog(View):
+    """One student's disclosure record with who the student is, for the coordinator's page."""
+
+    student: str
+    name: str
+    profession: str
+    disclosures: list[DisclosureView]
+
+
 def student_disclosures(
     session: Session, *, actor: UserRow, term_id: int, student_ref: str
 ) -> list[DisclosureView]:
     """The disclosure record of one student of a managed term (reading it is audited)."""
+    log = student_disclosure_log(session, actor=actor, term_id=term_id, student_ref=student_ref)
+    return log.disclosures
+
+
+def student_disclosure_log(
+    session: Session,
+    *,
+    actor: UserRow,
+    term_id: int,
+    student_ref: str,
+    via: str = "coordinator.disclosures",
+) -> DisclosureLog:
+    """The student of a managed term and their disclosure record, in every term of the
+    school; one audited read of the student record (`via` names the API or the page)."""
     term = get_term(session, actor=actor, term_id=term_id)
-    found(
-        repositories.term_student(session, actor, term, student_ref, via="coordinator.disclosures"),
-        "student",
+    student = found(
+        repositories.term_student(session, actor, term, student_ref, via=via), "student"
     )
     rows = repositories.student_disclosures(session, actor, term, student_ref)
-    return [disclosure_view(row) for row in rows]
+    return DisclosureLog(
+        student=student.ref,
+        name=student.name,
+        profession=student.profession,
+        disclosures=[disclosure_view(row) for row in rows],
+    )
 
 
 def disclosure_view(row: DisclosureRow) -> DisclosureView:

@@ -1,5 +1,6 @@
 """Coordinator pages: terms and import, solve runs with live progress, schedule versions
-(by session, by site, by student, unmet needs), publishing, partner responses.
+(by session, by site, by student, unmet needs), publishing, partner responses, a
+student's disclosure log and the equity report (with its CSV and JSON downloads).
 
 Refusals a coordinator can act on (import errors, a run that cannot start, a schedule that
 no longer validates) are shown on the page they came from, next to the form.
@@ -15,10 +16,12 @@ from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
 from api.deps import LimitsDep, RunnerDep, SessionDep, SettingsDep, import_limits
-from api.params import Id
+from api.params import ID_MAX, Id, Ref
 from api.web.rendering import render
 from api.web.security import CheckedForm, CoordinatorPage, WebSession, field
 from scheduler.services import (
+    disclosures,
+    equity_reports,
     exports,
     schedule_views,
     slots,
@@ -403,11 +406,70 @@ def slot_responses(
     return render(request, "coord_slots.html", context, web=web)
 
 
+@router.get("/{term_id}/students/{student_ref}/disclosures", response_class=HTMLResponse)
+def student_disclosures(
+    term_id: Id, student_ref: Ref, request: Request, session: SessionDep, web: CoordinatorPage
+) -> Response:
+    """Who outside the school saw one student's record (an audited read, as in the API)."""
+    context = {
+        "term": terms.term_summary(session, actor=web.user, term_id=term_id),
+        "log": disclosures.student_disclosure_log(
+            session,
+            actor=web.user,
+            term_id=term_id,
+            student_ref=student_ref,
+            via="web.disclosures",
+        ),
+    }
+    return render(request, "coord_disclosures.html", context, web=web)
+
+
+VersionQuery = Annotated[
+    int | None, Query(ge=1, le=ID_MAX, description="A schedule version id of the term.")
+]
+
+
 @router.get("/{term_id}/equity", response_class=HTMLResponse)
-def equity(term_id: Id, request: Request, session: SessionDep, web: CoordinatorPage) -> Response:
-    """The equity report (not available yet: it has an issue of its own)."""
-    context = {"term": terms.term_summary(session, actor=web.user, term_id=term_id)}
+def equity(
+    term_id: Id,
+    request: Request,
+    session: SessionDep,
+    web: CoordinatorPage,
+    version: VersionQuery = None,
+) -> Response:
+    """The equity report of a version: the published one unless another is chosen."""
+    term = terms.term_summary(session, actor=web.user, term_id=term_id)
+    listed = versions.list_versions(session, actor=web.user, term_id=term_id)
+    context: dict[str, Any] = {"term": term, "versions": listed, "result": None, "table": None}
+    if listed:
+        result = equity_reports.version_equity(
+            session, actor=web.user, term_id=term_id, version_id=version, output="page"
+        )
+        context |= {"result": result, "table": equity_reports.equity_table(result.report)}
     return render(request, "coord_equity.html", context, web=web)
+
+
+@router.get("/{term_id}/equity.{output}")
+def equity_download(
+    term_id: Id,
+    output: Literal["csv", "json"],
+    session: SessionDep,
+    web: CoordinatorPage,
+    version: VersionQuery = None,
+) -> Response:
+    """The equity report as CSV or JSON (the files of `ipe report --csv/--json`)."""
+    result = equity_reports.version_equity(
+        session, actor=web.user, term_id=term_id, version_id=version, output=output
+    )
+    text, media = (
+        (result.csv(), "text/csv") if output == "csv" else (result.json(), "application/json")
+    )
+    filename = f"term-{term_id}-v{result.version.number}-equity.{output}"
+    return Response(
+        text,
+        media_type=f"{media}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _status(error: ServiceError | None) -> int:

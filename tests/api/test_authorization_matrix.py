@@ -506,7 +506,9 @@ PAGES = {
     "GET /app/terms/{term_id}/versions/{version_id}/export.csv": "coordinator",
     "POST /app/terms/{term_id}/versions/{version_id}/publish": "coordinator",
     "GET /app/terms/{term_id}/slots": "coordinator",
+    "GET /app/terms/{term_id}/students/{student_ref}/disclosures": "coordinator",
     "GET /app/terms/{term_id}/equity": "coordinator",
+    "GET /app/terms/{term_id}/equity.{output}": "coordinator",
     "GET /app/me": "student",
     "POST /app/me/directory": "student",
     "POST /app/me/feed": "student",
@@ -567,6 +569,8 @@ def test_pages_refuse_other_roles(client: TestClient, ctx: Ctx, key: str, role: 
         version_id=ctx.version("own"),
         slot_id=ctx.slot("own"),
         view="sessions",
+        student_ref="T01",
+        output="csv",
     )
     client.cookies.clear()
     if CALLERS[role] is not None:

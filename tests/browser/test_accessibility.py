@@ -83,6 +83,9 @@ PAGES = {
     "coordinator-term": ("coordinator", "/app/terms/{term}"),
     "coordinator-run": ("coordinator", "/app/terms/{term}/runs/{run}"),
     "coordinator-version": ("coordinator", "/app/terms/{term}/versions/{version}"),
+    "coordinator-students": ("coordinator", "/app/terms/{term}/versions/{version}/students"),
+    "coordinator-disclosures": ("coordinator", "/app/terms/{term}/students/T01/disclosures"),
+    "coordinator-equity": ("coordinator", "/app/terms/{term}/equity"),
     "student-schedule": ("student", "/app/me"),
     "partner-slots": ("partner", "/app/partner"),
 }
@@ -105,6 +108,10 @@ def test_no_serious_accessibility_violations(
     expect(page.locator("main h1").first).to_be_visible()
     if name == "coordinator-run":
         expect(page.locator("#charts svg").first).to_be_visible()
+    if name == "coordinator-equity":
+        expect(page.locator("figure.equity-chart svg").first).to_be_visible()
+    if name == "coordinator-disclosures":
+        expect(page.get_by_role("table")).to_be_visible()
     violations = serious_violations(page)
     screenshot(page, f"a11y-{name}")
     context.close()

@@ -1,7 +1,8 @@
 """The main path in a real browser: a coordinator imports the demo term, solves it (watching
 the progress chart), and publishes it; a student signs in and sees their sessions and
 placements (on a desktop and on a phone-sized screen); a partner declines a slot with a
-reason; the coordinator sees the decline. Every page is saved as a screenshot."""
+reason; the coordinator sees the decline, the equity report and the student's disclosure
+log (the partner saw them). Every page is saved as a screenshot."""
 
 from __future__ import annotations
 
@@ -77,9 +78,12 @@ def test_import_solve_publish_then_student_partner_and_coordinator(
         page.get_by_role("link", name=re.compile(f"^{heading}")).click()
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
         screenshot(page, f"07-coordinator-version-{view}")
-    page.goto(f"{term_url}/equity")
-    expect(page.get_by_role("heading", name="Not available yet")).to_be_visible()
-    screenshot(page, "08-coordinator-equity-placeholder")
+    page.get_by_role("link", name=re.compile("^Equity report of version")).click()
+    expect(page.get_by_role("heading", name="Flagged gaps")).to_be_visible()
+    groups = page.get_by_role("table", name=re.compile("Each group's figure"))
+    expect(groups.get_by_role("rowheader", name="all students")).to_be_visible()
+    expect(groups).to_contain_text("suppressed")
+    screenshot(page, "08-coordinator-equity")
 
     chosen = _student_with_placement(live_server, coordinator)
     student = _account(live_server, "student", "student@e2e.example.edu", student=chosen.student)
@@ -93,6 +97,19 @@ def test_import_solve_publish_then_student_partner_and_coordinator(
     expect(row.first).to_contain_text("declined")
     expect(row.first).to_contain_text(DECLINE_REASON)
     screenshot(page, "14-coordinator-sees-decline")
+
+    page.get_by_role("link", name="Published schedule").click()
+    page.get_by_role("link", name="By student", exact=True).click()
+    page.get_by_role("link", name=f"Disclosures of {chosen.name} ({chosen.student})").click()
+    expect(
+        page.get_by_role("heading", name=re.compile(f"^Disclosure log: {chosen.name}"))
+    ).to_be_visible()
+    log = page.get_by_role("table", name=re.compile("Disclosures of the record"))
+    expect(
+        log.get_by_role("row", name=re.compile(re.escape(chosen.site_name))).first
+    ).to_be_visible()
+    expect(log).to_contain_text(partner.email)
+    screenshot(page, "15-coordinator-disclosure-log")
     desk.close()
 
 

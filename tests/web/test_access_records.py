@@ -370,13 +370,15 @@ def test_a_csv_import_without_students_keeps_the_attributes(
 def test_no_page_or_per_student_answer_shows_attributes(
     client: TestClient, engine: Engine, world: World
 ) -> None:
+    """The equity report, which shows them only in groups of at least 5, is tested in
+    test_coordinator_reports.py."""
     term, version = world.terms["a"].id, world.versions["a"]
     pages = {
         "coord_a": [
             "/app/terms",
             f"/app/terms/{term}",
             f"/app/terms/{term}/slots",
-            f"/app/terms/{term}/equity",
+            f"/app/terms/{term}/students/T02/disclosures",
             *(f"/app/terms/{term}/versions/{version}/{v}" for v in VERSION_VIEWS),
             *(f"/app/terms/{term}/versions/{version}/export.csv?by={by}" for by in CSV_VIEWS),
         ],

@@ -203,12 +203,6 @@ def test_publish_refused_shows_the_broken_rules(
     assert "re-solve it" in response.text
 
 
-def test_the_equity_report_is_a_placeholder(client: TestClient, world: World) -> None:
-    sign_in(client, world, "coord_a")
-    page = client.get(f"/app/terms/{term_of(world)}/equity")
-    assert "not available yet" in page.text
-
-
 def test_csv_export_from_the_page(client: TestClient, world: World) -> None:
     sign_in(client, world, "coord_a")
     base = f"/app/terms/{term_of(world)}/versions/{world.versions['a']}"

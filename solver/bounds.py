@@ -6,14 +6,16 @@ A solution of the joint problem is feasible in each relaxation, so:
 - coverage <= best IPE attendance + most placements;
 - a schedule meeting `coverage >= v` holds at least v - best IPE attendance placements,
   which bounds preferences, worst travel and total travel from below by flows.
+Only flow totals matter here, so the flows run over `PlacementTotals` (slots of one group
+merged: the same optimal values over about a third of the arcs).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from solver.prepare import TRAVEL_SCALE
-from solver.relaxation import PlacementNetwork
+from solver.prepare import TRAVEL_SCALE, Prepared
+from solver.relaxation import PlacementTotals
 
 
 @dataclass
@@ -23,8 +25,16 @@ class TermBounds:
     Each network is a different relaxation (see `solver.relaxation`); every bound is the
     tightest over them."""
 
-    networks: list[PlacementNetwork]
+    networks: list[PlacementTotals]
     ipe_best: int
+
+    @classmethod
+    def of(cls, prep: Prepared, ipe_best: int) -> TermBounds:
+        """The plain flow relaxation and, when students need placements, the tag-aware one."""
+        networks = [PlacementTotals(prep)]
+        if networks[0].total_need > 0:
+            networks.append(PlacementTotals(prep, tag_aware=True))
+        return cls(networks, ipe_best)
 
     @property
     def most_placements(self) -> int:
@@ -48,7 +58,7 @@ class TermBounds:
         if name == "preferences":
             return float(
                 max(
-                    n.solve(rank_weight=1, travel_weight=0, limit=needed).rank
+                    n.totals(rank_weight=1, travel_weight=0, limit=needed).rank
                     for n in self.networks
                 )
             )
@@ -60,16 +70,16 @@ class TermBounds:
         return None
 
 
-def _travel_total(network: PlacementNetwork, needed: int, fixed: dict[str, float]) -> float:
+def _travel_total(network: PlacementTotals, needed: int, fixed: dict[str, float]) -> float:
     """Least total travel (km) with the worst-travel cap and, when the flow's best rank is
     the preference level's value, that rank: lexicographic in one flow."""
     worst = fixed.get("travel_fairness")
     cap = None if worst is None else round(worst * TRAVEL_SCALE)
-    plan = network.solve(
+    plan = network.totals(
         rank_weight=network.rank_weight, travel_weight=1, limit=needed, max_travel=cap
     )
     preferences = fixed.get("preferences")
     if preferences is None or plan.rank == round(preferences):
         return plan.travel / TRAVEL_SCALE
-    plan = network.solve(rank_weight=0, travel_weight=1, limit=needed, max_travel=cap)
+    plan = network.totals(rank_weight=0, travel_weight=1, limit=needed, max_travel=cap)
     return plan.travel / TRAVEL_SCALE

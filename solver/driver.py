@@ -144,10 +144,7 @@ def run(
     model = TermModel(prep)
     apply_rules(model)
     warm = warm_start(model, lambda: _start_solver(settings), settings.seed, placed)
-    networks = [network]
-    if network.total_need > 0:
-        networks.append(PlacementNetwork(prep, tag_aware=True))
-    bounds = TermBounds(networks, warm.ipe_best)
+    bounds = TermBounds.of(prep, warm.ipe_best)
     levels = list(scenario.policy.objectives)
     start = repair_start(model, warm.values, lambda: _solver(settings), settings.remaining())
     if not pins_respected(model, start):  # pins hook: a start breaking a pin is only a hint

@@ -10,6 +10,10 @@ untagged slots separately (a relaxation of the shared cap): another valid relaxa
 often much tighter when tags bind.
 
 The network is built once as arrays; each query is one vectorised OR-Tools flow solve.
+`PlacementNetwork` has one arc per (student, slot) and says who holds which slot;
+`PlacementTotals`, for bounds, merges a student's slots of one (site, period, language,
+profession) group (same rank, travel, tags and period) into one arc: the same optimal
+totals over about a third of the arcs.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from scheduler.domain.scenario import Scenario
 from solver.options import OptionList, SlotTable
 from solver.prepare import Prepared, SlotOption, StudentInfo
 
@@ -27,12 +32,18 @@ SOURCE, SINK = 0, 1
 
 
 @dataclass(frozen=True)
-class FlowPlan:
-    """A flow answer: placements made, summed rank and travel, who holds which slot."""
+class FlowTotals:
+    """A flow answer's totals: placements made, summed rank and travel."""
 
     placements: int
     rank: int
     travel: int
+
+
+@dataclass(frozen=True)
+class FlowPlan(FlowTotals):
+    """A flow answer with who holds which slot."""
+
     chosen: dict[str, list[str]]
 
 
@@ -45,53 +56,45 @@ def _single_tag(info: StudentInfo) -> tuple[str, int] | None:
     return minimums[0] if len(minimums) == 1 and minimums[0][1] == 1 else None
 
 
-class PlacementNetwork:
-    """The placement flow network over every eligible option of every student.
+Options = Callable[[StudentInfo], Sequence[SlotOption]]
 
-    Nodes and arcs are numbered as if added option by option (student, its period nodes,
-    then slot nodes on first use), computed with numpy: OR-Tools gets the same network,
-    and so gives the same flows, as when the arcs were added one at a time."""
 
-    def __init__(
-        self,
-        prep: Prepared,
-        *,
-        tag_aware: bool = False,
-        options_of: Callable[[StudentInfo], Sequence[SlotOption]] | None = None,
-    ) -> None:
-        self._table = SlotTable.of(prep.scenario)
-        students = _StudentOptions(self._table)
-        for info in prep.students.values():
-            options = options_of(info) if options_of is not None else info.all_options
-            if info.count > 0 and options:
-                tag = _single_tag(info) if tag_aware else None
-                students.add(info, options, tag)
+def _student_options(
+    prep: Prepared, table: SlotTable, tag_aware: bool, options_of: Options | None
+) -> _StudentOptions:
+    """Every student with a need and options, with those options as arrays."""
+    students = _StudentOptions(table)
+    for info in prep.students.values():
+        options = options_of(info) if options_of is not None else info.all_options
+        if info.count > 0 and options:
+            tag = _single_tag(info) if tag_aware else None
+            students.add(info, options, tag)
+    return students
+
+
+class _FlowNetwork:
+    """Arcs as arrays (option arcs at `_option_index`) and the flow queries over them."""
+
+    def __init__(self, students: _StudentOptions, layout: _Layout) -> None:
         self.total_need = sum(students.counts)
-        self._students = students.ids
-        layout = _layout(students, self._table.capacity)
         self._tails, self._heads, self._caps, self._ranks, self._travels = layout.arcs
         self._option_index = layout.option_arcs
-        self._option_student = layout.option_students
-        self._option_slot = layout.option_slots
         most_travel = int(self._travels.max()) if len(self._travels) else 0
         self.rank_weight = 1 + self.total_need * most_travel
         """Weight that makes rank dominate travel in one cost: lexicographic in one flow."""
+
+    @property
+    def arc_count(self) -> int:
+        return len(self._tails)
 
     def travel_values(self) -> list[int]:
         """Distinct travel values of all options, ascending."""
         return [int(v) for v in np.unique(self._travels[self._option_index])]
 
-    def solve(
-        self,
-        *,
-        rank_weight: int,
-        travel_weight: int,
-        limit: int | None = None,
-        max_travel: int | None = None,
-    ) -> FlowPlan:
-        """Most placements (at most `limit`), then least rank_weight*rank + travel_weight*travel."""
-        if not len(self._option_index):
-            return FlowPlan(0, 0, 0, {})
+    def _flows(
+        self, rank_weight: int, travel_weight: int, limit: int | None, max_travel: int | None
+    ) -> np.ndarray:
+        """Flow on each option arc: most placements (at most `limit`), then least cost."""
         caps = self._caps.copy()
         if max_travel is not None:
             too_far = self._option_index[self._travels[self._option_index] > max_travel]
@@ -104,23 +107,28 @@ class PlacementNetwork:
         flow.set_node_supply(SOURCE, supply)
         flow.set_node_supply(SINK, -supply)
         flow.solve_max_flow_with_min_cost()
-        flows = flow.flows(arcs)[self._option_index]
-        chosen: dict[str, list[str]] = {}
-        placed = np.nonzero(flows)[0]
-        students = self._option_student[placed].tolist()
-        slots = self._option_slot[placed].tolist()
-        for student, slot in zip(students, slots, strict=True):
-            chosen.setdefault(self._students[student], []).append(self._table.ids[slot])
-        used = self._option_index[flows > 0]
-        return FlowPlan(
+        return flow.flows(arcs)[self._option_index]
+
+    def totals(
+        self,
+        *,
+        rank_weight: int,
+        travel_weight: int,
+        limit: int | None = None,
+        max_travel: int | None = None,
+    ) -> FlowTotals:
+        """Most placements (at most `limit`), then least rank_weight*rank + travel_weight*travel."""
+        if not len(self._option_index):
+            return FlowTotals(0, 0, 0)
+        flows = self._flows(rank_weight, travel_weight, limit, max_travel).astype(np.int64)
+        return FlowTotals(
             placements=int(flows.sum()),
-            rank=int(self._ranks[used].sum()),
-            travel=int(self._travels[used].sum()),
-            chosen=chosen,
+            rank=int(flows @ self._ranks[self._option_index]),
+            travel=int(flows @ self._travels[self._option_index]),
         )
 
     def max_placements(self, max_travel: int | None = None) -> int:
-        return self.solve(rank_weight=0, travel_weight=0, max_travel=max_travel).placements
+        return self.totals(rank_weight=0, travel_weight=0, max_travel=max_travel).placements
 
     def least_worst_travel(self, needed: int) -> int:
         """Smallest travel cap under which `needed` placements still fit (binary search)."""
@@ -135,6 +143,69 @@ class PlacementNetwork:
             else:
                 low = middle + 1
         return values[low]
+
+
+class PlacementNetwork(_FlowNetwork):
+    """The placement flow network over every eligible option of every student.
+
+    Nodes and arcs are numbered as if added option by option (student, its period nodes,
+    then slot nodes on first use), computed with numpy: OR-Tools gets the same network,
+    and so gives the same flows, as when the arcs were added one at a time."""
+
+    def __init__(
+        self, prep: Prepared, *, tag_aware: bool = False, options_of: Options | None = None
+    ) -> None:
+        self._table = SlotTable.of(prep.scenario)
+        students = _student_options(prep, self._table, tag_aware, options_of)
+        layout = _layout(students, self._table.capacity)
+        super().__init__(students, layout)
+        self._students = students.ids
+        self._option_student = layout.option_students
+        self._option_slot = layout.option_slots
+
+    def solve(
+        self,
+        *,
+        rank_weight: int,
+        travel_weight: int,
+        limit: int | None = None,
+        max_travel: int | None = None,
+    ) -> FlowPlan:
+        """`totals` and who holds which slot."""
+        if not len(self._option_index):
+            return FlowPlan(0, 0, 0, {})
+        flows = self._flows(rank_weight, travel_weight, limit, max_travel)
+        chosen: dict[str, list[str]] = {}
+        placed = np.nonzero(flows)[0]
+        students = self._option_student[placed].tolist()
+        slots = self._option_slot[placed].tolist()
+        for student, slot in zip(students, slots, strict=True):
+            chosen.setdefault(self._students[student], []).append(self._table.ids[slot])
+        used = self._option_index[flows > 0]
+        return FlowPlan(
+            placements=int(flows.sum()),
+            rank=int(self._ranks[used].sum()),
+            travel=int(self._travels[used].sum()),
+            chosen=chosen,
+        )
+
+
+class PlacementTotals(_FlowNetwork):
+    """The same relaxation with one arc per (student, slot group) instead of per slot.
+
+    Slots of one (site, period, language, profession) cost a student the same rank and
+    travel, share period and tags, and a student eligible for one is eligible for all:
+    an arc into a group node that feeds those slots' capacities is then exactly the
+    student's arcs to each (same optimal totals). A student holding only some of a
+    group's slots (an `options_of` filter) keeps per-slot arcs to them."""
+
+    def __init__(
+        self, prep: Prepared, *, tag_aware: bool = False, options_of: Options | None = None
+    ) -> None:
+        table = SlotTable.of(prep.scenario)
+        students = _student_options(prep, table, tag_aware, options_of)
+        groups = _SlotGroups.of(prep.scenario)
+        super().__init__(students, _grouped_layout(students, groups, table.capacity))
 
 
 @dataclass
@@ -192,6 +263,7 @@ class _Layout:
     option_arcs: np.ndarray
     option_students: np.ndarray
     option_slots: np.ndarray
+    """Slot position of each option arc (-1: an arc into a slot group)."""
 
 
 def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
@@ -267,3 +339,112 @@ def _layout(students: _StudentOptions, capacity: np.ndarray) -> _Layout:
         option_students=owner.astype(np.int32),
         option_slots=slots.astype(np.int32),
     )
+
+
+@dataclass(frozen=True)
+class _SlotGroups:
+    """Usable slots (not declined, capacity > 0) grouped by (site, period, language,
+    profession): per slot position its group (-1: unusable), and each group's size."""
+
+    of_slot: np.ndarray
+    sizes: np.ndarray
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> _SlotGroups:
+        keys: dict[tuple[str, str, str | None, str], int] = {}
+        of_slot = np.full(len(scenario.slots), -1, dtype=np.int64)
+        for position, slot in enumerate(scenario.slots):
+            if slot.status != "declined" and slot.capacity > 0:
+                key = (slot.site, slot.period, slot.language, slot.profession)
+                of_slot[position] = keys.setdefault(key, len(keys))
+        sizes = np.bincount(of_slot[of_slot >= 0], minlength=len(keys))
+        return cls(of_slot=of_slot, sizes=sizes)
+
+
+def _grouped_layout(
+    students: _StudentOptions, groups: _SlotGroups, capacity: np.ndarray
+) -> _Layout:
+    """Arcs: source -> student (count), student -> untagged node (count - minimum),
+    student or untagged node -> period node (1), period node -> target (1, the option's
+    rank and travel), group -> slot and slot -> sink (the slot's capacity). A target is
+    the group node when the student holds every slot of the group, else the slot node."""
+    n_students, n_groups, n_slots = len(students.ids), len(groups.sizes), len(capacity)
+    kept, owner, target = _targets(students, groups)
+    slots = target - n_groups  # a slot position where the target is a slot node
+    periods = _concat(students.periods, np.int64)[kept]
+    via = _concat(students.via_untagged, np.int64)[kept]
+    period_span = int(periods.max(initial=0)) + 1
+    period_keys, period_of = np.unique(
+        (owner * period_span + periods) * 2 + via, return_inverse=True
+    )
+    caps_untagged = np.array(students.untagged_caps, dtype=np.int64)
+    tagged = np.nonzero(caps_untagged >= 0)[0]
+    untagged_node = np.full(n_students, -1, dtype=np.int64)
+    untagged_node[tagged] = 2 + n_students + np.arange(len(tagged))
+    period_owner = period_keys // 2 // period_span
+    period_tail = np.where(period_keys % 2 == 1, untagged_node[period_owner], 2 + period_owner)
+    period_base = 2 + n_students + len(tagged)
+    group_base = period_base + len(period_keys)
+    slot_base = group_base + n_groups
+    usable = np.nonzero(groups.of_slot >= 0)[0]
+    parts = [
+        _arcs(SOURCE, 2 + np.arange(n_students), np.array(students.counts)),
+        _arcs(2 + tagged, untagged_node[tagged], caps_untagged[tagged]),
+        _arcs(period_tail, period_base + np.arange(len(period_keys)), 1),
+        _arcs(period_base + period_of, group_base + target, 1),
+        _arcs(group_base + groups.of_slot[usable], slot_base + usable, capacity[usable]),
+        _arcs(slot_base + np.arange(n_slots), SINK, capacity),
+    ]
+    tails, heads, caps = (np.concatenate([part[i] for part in parts]) for i in range(3))
+    first = sum(len(part[0]) for part in parts[:3])
+    option_arcs = np.arange(first, first + len(target))
+    ranks, travels = np.zeros(len(tails), dtype=np.int32), np.zeros(len(tails), dtype=np.int32)
+    ranks[option_arcs] = _concat(students.ranks, np.int32)[kept]
+    travels[option_arcs] = _concat(students.travels, np.int32)[kept]
+    return _Layout(
+        arcs=(tails.astype(np.int32), heads.astype(np.int32), caps, ranks, travels),
+        option_arcs=option_arcs.astype(np.int32),
+        option_students=owner.astype(np.int32),
+        option_slots=np.where(slots >= 0, slots, -1).astype(np.int32),
+    )
+
+
+def _targets(students: _StudentOptions, groups: _SlotGroups) -> tuple[np.ndarray, ...]:
+    """The options that become arcs (positions in the concatenated options), their
+    students and targets: group index when the student holds the whole group (its first
+    option stands for it), else number of groups + slot position. Duplicates dropped."""
+    lengths = np.array([len(s) for s in students.slots], dtype=np.int64)
+    owner = np.repeat(np.arange(len(lengths)), lengths)
+    slots = _concat(students.slots, np.int64)
+    group = groups.of_slot[slots]
+    n_groups, n_slots = len(groups.sizes), len(groups.of_slot)
+    # one sort by (student, group, slot): duplicates and a student's groups become runs
+    kept = np.argsort((owner * (n_groups + 1) + group + 1) * n_slots + slots, kind="stable")
+    owner, slots, group = owner[kept], slots[kept], group[kept]
+    new = _starts(owner, slots)
+    kept, owner, slots, group = kept[new], owner[new], slots[new], group[new]
+    run = _starts(owner, group)
+    run_id = np.cumsum(run) - 1
+    whole = (group >= 0) & (np.bincount(run_id)[run_id] == groups.sizes[np.maximum(group, 0)])
+    arc = ~whole | run
+    target = np.where(whole, group, n_groups + slots)
+    return kept[arc], owner[arc], target[arc]
+
+
+def _starts(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Where a run of equal (first, second) pairs starts in sorted arrays."""
+    start = np.ones(len(first), dtype=bool)
+    start[1:] = (first[1:] != first[:-1]) | (second[1:] != second[:-1])
+    return start
+
+
+def _arcs(
+    tail: np.ndarray | int, head: np.ndarray | int, cap: np.ndarray | int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Arcs as three int64 arrays of the same length (scalars repeated)."""
+    size = next(np.size(x) for x in (tail, head, cap) if np.ndim(x) > 0)
+
+    def column(x: np.ndarray | int) -> np.ndarray:
+        return np.broadcast_to(np.asarray(x, dtype=np.int64), (size,))
+
+    return column(tail), column(head), column(cap)

@@ -250,9 +250,10 @@ def reap_runs(
 ) -> list[int]:
     """Close active runs whose worker is gone; returns their ids.
 
-    Gone means: the run's process on this host no longer exists; or the runner knows its
-    process has exited (if a live process here claimed the run, that one must also have
-    missed its heartbeats); or (any host, any runner) no heartbeat for `stale_after_s`.
+    Gone means: the run was cancelled before any worker claimed it; or the run's process
+    on this host no longer exists; or the runner knows its process has exited (if a live
+    process here claimed the run, that one must also have missed its heartbeats); or (any
+    host, any runner) no heartbeat for `stale_after_s`.
     """
     moment = now or utcnow()
     closed = []
@@ -266,6 +267,8 @@ def reap_runs(
 
 
 def _worker_gone(run: SolveRunRow, runner: JobRunner, stale: timedelta, now: datetime) -> bool:
+    if run.status == "cancelling" and run.pid is None:
+        return True  # cancelled while queued: no worker can claim it any more
     on_this_host = run.pid is not None and run.worker_host == socket.gethostname()
     if on_this_host and not _pid_alive(run.pid or 0):
         return True  # whatever a runner remembers, a dead process here is gone

@@ -376,3 +376,33 @@ def test_a_run_queued_by_a_killed_server_is_finished_after_restart(
             (run_id,) = new
             assert final_status(srv, coordinator, term_id, run_id) == "succeeded"
         assert_consistent(database_url, ledger, log)
+
+
+CANCEL_POINTS = [
+    ("commit:update solve_run set status", "succeeded"),  # the cancel is lost with the server
+    ("committed:update solve_run set status", "cancelled"),
+]
+
+
+@pytest.mark.parametrize(("point", "outcome"), CANCEL_POINTS, ids=[p for p, _ in CANCEL_POINTS])
+def test_a_cancel_and_its_killed_server(
+    point: str,
+    outcome: str,
+    zygote: Zygote,
+    database_url: str,
+    engine: Engine,
+    coordinator: Coordinator,
+    ledger: Ledger,
+    log: Path,
+) -> None:
+    """The server dies as it records a cancel, before stopping the worker: the worker
+    outlives it and, if the cancel was committed, closes its run as cancelled (no version)."""
+    term_id = add_term(engine, coordinator, synthetic(unique_code("cancel")))
+    with server(zygote, database_url, log, crash_at=point) as srv:
+        run_id = start_run(srv, coordinator, term_id, limit=1.5)
+        ledger.runs.add(run_id)
+        path = f"/terms/{term_id}/solve-runs/{run_id}"
+        post_and_die(srv, "DELETE", path, headers=coordinator.headers)
+    with server(zygote, database_url, log) as srv:
+        assert final_status(srv, coordinator, term_id, run_id) == outcome
+    assert_consistent(database_url, ledger, log)

@@ -89,3 +89,14 @@ def test_a_live_claimer_outlives_a_second_start_that_found_the_run_taken(
     reaped = recover(engine, Runner(alive=False))
     assert silent in reaped and beating not in reaped
     assert (status(engine, beating), status(engine, silent)) == ("running", "failed")
+
+
+def test_a_run_cancelled_before_any_claim_is_closed_at_once(
+    engine: Engine, coordinator: Coordinator
+) -> None:
+    """Nobody can claim a `cancelling` run (claims need `queued`), so waiting for it to go
+    stale would only keep its term blocked."""
+    term_id = add_term(engine, coordinator, scenario_of(tiny(unique_code("rec"))))
+    cancelled = add_run(engine, term_id, status="cancelling")
+    assert cancelled in recover(engine, Runner(alive=None))
+    assert status(engine, cancelled) == "cancelled"

@@ -50,6 +50,7 @@ class Facts:
     """positions[student] = index in the scenario's student list (for JSON paths)."""
     _free: dict[str, dict[str, list[str]]] | None = None
     _memo: dict[tuple[str, ...], Cause] = field(default_factory=dict)
+    _open: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, prep: Prepared, schedule: Schedule) -> Facts:
@@ -83,6 +84,19 @@ class Facts:
         facts.attends, facts.runs = dict(attends), dict(runs)
         facts.holds, facts.holders = dict(holds), dict(holders)
         return facts
+
+    def open_slots(self, student: str) -> frozenset[str]:
+        """Eligible slots the student does not hold that have a seat left, computed once per
+        student: a student's options are made anew on each walk (`solver.options`), and
+        every unmet need asks this of every holder of the slots it wanted."""
+        if student not in self._open:
+            held = set(self.holds.get(student, ()))
+            self._open[student] = frozenset(
+                o.slot
+                for o in self.prep.students[student].all_options
+                if o.slot not in held and self.seats_left(o.slot) > 0
+            )
+        return self._open[student]
 
     def cached(self, key: tuple[str, ...], compute: Callable[[], Cause]) -> Cause:
         """A cause that depends only on `key` (a session, a profession), computed once: with

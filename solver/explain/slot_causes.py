@@ -253,11 +253,7 @@ def _most_periods(facts: Facts, periods: list[str], needed: int) -> int:
 
 def has_alternative(facts: Facts, holder: str, slot: str) -> bool:
     """True when the holder could move to another eligible slot with a free seat."""
-    held = set(facts.holds.get(holder, ()))
-    return any(
-        o.slot != slot and o.slot not in held and facts.seats_left(o.slot) > 0
-        for o in facts.prep.students[holder].all_options
-    )
+    return bool(facts.open_slots(holder) - {slot})
 
 
 def _session_clash(facts: Facts, student: str, option: SlotOption) -> Cause | None:

@@ -328,8 +328,10 @@ def test_a_worker_killed_while_solving_is_failed_and_the_term_can_run_again(
     ledger: Ledger,
     log: Path,
 ) -> None:
-    """Killed mid-solve (at a progress write): failed; a new run of the term then succeeds."""
-    term_id = add_term(engine, coordinator, synthetic(unique_code("mid")))
+    """Killed mid-solve (at a progress write): failed; a new run of the term then succeeds.
+    The term is large enough that its solve outlasts the first progress write (a small
+    one can be proven optimal before it)."""
+    term_id = add_term(engine, coordinator, synthetic(unique_code("mid"), students=300))
     point = "after_execute:update solve_run set heartbeat_at"
     with server(zygote, database_url, log, worker_crash_at=point) as srv:
         run_id = start_run(srv, coordinator, term_id, limit=2)

@@ -214,7 +214,7 @@ def _fill_up(rule: TeamRule, pool: dict[str, list[str]], counts: dict[str, int],
 
 def greedy_values(
     model: TermModel, placed: dict[str, list[str]], state: GreedyState
-) -> dict[int, int]:
+) -> dict[int, int] | None:
     """The joint model's variables for the placements and the greedy sessions."""
     values: dict[int, int] = {}
     for (student, slot), var in model.place.items():
@@ -236,6 +236,8 @@ def greedy_values(
             flag = model.pattern_of.get((student, pattern & relevant))
             if flag is not None:
                 values[flag.index] = 1
+    if not all(key in model.attend for key in attend):
+        return None  # an attendee the model cannot hold: not a valid start
     for key, var in model.attend.items():
         values[var.index] = attend.get(key, 0)
     _team_values(model, state, values)

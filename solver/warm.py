@@ -59,7 +59,7 @@ def warm_start(
     around them; and the given placements with sessions around them by CP-SAT."""
     around_placed = greedy_sessions(model.prep, placed)
     alone = greedy_sessions(model.prep, {})
-    candidates = [
+    candidates: list[dict[int, int] | None] = [
         greedy_values(model, placed, around_placed),
         greedy_values(model, _placements_around(model.prep, alone.sessions_of), alone),
     ]
@@ -80,8 +80,11 @@ def warm_start(
     return WarmStart(ipe_best, _most_coverage(model, candidates))
 
 
-def _most_coverage(model: TermModel, candidates: list[dict[int, int]]) -> dict[int, int]:
-    return max(candidates, key=lambda v: _coverage(model, v))
+def _most_coverage(
+    model: TermModel, candidates: list[dict[int, int] | None]
+) -> dict[int, int] | None:
+    complete = [c for c in candidates if c is not None]
+    return max(complete, key=lambda v: _coverage(model, v), default=None)
 
 
 def _attendance(state: GreedyState) -> int:
@@ -252,12 +255,18 @@ def _placements_around(prep: Prepared, sessions_of: dict[str, list[str]]) -> dic
 
     network = PlacementNetwork(prep, options_of=allowed)
     plan = network.solve(rank_weight=network.rank_weight, travel_weight=1)
-    return repair_placements(prep, plan.chosen)
+    return repair_placements(prep, plan.chosen, options_of=allowed)
 
 
-def repair_placements(prep: Prepared, chosen: dict[str, list[str]]) -> dict[str, list[str]]:
+def repair_placements(
+    prep: Prepared,
+    chosen: dict[str, list[str]],
+    options_of: Callable[[StudentInfo], list[SlotOption]] | None = None,
+) -> dict[str, list[str]]:
     """Make flow placements obey every placement rule: drop one of two clashing periods,
-    and meet tag minimums by swapping in a free tagged seat (else dropping one)."""
+    and meet tag minimums by swapping in a free tagged seat (else dropping one). Swaps
+    only take options `options_of` allows (default: all the student's): placements
+    around sessions must not swap into a period that clashes with them."""
     free = {slot.id: slot.capacity for slot in prep.scenario.slots}
     for slots in chosen.values():
         for slot in slots:
@@ -272,7 +281,9 @@ def repair_placements(prep: Prepared, chosen: dict[str, list[str]]) -> dict[str,
             free[slot] += 1
         tags = info.requirement.tags if info.requirement is not None else {}
         if len(kept) == info.count and _short_of_tags(tags, options, kept):
-            every = {o.slot: o for o in info.options}  # a swap may need any of them
+            allowed = options_of(info) if options_of is not None else info.options
+            every = {o.slot: o for o in allowed}  # a swap may need any of them
+            every.update(options)
             kept = _meet_tags(prep, tags, every, kept, free)
         result[student] = kept
     return result
@@ -334,8 +345,9 @@ def _joint_values(
     solver: cp_model.CpSolver,
     sessions_of: dict[str, list[str]],
     held: dict[str, list[str]],
-) -> dict[int, int]:
-    """The joint model's variables set to the named attendance and the placements."""
+) -> dict[int, int] | None:
+    """The joint model's variables set to the named attendance and the placements (None
+    when an attendee's placement pattern is not modelled: not a valid start)."""
     values: dict[int, int] = {}
     for (student, slot), var in model.place.items():
         values[var.index] = int(slot in held.get(student, ()))
@@ -365,6 +377,8 @@ def _joint_values(
                 values[flag.index] = 1
             for session in sessions_of.get(student, ()):
                 counts[ipe_class.index, pattern, session] += 1
+    if not all(key in model.attend for key in counts):
+        return None  # an attendee the model cannot hold: not a valid start
     for attend_key, var in model.attend.items():
         values[var.index] = counts.get(attend_key, 0)
     return values

@@ -11,8 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import numpy as np
+
 from scheduler.domain.scenario import Scenario, Site, Slot, Student
 from scheduler.domain.schedule import Schedule
+from solver.options import OptionList, SlotTable
 from solver.prepare import Prepared
 
 
@@ -51,6 +54,7 @@ class Facts:
     _free: dict[str, dict[str, list[str]]] | None = None
     _memo: dict[tuple[str, ...], Cause] = field(default_factory=dict)
     _open: dict[str, frozenset[str]] = field(default_factory=dict)
+    _seats: np.ndarray | None = None
 
     @classmethod
     def of(cls, prep: Prepared, schedule: Schedule) -> Facts:
@@ -91,12 +95,23 @@ class Facts:
         every unmet need asks this of every holder of the slots it wanted."""
         if student not in self._open:
             held = set(self.holds.get(student, ()))
-            self._open[student] = frozenset(
-                o.slot
-                for o in self.prep.students[student].all_options
-                if o.slot not in held and self.seats_left(o.slot) > 0
-            )
+            options = self.prep.students[student].all_options
+            if isinstance(options, OptionList):  # by position, without making the options
+                table = options.table
+                positions = options.slots[self._seats_by_position(table)[options.slots] > 0]
+                open_ids = {table.ids[i] for i in positions.tolist()}
+            else:
+                open_ids = {o.slot for o in options if self.seats_left(o.slot) > 0}
+            self._open[student] = frozenset(open_ids - held)
         return self._open[student]
+
+    def _seats_by_position(self, table: SlotTable) -> np.ndarray:
+        """Seats left per slot of the option table (declined or unknown slots: none)."""
+        if self._seats is None:
+            self._seats = np.array(
+                [self.seats_left(i) if i in self.slots else 0 for i in table.ids], dtype=np.int64
+            )
+        return self._seats
 
     def cached(self, key: tuple[str, ...], compute: Callable[[], Cause]) -> Cause:
         """A cause that depends only on `key` (a session, a profession), computed once: with

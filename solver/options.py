@@ -238,3 +238,12 @@ def periods_of(options: Sequence[SlotOption]) -> set[str]:
         _, first = np.unique(options.table.period_index[slots], return_index=True)
         return {options.table.periods[slots[i]] for i in first.tolist()}
     return {o.period for o in options}
+
+
+def options_among(options: Sequence[SlotOption], slot_ids: Iterable[str]) -> dict[str, SlotOption]:
+    """The options of the given slots: by position for an `OptionList` (the rest are never
+    made), by a walk for a plain list (candidates trimmed by `solver.candidates`)."""
+    if isinstance(options, OptionList):
+        return options.among(slot_ids)
+    wanted = set(slot_ids)
+    return {o.slot: o for o in options if o.slot in wanted}

@@ -23,7 +23,7 @@ from ortools.sat.python import cp_model
 
 from solver.greedy import GreedyState, greedy_sessions, greedy_values
 from solver.model import Pattern, TermModel
-from solver.options import OptionList
+from solver.options import options_among
 from solver.prepare import IpeClass, Prepared, SlotOption, StudentInfo
 from solver.relaxation import PlacementNetwork
 from solver.rules import apply_rules
@@ -274,7 +274,7 @@ def repair_placements(
     result: dict[str, list[str]] = {}
     for student, slots in chosen.items():
         info = prep.students[student]
-        options = _options_among(info, slots)
+        options = options_among(info.options, slots)
         held = sorted(slots, key=lambda s: (options[s].rank, options[s].travel))
         kept = without_clashes(prep, options, held)
         for slot in set(held) - set(kept):
@@ -287,15 +287,6 @@ def repair_placements(
             kept = _meet_tags(prep, tags, every, kept, free)
         result[student] = kept
     return result
-
-
-def _options_among(info: StudentInfo, slots: list[str]) -> dict[str, SlotOption]:
-    """The student's options of these slots only: making all of them for every student
-    took seconds on the 5,000-student term (options are made on demand, `solver.options`)."""
-    if isinstance(info.options, OptionList):
-        return info.options.among(slots)
-    wanted = set(slots)
-    return {o.slot: o for o in info.options if o.slot in wanted}
 
 
 def _short_of_tags(tags: dict[str, int], options: dict, held: list[str]) -> bool:

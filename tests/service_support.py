@@ -279,3 +279,15 @@ def wait_for(predicate: Any, timeout: float, interval: float = 0.2) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s (last: {value!r})")
         time.sleep(interval)
+
+
+def add_blank_term(engine: Engine, world: World, term_id: str) -> int:
+    """An unscheduled term of school A (its coordinator's), so imports may replace its lists."""
+    with new_session(engine) as session:
+        term = terms.create_term(
+            session,
+            actor=world.users["coord_a"],
+            scenario=scenario_of(tiny_document(id=term_id)),
+        )
+        session.commit()
+        return term.id or 0

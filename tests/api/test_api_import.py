@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from service_support import (
     RecordingRunner,
     World,
+    add_blank_term,
     build_world,
     make_client,
     row_counts,
@@ -29,7 +30,6 @@ from sqlmodel import col, select
 from scheduler.db.engine import new_session
 from scheduler.db.tables import AuditRow
 from scheduler.domain.scenario import Scenario
-from scheduler.services import terms
 
 Document = dict[str, Any]
 
@@ -47,14 +47,7 @@ def client(database_url: str) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def blank_term(engine: Engine, world: World) -> int:
     """A term of school A without schedules, so CSV files may replace its lists."""
-    with new_session(engine) as session:
-        term = terms.create_term(
-            session,
-            actor=world.users["coord_a"],
-            scenario=scenario_of(tiny_document(id="csv-target")),
-        )
-        session.commit()
-        return term.id or 0
+    return add_blank_term(engine, world, "csv-target")
 
 
 def mutate(change: Callable[[Document], Any]) -> bytes:

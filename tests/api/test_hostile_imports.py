@@ -16,18 +16,16 @@ from fastapi.testclient import TestClient
 from service_support import (
     RecordingRunner,
     World,
+    add_blank_term,
     build_world,
     make_client,
     row_counts,
-    scenario_of,
     tiny_document,
 )
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from scheduler.cli import app as cli_app
-from scheduler.db.engine import new_session
-from scheduler.services import terms
 
 HOSTILE = Path(__file__).resolve().parent.parent / "hostile"
 BASE = json.loads((HOSTILE.parent / "malformed" / "_base.json").read_text())
@@ -113,14 +111,7 @@ def client(database_url: str) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def blank_term(engine: Engine, world: World) -> int:
     """An unscheduled term of school A, so CSV files may replace its lists."""
-    with new_session(engine) as session:
-        term = terms.create_term(
-            session,
-            actor=world.users["coord_a"],
-            scenario=scenario_of(tiny_document(id="hostile-target")),
-        )
-        session.commit()
-        return term.id or 0
+    return add_blank_term(engine, world, "hostile-target")
 
 
 def assert_refused(response: Any, path: str, words: str, status: int = 422) -> None:

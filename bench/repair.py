@@ -149,10 +149,9 @@ def stages(problem: Any, seed: int) -> dict[str, float]:
     from solver.objectives.stability import build
     from solver.prepare import prepare
     from solver.projection import project
-    from solver.relaxation import PlacementNetwork
     from solver.rules import apply_rules
     from solver.stability import candidate_slots, previous_of, refine_classes
-    from solver.warm import repair_placements, warm_start
+    from solver.warm import flow_starts, greedy_drafts, slots_of, warm_start
 
     times: dict[str, float] = {}
     clock = [time.monotonic()]
@@ -165,17 +164,15 @@ def stages(problem: Any, seed: int) -> dict[str, float]:
     prep = prepare(problem)
     refine_classes(prep)
     lap("prepare")
-    network = PlacementNetwork(prep)
-    placed = repair_placements(
-        prep, network.solve(rank_weight=network.rank_weight, travel_weight=1).chosen
-    )
-    lap("placement flow")
-    restrict_options(prep, candidate_slots(prep, placed))
+    starts = flow_starts(prep)
+    drafts = greedy_drafts(prep, starts)
+    lap("placement flow and drafts")
+    restrict_options(prep, candidate_slots(prep, slots_of(drafts)))
     model = TermModel(prep)
     apply_rules(model)
     lap("CP-SAT model")
     settings = RunSettings(problem.policy.time_limit_s, 2, seed, False, time.monotonic())
-    warm_start(model, lambda: _start_solver(settings), seed, placed)
+    warm_start(model, lambda: _start_solver(settings), seed, starts, drafts)
     lap("warm start")
     build(model)
     previous = previous_of(prep)

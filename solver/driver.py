@@ -32,12 +32,11 @@ from solver.objectives.stability import tie_break as stability_tie_break
 from solver.polish import Held, polish
 from solver.prepare import prepare
 from solver.readout import read_schedule, snapshot
-from solver.relaxation import PlacementNetwork
 from solver.rules import apply_rules
 from solver.rules.pins import NO_SCHEDULE, infeasible_schedule, pin_errors
 from solver.rules.pins import respected as pins_respected
 from solver.stability import candidate_slots, polish_safe, refine_classes, repair_start
-from solver.warm import repair_placements, warm_start
+from solver.warm import flow_starts, greedy_drafts, slots_of, warm_start
 
 MIN_LEVEL_SECONDS = 0.5
 POLISHED_LEVELS = ("preferences", "travel_total")
@@ -137,13 +136,12 @@ def run(
     if blocked := pin_errors(prep):  # pins hook: pins that cannot hold, said before solving
         info = SolveInfo(workers=settings.workers, time_limit_s=settings.time_limit)
         return infeasible_schedule(scenario, blocked, info)
-    network = PlacementNetwork(prep)
-    best_flow = network.solve(rank_weight=network.rank_weight, travel_weight=1)
-    placed = repair_placements(prep, best_flow.chosen)
-    restricted = restrict_options(prep, candidate_slots(prep, placed))  # repair hook
+    starts = flow_starts(prep)
+    drafts = greedy_drafts(prep, starts)
+    restricted = restrict_options(prep, candidate_slots(prep, slots_of(drafts)))  # repair hook
     model = TermModel(prep)
     apply_rules(model)
-    warm = warm_start(model, lambda: _start_solver(settings), settings.seed, placed)
+    warm = warm_start(model, lambda: _start_solver(settings), settings.seed, starts, drafts)
     bounds = TermBounds.of(prep, warm.ipe_best)
     levels = list(scenario.policy.objectives)
     start = repair_start(model, warm.values, lambda: _solver(settings), settings.remaining())
@@ -336,6 +334,8 @@ def _valid_bound(
 def _polishable(model: TermModel, fixed: dict[str, float]) -> bool:
     """The placement LP holds coverage, preferences and worst travel; any other level fixed
     before (stability, equity_gap, an earlier travel_total) it would silently break."""
+    if model.prep.large:  # 5,000 term: 14 s of GLOP for a fractional answer, each time
+        return False
     return set(fixed) <= POLISH_KEEPS and polish_safe(model.prep, fixed)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from scheduler.domain.scenario import TeamRule
 from solver.model import TermModel
+from solver.options import options_among
 from solver.prepare import Prepared, SessionInfo
 from solver.staffing import counts_of
 
@@ -83,8 +84,7 @@ def _allowed_sessions(prep: Prepared, placed: dict[str, list[str]]) -> dict[str,
     each could attend (fewest first is the scarcity order)."""
     result: dict[str, dict[str, int]] = defaultdict(dict)
     for info in prep.students.values():
-        periods = {o.slot: o.period for o in info.options}
-        held = {periods[s] for s in placed.get(info.id, ()) if s in periods}
+        held = {o.period for o in options_among(info.options, placed.get(info.id, ())).values()}
         for sessions in info.free_sessions.values():
             usable = [s for s in sessions if not prep.sessions[s].clash_periods & held]
             for session in usable:

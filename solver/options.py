@@ -51,6 +51,8 @@ class SlotTable:
     tags: list[frozenset[str]]
     capacity: np.ndarray
     period_index: np.ndarray
+    """Each slot's period as its position in `period_ids`."""
+    period_ids: list[str]
     position: dict[str, int]
 
     @classmethod
@@ -65,6 +67,7 @@ class SlotTable:
             tags=[site_tags[s.site] for s in slots],
             capacity=np.array([s.capacity for s in slots], dtype=np.int64),
             period_index=np.array([period_ids[s.period] for s in slots], dtype=np.int64),
+            period_ids=list(period_ids),
             position={s.id: i for i, s in enumerate(slots)},
         )
 
@@ -238,6 +241,18 @@ def periods_of(options: Sequence[SlotOption]) -> set[str]:
         _, first = np.unique(options.table.period_index[slots], return_index=True)
         return {options.table.periods[slots[i]] for i in first.tolist()}
     return {o.period for o in options}
+
+
+def without_periods(options: Sequence[SlotOption], periods: set[str]) -> Sequence[SlotOption]:
+    """The options outside the given periods; an `OptionList` stays one (masked arrays)."""
+    if not periods:
+        return options
+    if isinstance(options, OptionList):
+        table = options.table
+        blocked = [table.period_ids.index(p) for p in periods if p in table.period_ids]
+        keep = ~np.isin(table.period_index[options.slots], blocked)
+        return OptionList(table, options.slots[keep], options.ranks[keep], options.travels[keep])
+    return [o for o in options if o.period not in periods]
 
 
 def options_among(options: Sequence[SlotOption], slot_ids: Iterable[str]) -> dict[str, SlotOption]:

@@ -31,6 +31,9 @@ from scheduler.domain.scenario import (
 from solver.availability import Busy, PeriodTime, overlaps
 from solver.options import TRAVEL_SCALE, SlotOption, TermOptions, periods_of
 
+LARGE_TERM = 3000
+"""Students beyond which a term counts as large (`Prepared.large`)."""
+
 
 @dataclass(frozen=True)
 class SessionInfo:
@@ -94,6 +97,12 @@ class Prepared:
     periods: dict[str, PeriodTime]
     period_clashes: set[frozenset[str]]
     session_overlaps: dict[str, set[str]]
+
+    @property
+    def large(self) -> bool:
+        """Beyond `LARGE_TERM` students the solve skips steps that only pay on smaller terms
+        (measured on the generated 5,000 term, see `solver.warm` and `solver.driver`)."""
+        return len(self.students) > LARGE_TERM
 
 
 def prepare(scenario: Scenario) -> Prepared:

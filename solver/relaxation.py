@@ -29,6 +29,8 @@ from solver.options import OptionList, SlotTable
 from solver.prepare import Prepared, SlotOption, StudentInfo
 
 SOURCE, SINK = 0, 1
+AVOID_RANKS = 10
+"""Ranks one placement in an avoided period costs beyond the worst rank (`solve(avoid=)`)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,12 @@ class _FlowNetwork:
         self.total_need = sum(students.counts)
         self._tails, self._heads, self._caps, self._ranks, self._travels = layout.arcs
         self._option_index = layout.option_arcs
+        self._table = students.table
+        self._students = students.ids
+        self._option_student = layout.option_students
+        self._option_slot = layout.option_slots
+        """Slot position of each option arc; for an arc into a slot group, its first slot."""
+        self._rows: dict[str, int] | None = None
         most_travel = int(self._travels.max()) if len(self._travels) else 0
         self.rank_weight = 1 + self.total_need * most_travel
         """Weight that makes rank dominate travel in one cost: lexicographic in one flow."""
@@ -92,22 +100,34 @@ class _FlowNetwork:
         return [int(v) for v in np.unique(self._travels[self._option_index])]
 
     def _flows(
-        self, rank_weight: int, travel_weight: int, limit: int | None, max_travel: int | None
+        self,
+        rank_weight: int,
+        travel_weight: int,
+        limit: int | None,
+        max_travel: int | None,
+        surcharge: np.ndarray | None = None,
+        closed: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Flow on each option arc: most placements (at most `limit`), then least cost."""
+        """Flow on each arc: most placements (at most `limit`), then least cost (plus
+        `surcharge`, a cost per option arc, when given); `closed` option arcs (by position
+        among them) carry nothing."""
         caps = self._caps.copy()
         if max_travel is not None:
             too_far = self._option_index[self._travels[self._option_index] > max_travel]
             caps[too_far] = 0
+        if closed is not None:
+            caps[self._option_index[closed]] = 0
         costs = rank_weight * self._ranks.astype(np.int64)
         costs += travel_weight * self._travels.astype(np.int64)
+        if surcharge is not None:
+            costs[self._option_index] += surcharge
         flow = min_cost_flow.SimpleMinCostFlow()
         arcs = flow.add_arcs_with_capacity_and_unit_cost(self._tails, self._heads, caps, costs)
         supply = self.total_need if limit is None else min(self.total_need, limit)
         flow.set_node_supply(SOURCE, supply)
         flow.set_node_supply(SINK, -supply)
         flow.solve_max_flow_with_min_cost()
-        return flow.flows(arcs)[self._option_index]
+        return flow.flows(arcs)
 
     def totals(
         self,
@@ -120,7 +140,8 @@ class _FlowNetwork:
         """Most placements (at most `limit`), then least rank_weight*rank + travel_weight*travel."""
         if not len(self._option_index):
             return FlowTotals(0, 0, 0)
-        flows = self._flows(rank_weight, travel_weight, limit, max_travel).astype(np.int64)
+        flows = self._flows(rank_weight, travel_weight, limit, max_travel)
+        flows = flows[self._option_index].astype(np.int64)
         return FlowTotals(
             placements=int(flows.sum()),
             rank=int(flows @ self._ranks[self._option_index]),
@@ -144,6 +165,74 @@ class _FlowNetwork:
                 low = middle + 1
         return values[low]
 
+    def solve(
+        self,
+        *,
+        rank_weight: int,
+        travel_weight: int,
+        limit: int | None = None,
+        max_travel: int | None = None,
+        avoid: dict[str, frozenset[str]] | None = None,
+        closed: dict[str, set[str]] | None = None,
+    ) -> FlowPlan:
+        """`totals` and who holds which slot. With `avoid` (periods per student), fewest
+        placements in those periods come before rank and travel, among the most placements;
+        `closed` slots (per student) are not used."""
+        if not len(self._option_index):
+            return FlowPlan(0, 0, 0, {})
+        surcharge = self._avoid_surcharge(avoid, rank_weight) if avoid else None
+        shut = self._closed_options(closed) if closed else None
+        every = self._flows(rank_weight, travel_weight, limit, max_travel, surcharge, shut)
+        flows = every[self._option_index]
+        chosen: dict[str, list[str]] = {}
+        placed = np.nonzero(flows)[0]
+        students, slots = self._holders(placed, every)
+        for student, slot in zip(students.tolist(), slots.tolist(), strict=True):
+            chosen.setdefault(self._students[student], []).append(self._table.ids[slot])
+        used = self._option_index[flows > 0]
+        return FlowPlan(
+            placements=int(flows.sum()),
+            rank=int(self._ranks[used].sum()),
+            travel=int(self._travels[used].sum()),
+            chosen=chosen,
+        )
+
+    def _holders(self, placed: np.ndarray, flows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Student row and slot position of each placed option arc (positions `placed`)."""
+        return self._option_student[placed], self._option_slot[placed]
+
+    def _closed_options(self, closed: dict[str, set[str]]) -> np.ndarray:
+        """Positions (among option arcs) of the closed slots; a student's options are one
+        run of positions, in student order. An arc into a slot group closes when its
+        first slot does: closing must take a group's slots together (same site, period,
+        language and profession), as closing by site tag and period does."""
+        if self._rows is None:
+            self._rows = {student: row for row, student in enumerate(self._students)}
+        positions = []
+        for student, slots in closed.items():
+            row = self._rows.get(student)
+            if row is None or not slots:
+                continue
+            start, end = np.searchsorted(self._option_student, [row, row + 1])
+            wanted = [self._table.position[slot] for slot in slots]
+            mine = self._option_slot[start:end]
+            positions.append(start + np.nonzero(np.isin(mine, wanted))[0])
+        return np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)
+
+    def _avoid_surcharge(self, avoid: dict[str, frozenset[str]], rank_weight: int) -> np.ndarray:
+        """A cost per option arc in an avoided period, worth more than any rank difference a
+        student's options can make (ranks are small), so avoiding comes first in practice
+        while the costs stay far from int64 limits."""
+        period_count = len(self._table.period_ids)
+        avoided = np.zeros((len(self._students), period_count), dtype=bool)
+        for row, student in enumerate(self._students):
+            for period in avoid.get(student, ()):
+                avoided[row, self._table.period_ids.index(period)] = True
+        periods = self._table.period_index[self._option_slot]  # a group's slots share it
+        in_avoided = avoided[self._option_student, periods]
+        most_rank = int(self._ranks[self._option_index].max(initial=0))
+        return in_avoided.astype(np.int64) * (AVOID_RANKS + most_rank) * rank_weight
+
 
 class PlacementNetwork(_FlowNetwork):
     """The placement flow network over every eligible option of every student.
@@ -155,39 +244,9 @@ class PlacementNetwork(_FlowNetwork):
     def __init__(
         self, prep: Prepared, *, tag_aware: bool = False, options_of: Options | None = None
     ) -> None:
-        self._table = SlotTable.of(prep.scenario)
-        students = _student_options(prep, self._table, tag_aware, options_of)
-        layout = _layout(students, self._table.capacity)
-        super().__init__(students, layout)
-        self._students = students.ids
-        self._option_student = layout.option_students
-        self._option_slot = layout.option_slots
-
-    def solve(
-        self,
-        *,
-        rank_weight: int,
-        travel_weight: int,
-        limit: int | None = None,
-        max_travel: int | None = None,
-    ) -> FlowPlan:
-        """`totals` and who holds which slot."""
-        if not len(self._option_index):
-            return FlowPlan(0, 0, 0, {})
-        flows = self._flows(rank_weight, travel_weight, limit, max_travel)
-        chosen: dict[str, list[str]] = {}
-        placed = np.nonzero(flows)[0]
-        students = self._option_student[placed].tolist()
-        slots = self._option_slot[placed].tolist()
-        for student, slot in zip(students, slots, strict=True):
-            chosen.setdefault(self._students[student], []).append(self._table.ids[slot])
-        used = self._option_index[flows > 0]
-        return FlowPlan(
-            placements=int(flows.sum()),
-            rank=int(self._ranks[used].sum()),
-            travel=int(self._travels[used].sum()),
-            chosen=chosen,
-        )
+        table = SlotTable.of(prep.scenario)
+        students = _student_options(prep, table, tag_aware, options_of)
+        super().__init__(students, _layout(students, table.capacity))
 
 
 class PlacementTotals(_FlowNetwork):
@@ -205,7 +264,28 @@ class PlacementTotals(_FlowNetwork):
         table = SlotTable.of(prep.scenario)
         students = _student_options(prep, table, tag_aware, options_of)
         groups = _SlotGroups.of(prep.scenario)
-        super().__init__(students, _grouped_layout(students, groups, table.capacity))
+        layout = _grouped_layout(students, groups, table.capacity)
+        super().__init__(students, layout)
+        assert layout.option_groups is not None and layout.group_arcs is not None
+        assert layout.group_arc_slots is not None
+        self._option_group = layout.option_groups
+        self._group_arcs = layout.group_arcs
+        self._group_arc_slots = layout.group_arc_slots
+        self._slot_group = groups.of_slot
+
+    def _holders(self, placed: np.ndarray, flows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Students into a slot group are dealt that group's seats as the flow fills them
+        (group -> slot arcs): the slots of a group are the same to each of them."""
+        students = self._option_student[placed]
+        slots = self._option_slot[placed].astype(np.int64)
+        grouped = self._option_group[placed] >= 0
+        into = np.nonzero(grouped)[0]
+        order = into[np.argsort(self._option_group[placed][into], kind="stable")]
+        used = flows[self._group_arcs]
+        seats = np.repeat(self._group_arc_slots, used)
+        seats = seats[np.argsort(self._slot_group[seats], kind="stable")]
+        slots[order] = seats
+        return students, slots
 
 
 @dataclass
@@ -263,7 +343,13 @@ class _Layout:
     option_arcs: np.ndarray
     option_students: np.ndarray
     option_slots: np.ndarray
-    """Slot position of each option arc (-1: an arc into a slot group)."""
+    """Slot position of each option arc (into a slot group: the group's first slot)."""
+    option_groups: np.ndarray | None = None
+    """Slot group of each option arc (-1: into one slot); None: no groups."""
+    group_arcs: np.ndarray | None = None
+    """Positions of the group -> slot arcs (in the order of `usable` slots)."""
+    group_arc_slots: np.ndarray | None = None
+    """Slot position at the head of each group -> slot arc."""
 
 
 def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
@@ -370,7 +456,6 @@ def _grouped_layout(
     the group node when the student holds every slot of the group, else the slot node."""
     n_students, n_groups, n_slots = len(students.ids), len(groups.sizes), len(capacity)
     kept, owner, target = _targets(students, groups)
-    slots = target - n_groups  # a slot position where the target is a slot node
     periods = _concat(students.periods, np.int64)[kept]
     via = _concat(students.via_untagged, np.int64)[kept]
     period_span = int(periods.max(initial=0)) + 1
@@ -398,6 +483,7 @@ def _grouped_layout(
     tails, heads, caps = (np.concatenate([part[i] for part in parts]) for i in range(3))
     first = sum(len(part[0]) for part in parts[:3])
     option_arcs = np.arange(first, first + len(target))
+    group_arcs = np.arange(len(usable)) + sum(len(part[0]) for part in parts[:4])
     ranks, travels = np.zeros(len(tails), dtype=np.int32), np.zeros(len(tails), dtype=np.int32)
     ranks[option_arcs] = _concat(students.ranks, np.int32)[kept]
     travels[option_arcs] = _concat(students.travels, np.int32)[kept]
@@ -405,7 +491,10 @@ def _grouped_layout(
         arcs=(tails.astype(np.int32), heads.astype(np.int32), caps, ranks, travels),
         option_arcs=option_arcs.astype(np.int32),
         option_students=owner.astype(np.int32),
-        option_slots=np.where(slots >= 0, slots, -1).astype(np.int32),
+        option_slots=_concat(students.slots, np.int64)[kept].astype(np.int32),
+        option_groups=np.where(target < n_groups, target, -1),
+        group_arcs=group_arcs,
+        group_arc_slots=usable,
     )
 
 

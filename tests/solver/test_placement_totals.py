@@ -95,3 +95,66 @@ def test_term_bounds_equal_the_per_slot_bounds(prep: Prepared) -> None:
             assert value is not None and value > 0
             assert grouped.bound(name, fixed) == value
             fixed[name] = value
+
+
+def _plan_is_valid(prep: Prepared, chosen: dict[str, list[str]]) -> None:
+    """Each holder eligible, one seat per period, no slot over capacity."""
+    capacity = {s.id: s.capacity for s in prep.scenario.slots}
+    held: dict[str, int] = {}
+    for student, slots in chosen.items():
+        options = {o.slot: o for o in prep.students[student].all_options}
+        assert set(slots) <= set(options), student
+        periods = [options[s].period for s in slots]
+        assert len(periods) == len(set(periods)), student
+        assert len(slots) <= prep.students[student].count
+        for slot in slots:
+            held[slot] = held.get(slot, 0) + 1
+    assert all(count <= capacity[slot] for slot, count in held.items())
+
+
+@pytest.mark.parametrize("options_of", [None, _every_third_slot_dropped])
+def test_grouped_plans_name_valid_seats_at_the_per_slot_optimum(
+    prep: Prepared, options_of: object
+) -> None:
+    """Students routed into a slot group are dealt that group's seats: the plan is valid
+    and as good as the per-slot network's."""
+    slotwise = PlacementNetwork(prep, options_of=options_of)  # type: ignore[arg-type]
+    grouped = PlacementTotals(prep, options_of=options_of)  # type: ignore[arg-type]
+    a = slotwise.solve(rank_weight=slotwise.rank_weight, travel_weight=1)
+    b = grouped.solve(rank_weight=grouped.rank_weight, travel_weight=1)
+    assert (b.placements, b.rank, b.travel) == (a.placements, a.rank, a.travel)
+    assert sum(map(len, b.chosen.values())) == b.placements
+    _plan_is_valid(prep, b.chosen)
+
+
+def _periods_held(prep: Prepared, chosen: dict[str, list[str]], avoid: dict) -> int:
+    period = {s.id: s.period for s in prep.scenario.slots}
+    return sum(period[s] in avoid.get(st, ()) for st, slots in chosen.items() for s in slots)
+
+
+def test_avoided_periods_are_held_least_without_losing_placements(prep: Prepared) -> None:
+    """`avoid` moves placements out of the avoided periods wherever another seat exists;
+    the number of placements stays the maximum."""
+    network = PlacementTotals(prep)
+    periods = sorted({s.period for s in prep.scenario.slots})
+    avoid = {sid: frozenset(periods[:1]) for sid in list(prep.students)[::2]}
+    plain = network.solve(rank_weight=network.rank_weight, travel_weight=1)
+    avoiding = network.solve(rank_weight=network.rank_weight, travel_weight=1, avoid=avoid)
+    assert avoiding.placements == plain.placements
+    assert _periods_held(prep, avoiding.chosen, avoid) < _periods_held(prep, plain.chosen, avoid)
+    assert avoiding.rank >= plain.rank  # rank gave way to avoiding, never the reverse
+    _plan_is_valid(prep, avoiding.chosen)
+
+
+def test_closed_seats_are_never_used(prep: Prepared) -> None:
+    network = PlacementTotals(prep)
+    plain = network.solve(rank_weight=network.rank_weight, travel_weight=1)
+    site_of = {s.id: s.site for s in prep.scenario.slots}
+    closed = {}
+    for student, slots in list(plain.chosen.items())[:20]:
+        sites = {site_of[s] for s in slots}  # a whole site closes whole slot groups
+        closed[student] = {o.slot for o in prep.students[student].all_options if o.site in sites}
+    plan = network.solve(rank_weight=network.rank_weight, travel_weight=1, closed=closed)
+    for student, slots in closed.items():
+        assert not set(plan.chosen.get(student, ())) & slots
+    _plan_is_valid(prep, plan.chosen)

@@ -54,6 +54,8 @@ class SlotTable:
     """Each slot's period as its position in `period_ids`."""
     period_ids: list[str]
     position: dict[str, int]
+    id_order: np.ndarray
+    """Each slot's place when slots are sorted by id (ties broken by id, as strings)."""
 
     @classmethod
     def of(cls, scenario: Scenario) -> SlotTable:
@@ -69,11 +71,18 @@ class SlotTable:
             period_index=np.array([period_ids[s.period] for s in slots], dtype=np.int64),
             period_ids=list(period_ids),
             position={s.id: i for i, s in enumerate(slots)},
+            id_order=_places_by_id([s.id for s in slots]),
         )
 
     def tagged(self, tag: str) -> np.ndarray:
         """Per slot position, whether its site carries `tag`."""
         return np.array([tag in tags for tags in self.tags], dtype=bool)
+
+
+def _places_by_id(ids: list[str]) -> np.ndarray:
+    places = np.empty(len(ids), dtype=np.int64)
+    places[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+    return places
 
 
 class OptionList(Sequence[SlotOption]):
@@ -116,6 +125,28 @@ class OptionList(Sequence[SlotOption]):
         at = np.flatnonzero(np.isin(self.slots, positions))
         made = self._made(self.slots[at], self.ranks[at], self.travels[at])
         return {option.slot: option for option in made}
+
+    def picked(self, mask: np.ndarray) -> list[SlotOption]:
+        """The options where `mask` is true, as a plain list."""
+        return self._made(self.slots[mask], self.ranks[mask], self.travels[mask])
+
+    def best_per_period(self, count: int, among: np.ndarray | None = None) -> np.ndarray:
+        """Mask of the `count` best options of each period by (rank, travel, slot id),
+        counting only options where `among` is true (all when None)."""
+        chosen = np.zeros(len(self.slots), dtype=bool)
+        candidates = np.arange(len(self.slots)) if among is None else np.flatnonzero(among)
+        if not len(candidates) or count <= 0:
+            return chosen
+        slots = self.slots[candidates]
+        periods = self.table.period_index[slots]
+        order = np.lexsort(
+            (self.table.id_order[slots], self.travels[candidates], self.ranks[candidates], periods)
+        )
+        periods = periods[order]
+        starts = np.r_[0, np.flatnonzero(periods[1:] != periods[:-1]) + 1]
+        place = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        chosen[candidates[order[place < count]]] = True
+        return chosen
 
     def _made(self, slots: np.ndarray, ranks: np.ndarray, travels: np.ndarray) -> list[SlotOption]:
         table, new = self.table, tuple.__new__

@@ -55,3 +55,23 @@ def test_coverage_first_places_everyone_preferences_first_places_nobody():
     flipped = solve_valid(make_scenario(**base, policy={"objectives": ["preferences", "coverage"]}))
     assert flipped.placements == []
     assert_proven(flipped, "coverage", 0)
+
+
+def test_the_warm_start_is_reported_before_the_first_level_ends() -> None:
+    """A complete schedule exists once the warm start is built: a progress event says so
+    before the coverage level's own (here the start already reaches the bound, so the
+    level needs no search and would otherwise be the first word)."""
+    from scheduler.synthetic import generate_term
+    from solver import SolveOptions, solve
+
+    events: list = []
+    solve(
+        generate_term(students=120, seed=4),
+        options=SolveOptions(time_limit_s=3, workers=1),
+        on_progress=events.append,
+    )
+    coverage = [e for e in events if e.level == "coverage"]
+    assert len(coverage) >= 2
+    first = coverage[0]
+    assert first.value <= first.bound
+    assert events[0] is first

@@ -30,13 +30,21 @@ class GreedyState:
     load: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-def greedy_sessions(prep: Prepared, placed: dict[str, list[str]]) -> GreedyState:
-    """Fill sessions around the given placements; every hard rule holds."""
+def greedy_sessions(
+    prep: Prepared,
+    placed: dict[str, list[str]],
+    wanted: dict[str, frozenset[str]] | None = None,
+) -> GreedyState:
+    """Fill sessions around the given placements; every hard rule holds. `wanted` names,
+    per student, placement periods they would rather keep free (held in a better
+    placement plan): among equally scarce students, a session clashing with none of a
+    student's wanted periods takes those who want some first, and a clashing one takes them
+    last, so the non-clashing sessions go to the students whose placements need them."""
     allowed = _allowed_sessions(prep, placed)
     sizes = _team_sizes(prep)
     state = GreedyState()
     for session in sorted(prep.sessions.values(), key=lambda s: (s.start, s.id)):
-        _fill(prep, session, allowed, state, sizes[session.activity])
+        _fill(prep, session, allowed, state, sizes[session.activity], wanted or {})
     return state
 
 
@@ -98,11 +106,12 @@ def _fill(
     allowed: dict[str, dict[str, int]],
     state: GreedyState,
     sizes: _TeamSizes,
+    wanted: dict[str, frozenset[str]],
 ) -> None:
     if not _room_free(prep, session, state):
         return
     activity = prep.activities[session.activity]
-    pool = _pool(prep, session, allowed, state)
+    pool = _pool(prep, session, allowed, state, wanted)
     while len(state.teams[session.id]) < session.max_teams:
         if not _facilitator_ready(prep, session, activity.teams_per_facilitator, state):
             break
@@ -134,19 +143,28 @@ def _room_free(prep: Prepared, session: SessionInfo, state: GreedyState) -> bool
 
 
 def _pool(
-    prep: Prepared, session: SessionInfo, allowed: dict[str, dict[str, int]], state: GreedyState
+    prep: Prepared,
+    session: SessionInfo,
+    allowed: dict[str, dict[str, int]],
+    state: GreedyState,
+    wanted: dict[str, frozenset[str]],
 ) -> dict[str, list[str]]:
-    """Candidates by profession, scarcest first, who are free of their other sessions."""
+    """Candidates by profession, scarcest first (then as `wanted` asks, see
+    `greedy_sessions`), who are free of their other sessions; each list is taken from its
+    end."""
     overlapping = prep.session_overlaps.get(session.id, set())
-    by_profession: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    clash = session.clash_periods
+    by_profession: dict[str, list[tuple[int, bool, str]]] = defaultdict(list)
     for student, choices in allowed.get(session.id, {}).items():
         mine = state.sessions_of.get(student, [])
         if any(prep.sessions[s].activity == session.activity for s in mine):
             continue
         if any(s in overlapping for s in mine):
             continue
-        by_profession[prep.students[student].profession].append((choices, student))
-    return {p: [s for _, s in sorted(c, reverse=True)] for p, c in by_profession.items()}
+        wants = wanted.get(student, frozenset())
+        later = bool(wants & clash) if clash else not wants
+        by_profession[prep.students[student].profession].append((choices, later, student))
+    return {p: [s for *_, s in sorted(c, reverse=True)] for p, c in by_profession.items()}
 
 
 def _facilitator_ready(prep: Prepared, session: SessionInfo, per: int, state: GreedyState) -> bool:

@@ -2,7 +2,7 @@
 
 The flow (`solver.relaxation`) knows capacities, periods and costs but
 not tag minimums: a student needing two placements, one `underserved`, may get two
-untagged ones. Repairing that afterwards (`solver.warm.repair_placements`) swaps in a free
+untagged ones. Repairing that afterwards (`solver.placement_repair`) swaps in a free
 tagged seat or drops a placement, and on the 5,000 term lost 22 placements and added
 about 1,700 to the preference sum. Instead, each student the flow leaves short of a tag
 is allowed untagged seats in only `count - min` periods (those of their best untagged
@@ -13,20 +13,25 @@ solved again; a few rounds leave few or none short, and the repair sees only tho
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from solver.options import options_among
-from solver.prepare import Prepared
-from solver.relaxation import FlowPlan, PlacementNetwork, PlacementTotals
+from solver.prepare import Prepared, SlotOption, StudentInfo
+from solver.relaxation import FlowPlan, Options, PlacementNetwork, PlacementTotals
 
-TAG_ROUNDS = 3
-"""Flow solves after the first at most: each one about 1.5 s at 5,000 students."""
+TAG_ROUNDS = 6
+"""Flow solves after the first at most: each one about 1.2 s at 5,000 students. Students
+left short there after 3 / 6 / 10 rounds: 53 / 25 / 22, and the repair then dropped 5 / 1 /
+0 placements."""
 
 Solve = Callable[[dict[str, set[str]]], FlowPlan]
 
 
-def tag_rounds(prep: Prepared, solve: Solve, rounds: int = TAG_ROUNDS) -> FlowPlan:
-    """Solve, close the untagged seats a short student may not use, solve again."""
+def tag_rounds(
+    prep: Prepared, solve: Solve, rounds: int = TAG_ROUNDS, options_of: Options | None = None
+) -> FlowPlan:
+    """Solve, close the untagged seats a short student may not use, solve again.
+    `options_of` gives the options the flow may use (default: all the student's)."""
     closed: dict[str, set[str]] = {}
     plan = solve(closed)
     for _ in range(rounds):
@@ -34,7 +39,9 @@ def tag_rounds(prep: Prepared, solve: Solve, rounds: int = TAG_ROUNDS) -> FlowPl
         if not short:
             break
         for student in short:
-            closed.setdefault(student, set()).update(_untagged_elsewhere(prep, student, plan))
+            info = prep.students[student]
+            usable = options_of(info) if options_of is not None else info.all_options
+            closed.setdefault(student, set()).update(_untagged_elsewhere(info, usable, plan))
         plan = solve(closed)
     return plan
 
@@ -45,16 +52,18 @@ def flow_plan(
     *,
     avoid: dict[str, frozenset[str]] | None = None,
     rounds: int = TAG_ROUNDS,
+    options_of: Options | None = None,
 ) -> FlowPlan:
     """Most placements, then (fewest in avoided periods,) best rank, then least travel, with
-    tag minimums kept by closing seats (`tag_rounds`)."""
+    tag minimums kept by closing seats (`tag_rounds`); `options_of` must be the filter the
+    network was built with, if any."""
 
     def solve(closed: dict[str, set[str]]) -> FlowPlan:
         return network.solve(
             rank_weight=network.rank_weight, travel_weight=1, avoid=avoid, closed=closed
         )
 
-    return tag_rounds(prep, solve, rounds)
+    return tag_rounds(prep, solve, rounds, options_of)
 
 
 def _short_of_tags(prep: Prepared, student: str, plan: FlowPlan) -> bool:
@@ -69,15 +78,16 @@ def _short_of_tags(prep: Prepared, student: str, plan: FlowPlan) -> bool:
     )
 
 
-def _untagged_elsewhere(prep: Prepared, student: str, plan: FlowPlan) -> set[str]:
+def _untagged_elsewhere(
+    info: StudentInfo, usable: Sequence[SlotOption], plan: FlowPlan
+) -> set[str]:
     """The student's seats lacking a required tag outside `count - min` periods of their
     untagged placements: at most `count - min` untagged seats then remain open. The periods
-    kept are those with the fewest tagged seats to offer (then best rank and travel), so
-    the tagged placement can go where tagged seats are."""
-    info = prep.students[student]
+    kept are those with the fewest usable tagged seats (then best rank and travel), so the
+    tagged placement can go where tagged seats are."""
     assert info.requirement is not None
-    options = options_among(info.all_options, plan.chosen[student])
-    every = list(info.all_options)
+    options = options_among(info.all_options, plan.chosen[info.id])
+    every = list(usable)
     closed: set[str] = set()
     for tag, least in info.requirement.tags.items():
         tagged_in = Counter(o.period for o in every if tag in o.tags)

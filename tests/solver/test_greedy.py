@@ -12,11 +12,11 @@ from scheduler.synthetic import generate_term
 from solver.candidates import restrict_options
 from solver.greedy import greedy_sessions, greedy_values
 from solver.model import TermModel
+from solver.placement_repair import repair_placements
 from solver.prepare import prepare
 from solver.readout import read_schedule
 from solver.relaxation import PlacementNetwork
 from solver.rules import apply_rules
-from solver.warm import repair_placements
 
 
 @pytest.mark.parametrize("students,seed", [(60, 1), (300, 2027), (300, 5)])

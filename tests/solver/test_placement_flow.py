@@ -11,6 +11,7 @@ from solver_helpers import placements_only
 
 from scheduler.domain.scenario import Scenario
 from scheduler.synthetic import generate_term
+from solver.greedy import GreedyState, greedy_sessions
 from solver.options import options_among
 from solver.placement_flow import flow_plan
 from solver.prepare import Prepared, prepare
@@ -96,3 +97,24 @@ def test_placements_that_avoid_clashing_periods_leave_sessions_their_attendees()
     assert attendance(first) > attendance(around_best)
     assert placements(first) >= placements(around_best) - 2
     assert attendance(first) + placements(first) > attendance(around_best) + placements(around_best)
+
+
+def test_sessions_free_of_placement_days_go_first_to_students_wanting_those_days() -> None:
+    """Among equally scarce students, the greedy seats those whom the best-rank flow placed
+    on a clashing period's days in the sessions that leave those days free."""
+    prep = prepare(generate_term(students=600, seed=5))
+    starts = flow_starts(prep)
+    assert starts.avoiding is not None and starts.wanted
+
+    def kept_free(state: GreedyState) -> int:
+        """Students wanting a period whose sessions all leave it free."""
+        return sum(
+            not any(prep.sessions[s].clash_periods & periods for s in state.sessions_of[student])
+            for student, periods in starts.wanted.items()
+        )
+
+    plain = greedy_sessions(prep, starts.avoiding)
+    steered = greedy_sessions(prep, starts.avoiding, starts.wanted)
+    assert kept_free(steered) > kept_free(plain)
+    attended = sum(len(s) for s in steered.sessions_of.values())
+    assert attended == sum(len(s) for s in plain.sessions_of.values())

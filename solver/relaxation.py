@@ -126,7 +126,15 @@ class _FlowNetwork:
         supply = self.total_need if limit is None else min(self.total_need, limit)
         flow.set_node_supply(SOURCE, supply)
         flow.set_node_supply(SINK, -supply)
-        flow.solve_max_flow_with_min_cost()
+        status = flow.solve_max_flow_with_min_cost()
+        if status != flow.OPTIMAL and surcharge is not None:
+            # costs too large for the solver's scaling (very long preference lists): the
+            # surcharge is a preference among optima, so drop it rather than fail
+            return self._flows(rank_weight, travel_weight, limit, max_travel, None, closed)
+        if status != flow.OPTIMAL and (rank_weight, travel_weight) != (1, 0):
+            return self._flows(1, 0, limit, max_travel, None, closed)  # rank alone: small costs
+        if status != flow.OPTIMAL:
+            raise RuntimeError(f"placement flow not solved (status {status})")
         return flow.flows(arcs)
 
     def totals(

@@ -107,6 +107,7 @@ class _FlowNetwork:
         max_travel: int | None,
         surcharge: np.ndarray | None = None,
         closed: np.ndarray | None = None,
+        fallback: bool = False,
     ) -> np.ndarray:
         """Flow on each arc: most placements (at most `limit`), then least cost (plus
         `surcharge`, a cost per option arc, when given); `closed` option arcs (by position
@@ -127,13 +128,13 @@ class _FlowNetwork:
         flow.set_node_supply(SOURCE, supply)
         flow.set_node_supply(SINK, -supply)
         status = flow.solve_max_flow_with_min_cost()
-        if status != flow.OPTIMAL and surcharge is not None:
-            # costs too large for the solver's scaling (very long preference lists): the
-            # surcharge is a preference among optima, so drop it rather than fail
-            return self._flows(rank_weight, travel_weight, limit, max_travel, None, closed)
-        if status != flow.OPTIMAL and (rank_weight, travel_weight) != (1, 0):
-            return self._flows(1, 0, limit, max_travel, None, closed)  # rank alone: small costs
-        if status != flow.OPTIMAL:
+        if status != flow.OPTIMAL and fallback and surcharge is not None:
+            # costs too large for the solver's scaling (very long preference lists): a plan
+            # drops the surcharge, a preference among optima, then solves by rank alone
+            return self._flows(rank_weight, travel_weight, limit, max_travel, None, closed, True)
+        if status != flow.OPTIMAL and fallback and (rank_weight, travel_weight) != (1, 0):
+            return self._flows(1, 0, limit, max_travel, None, closed, True)
+        if status != flow.OPTIMAL:  # a bound must never be guessed
             raise RuntimeError(f"placement flow not solved (status {status})")
         return flow.flows(arcs)
 
@@ -190,7 +191,7 @@ class _FlowNetwork:
             return FlowPlan(0, 0, 0, {})
         surcharge = self._avoid_surcharge(avoid, rank_weight) if avoid else None
         shut = self._closed_options(closed) if closed else None
-        every = self._flows(rank_weight, travel_weight, limit, max_travel, surcharge, shut)
+        every = self._flows(rank_weight, travel_weight, limit, max_travel, surcharge, shut, True)
         flows = every[self._option_index]
         chosen: dict[str, list[str]] = {}
         placed = np.nonzero(flows)[0]

@@ -12,6 +12,7 @@ solved again; a few rounds leave few or none short, and the repair sees only tho
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -28,13 +29,23 @@ Solve = Callable[[dict[str, set[str]]], FlowPlan]
 
 
 def tag_rounds(
-    prep: Prepared, solve: Solve, rounds: int = TAG_ROUNDS, options_of: Options | None = None
+    prep: Prepared,
+    solve: Solve,
+    rounds: int = TAG_ROUNDS,
+    options_of: Options | None = None,
+    deadline: float | None = None,
 ) -> FlowPlan:
     """Solve, close the untagged seats a short student may not use, solve again.
-    `options_of` gives the options the flow may use (default: all the student's)."""
+    `options_of` gives the options the flow may use (default: all the student's); no round
+    starts that would end after `deadline` (a `time.monotonic()` value), judged by the last."""
     closed: dict[str, set[str]] = {}
+    started = time.monotonic()
     plan = solve(closed)
     for _ in range(rounds):
+        now = time.monotonic()
+        if deadline is not None and now + (now - started) > deadline:
+            break
+        started = now
         short = [student for student in plan.chosen if _short_of_tags(prep, student, plan)]
         if not short:
             break
@@ -53,6 +64,7 @@ def flow_plan(
     avoid: dict[str, frozenset[str]] | None = None,
     rounds: int = TAG_ROUNDS,
     options_of: Options | None = None,
+    deadline: float | None = None,
 ) -> FlowPlan:
     """Most placements, then (fewest in avoided periods,) best rank, then least travel, with
     tag minimums kept by closing seats (`tag_rounds`); `options_of` must be the filter the
@@ -63,7 +75,7 @@ def flow_plan(
             rank_weight=network.rank_weight, travel_weight=1, avoid=avoid, closed=closed
         )
 
-    return tag_rounds(prep, solve, rounds, options_of)
+    return tag_rounds(prep, solve, rounds, options_of, deadline)
 
 
 def _short_of_tags(prep: Prepared, student: str, plan: FlowPlan) -> bool:

@@ -10,12 +10,16 @@ every rule of the student moved.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
 
 from solver.options import options_among
 from solver.prepare import Prepared, SlotOption, StudentInfo
 
 OptionsOf = Callable[[StudentInfo], Sequence[SlotOption]]
+MOVE_TRIES = 10
+"""Tagged seats (best first) whose holders a short student tries to move: bounds the work
+when many are short (a flow without tag rounds at 20,000 students)."""
 
 
 class _Seats:
@@ -32,6 +36,7 @@ class _Seats:
                 self.free[slot] -= 1
                 self.holders[slot].add(student)
         self._usable: dict[str, dict[str, SlotOption]] = {}
+        self._sorted: dict[str, list[SlotOption]] = {}
 
     def usable(self, student: str) -> dict[str, SlotOption]:
         """Every option the student may take (`options_of`), with those they hold."""
@@ -42,6 +47,13 @@ class _Seats:
             every.update(options_among(info.options, self.held.get(student, ())))
             self._usable[student] = every
         return self._usable[student]
+
+    def by_preference(self, student: str) -> list[SlotOption]:
+        """`usable` best first (rank, then travel), sorted once per student."""
+        if student not in self._sorted:
+            options = self.usable(student).values()
+            self._sorted[student] = sorted(options, key=lambda o: (o.rank, o.travel))
+        return self._sorted[student]
 
     def set(self, student: str, slots: list[str]) -> None:
         for slot in set(self.held.get(student, ())) - set(slots):
@@ -109,15 +121,15 @@ def _fits(seats: _Seats, student: str, slots: list[str]) -> bool:
     return without_clashes(seats.prep, options, slots) == slots
 
 
-def _tagged_options(seats: _Seats, student: str, tag: str, others: list[str]) -> list[SlotOption]:
-    """The student's tagged options that fit with the placements kept, best first."""
-    return [
-        option
-        for option in sorted(seats.usable(student).values(), key=lambda o: (o.rank, o.travel))
-        if tag in option.tags
-        and option.slot not in others
-        and _fits(seats, student, [*others, option.slot])
-    ]
+def _tagged_options(
+    seats: _Seats, student: str, tag: str, others: list[str]
+) -> Iterator[SlotOption]:
+    """The student's tagged options that fit with the placements kept, best first (lazily:
+    the first that works is usually near the front)."""
+    for option in seats.by_preference(student):
+        fits = tag in option.tags and option.slot not in others
+        if fits and _fits(seats, student, [*others, option.slot]):
+            yield option
 
 
 def _free_tagged_seat(seats: _Seats, student: str, tag: str, others: list[str]) -> str | None:
@@ -130,7 +142,7 @@ def _free_tagged_seat(seats: _Seats, student: str, tag: str, others: list[str]) 
 def _seat_by_moving_holder(seats: _Seats, student: str, tag: str, others: list[str]) -> str | None:
     """A tagged seat freed by moving one of its holders to a free seat that keeps all of
     the holder's rules (periods, sessions via `options_of`, tag minimums), or None."""
-    for option in _tagged_options(seats, student, tag, others):
+    for option in islice(_tagged_options(seats, student, tag, others), MOVE_TRIES):
         for holder in sorted(seats.holders[option.slot]):
             moved = _moved(seats, holder, option.slot)
             if moved is not None:
@@ -145,7 +157,7 @@ def _moved(seats: _Seats, holder: str, leaving: str) -> list[str] | None:
     options = seats.usable(holder)
     rest = [slot for slot in seats.held[holder] if slot != leaving]
     tags = info.requirement.tags if info.requirement is not None else {}
-    for option in sorted(options.values(), key=lambda o: (o.rank, o.travel)):
+    for option in seats.by_preference(holder):
         if seats.free[option.slot] <= 0 or option.slot in seats.held[holder]:
             continue
         candidate = [*rest, option.slot]

@@ -76,7 +76,7 @@ class FlowStarts:
         return first
 
 
-def flow_starts(prep: Prepared) -> FlowStarts:
+def flow_starts(prep: Prepared, deadline: float | None = None) -> FlowStarts:
     """The flow starts over every eligible option (one network, two cost settings); on a
     large term whose sessions clash with placements, only the avoiding one (the best-rank
     start lost 406 attendees to clashes on the 5,000 term)."""
@@ -84,10 +84,11 @@ def flow_starts(prep: Prepared) -> FlowStarts:
     clashing = clash_periods(prep)
     best, avoiding = None, None
     if not clashing or not prep.large:
-        best = repair_placements(prep, flow_plan(prep, network).chosen)
+        best = repair_placements(prep, flow_plan(prep, network, deadline=deadline).chosen)
     if not clashing:
         return FlowStarts(best, None, network.max_placements())
-    avoiding = repair_placements(prep, flow_plan(prep, network, avoid=clashing).chosen)
+    plan = flow_plan(prep, network, avoid=clashing, deadline=deadline)
+    avoiding = repair_placements(prep, plan.chosen)
     if best is None:  # one flow without the tag rounds says well enough who wants what
         best_rank = network.solve(rank_weight=network.rank_weight, travel_weight=1).chosen
     else:
@@ -127,7 +128,7 @@ class Draft:
     state: GreedyState
 
 
-def greedy_drafts(prep: Prepared, starts: FlowStarts) -> list[Draft]:
+def greedy_drafts(prep: Prepared, starts: FlowStarts, deadline: float | None = None) -> list[Draft]:
     """Schedules without CP-SAT, built over every eligible option (so before the model's
     options are trimmed): greedy sessions around the first flow start, giving the sessions
     that leave placement days free to the students the best-rank flow placed on those days;
@@ -140,10 +141,10 @@ def greedy_drafts(prep: Prepared, starts: FlowStarts) -> list[Draft]:
     first = greedy_sessions(prep, starts.first, starts.wanted)
     drafts = [Draft(starts.first, first)]
     if starts.avoiding is not None:
-        drafts.append(Draft(_placements_around(prep, first.sessions_of), first))
+        drafts.append(Draft(_placements_around(prep, first.sessions_of, deadline), first))
     if _attendance(first) < attendance_ceiling(prep):
         alone = greedy_sessions(prep, {})
-        drafts.append(Draft(_placements_around(prep, alone.sessions_of), alone))
+        drafts.append(Draft(_placements_around(prep, alone.sessions_of, deadline), alone))
     if starts.avoiding is not None and starts.best is not None:
         drafts.append(Draft(starts.best, greedy_sessions(prep, starts.best)))
     return drafts
@@ -370,14 +371,17 @@ def _name_attendees(
     return result
 
 
-def _placements_around(prep: Prepared, sessions_of: dict[str, list[str]]) -> dict[str, list[str]]:
+def _placements_around(
+    prep: Prepared, sessions_of: dict[str, list[str]], deadline: float | None = None
+) -> dict[str, list[str]]:
     """Most placements at best rank, then travel, in periods free of each student's sessions."""
 
     def allowed(info: StudentInfo) -> Sequence[SlotOption]:
         blocked = {p for s in sessions_of.get(info.id, ()) for p in prep.sessions[s].clash_periods}
         return without_periods(info.options, blocked)
 
-    plan = flow_plan(prep, PlacementTotals(prep, options_of=allowed), options_of=allowed)
+    network = PlacementTotals(prep, options_of=allowed)
+    plan = flow_plan(prep, network, options_of=allowed, deadline=deadline)
     return repair_placements(prep, plan.chosen, options_of=allowed)
 
 

@@ -118,3 +118,25 @@ def test_sessions_free_of_placement_days_go_first_to_students_wanting_those_days
     assert kept_free(steered) > kept_free(plain)
     attended = sum(len(s) for s in steered.sessions_of.values())
     assert attended == sum(len(s) for s in plain.sessions_of.values())
+
+
+def test_no_round_starts_that_would_end_after_the_deadline() -> None:
+    """A large term's flows take long: the rounds stop at the deadline (the first solve
+    always runs, so there is a plan)."""
+    import time
+
+    from solver.placement_flow import tag_rounds
+
+    prep = prepare(_one_nurse_three_seats())
+    network = PlacementTotals(prep)
+    calls: list[int] = []
+
+    def solve(closed: dict[str, set[str]]):  # noqa: ANN202
+        calls.append(len(closed))
+        return network.solve(rank_weight=network.rank_weight, travel_weight=1, closed=closed)
+
+    tag_rounds(prep, solve, deadline=time.monotonic() - 1)
+    assert calls == [0]
+    calls.clear()
+    plan = tag_rounds(prep, solve, deadline=time.monotonic() + 60)
+    assert calls == [0, 1] and _short(prep, plan.chosen) == []

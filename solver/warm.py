@@ -1,14 +1,16 @@
-"""Warm start: a complete, valid joint schedule built fast from two exact pieces.
+"""Warm start: complete, valid joint schedules built fast, the best one kept.
 
-1. The IPE part alone (placements dropped) is solved by CP-SAT on the aggregated model;
-   its optimum, or proven bound, also bounds the joint coverage from above.
-2. Its attendance counts go to named students: for sessions that clash with placement
-   periods, students with the fewest placement options in those periods go first.
-3. Placements come from a min-cost flow over each student's modelled options, minus the
-   periods that clash with the sessions just given to them, then repaired for tag
-   minimums and clashes between periods.
+1. Flow starts (`flow_starts`): placements by min-cost flow over every eligible option,
+   keeping tag minimums (`solver.placement_flow`, `solver.placement_repair`): best rank,
+   and, when sessions clash with placement periods, fewest placements in the periods that
+   clash with sessions each student could attend.
+2. Drafts (`greedy_drafts`): greedy sessions around a start's placements, then the best
+   placements around those sessions; built before the model trims the options.
+3. On terms that are not large and whose drafts miss the coverage bound, CP-SAT adds the
+   IPE part solved alone (its optimum, or proven bound, also bounds the joint coverage)
+   with placements around it, and the best placements with sessions around them.
 Every rule holds, so each lexicographic level starts from a valid schedule, and the
-coverage level is already proven whenever no placement was lost to a clash.
+coverage level is already proven whenever a draft reaches the bound.
 """
 
 from __future__ import annotations

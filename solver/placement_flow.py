@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from solver.options import options_among
+from solver.placement_repair import short_of_tags
 from solver.prepare import Prepared, SlotOption, StudentInfo
 from solver.relaxation import FlowPlan, Options, PlacementNetwork, PlacementTotals
 
@@ -84,11 +85,7 @@ def _short_of_tags(prep: Prepared, student: str, plan: FlowPlan) -> bool:
     held = plan.chosen[student]
     if info.requirement is None or len(held) < info.count:
         return False
-    options = options_among(info.all_options, held)
-    return any(
-        sum(tag in options[slot].tags for slot in held) < least
-        for tag, least in info.requirement.tags.items()
-    )
+    return short_of_tags(info.requirement.tags, options_among(info.all_options, held), held)
 
 
 def _untagged_elsewhere(

@@ -201,17 +201,17 @@ def _most_coverage(
     model: TermModel, candidates: list[dict[int, int] | None]
 ) -> dict[int, int] | None:
     """The candidate of most coverage, then least preference rank."""
+    ranks = [
+        (model.place[info.id, o.slot].index, o.rank)
+        for info in model.prep.students.values()
+        for o in info.options
+    ]
+
+    def rank_sum(values: dict[int, int]) -> int:
+        return sum(rank for index, rank in ranks if values.get(index, 0))
+
     complete = [c for c in candidates if c is not None]
-    return max(complete, key=lambda v: (_coverage(model, v), -_rank_sum(model, v)), default=None)
-
-
-def _rank_sum(model: TermModel, values: dict[int, int]) -> int:
-    ranks = {key: option.rank for key, option in _modelled_options(model)}
-    return sum(ranks[key] for key, var in model.place.items() if values.get(var.index, 0))
-
-
-def _modelled_options(model: TermModel) -> list[tuple[tuple[str, str], SlotOption]]:
-    return [((info.id, o.slot), o) for info in model.prep.students.values() for o in info.options]
+    return max(complete, key=lambda v: (_coverage(model, v), -rank_sum(v)), default=None)
 
 
 def _attendance(state: GreedyState) -> int:

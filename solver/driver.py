@@ -40,11 +40,13 @@ from solver.warm import flow_starts, greedy_drafts, slots_of, warm_start
 
 MIN_LEVEL_SECONDS = 0.5
 READOUT_SECONDS_PER_STUDENT = 0.0006
-FLOW_STARTS_SHARE = 0.25
+FLOW_STARTS_SHARE = 0.2
 DRAFTS_SHARE = 0.5
+LP_DRAFT_SHARE = 0.7
 """Shares of the time limit by which the flow starts and the drafts stop their tag rounds
-(5,000 term at 60 s: both finish all rounds, at about 10 and 20 s; 20,000 at 300 s: one
-flow takes 18 s there, so they stop early)."""
+and the LP draft must end (5,000 term at 60 s: the flow starts stop after two rounds at
+about 12 s, the LP draft ends at about 32 s; 20,000 at 300 s: one flow takes 18 s there,
+so they stop early)."""
 POLISHED_LEVELS = ("preferences", "travel_total")
 POLISH_KEEPS = {"coverage", "preferences", "travel_fairness", "team_balance"}
 WARM_START_SHARE = 0.3
@@ -146,7 +148,12 @@ def run(
         info = SolveInfo(workers=settings.workers, time_limit_s=settings.time_limit)
         return infeasible_schedule(scenario, blocked, info)
     starts = flow_starts(prep, settings.started + settings.time_limit * FLOW_STARTS_SHARE)
-    drafts = greedy_drafts(prep, starts, settings.started + settings.time_limit * DRAFTS_SHARE)
+    drafts = greedy_drafts(
+        prep,
+        starts,
+        settings.started + settings.time_limit * DRAFTS_SHARE,
+        settings.started + settings.time_limit * LP_DRAFT_SHARE,
+    )
     restricted = restrict_options(prep, candidate_slots(prep, slots_of(drafts)))  # repair hook
     model = TermModel(prep)
     apply_rules(model)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import factories
 import pytest
+from solver_helpers import placements_only
 
 from scheduler.domain.scenario import Scenario
 from scheduler.synthetic import generate_term
@@ -158,3 +160,27 @@ def test_closed_seats_are_never_used(prep: Prepared) -> None:
     for student, slots in closed.items():
         assert not set(plan.chosen.get(student, ())) & slots
     _plan_is_valid(prep, plan.chosen)
+
+
+def test_a_student_gets_at_most_one_placement_per_period_in_the_tag_aware_bound() -> None:
+    """n1 needs two placements, one underserved, and has seats in one period only: one
+    tagged and one untagged. The tag-aware split gives that period a tagged and an untagged
+    node, so without the cap at the number of periods the bound would count two."""
+    period = {
+        "id": "P1",
+        "start": "2027-03-01",
+        "end": "2027-03-26",
+        "weekly": [factories.weekly("mon", "08:00", "16:00")],
+    }
+    scenario = placements_only(
+        students=[factories.student("n1", site_preferences=["H1", "H2"])],
+        sites=[factories.site("H1"), factories.site("H2", 45.2, -75.2, tags=["underserved"])],
+        periods=[period],
+        slots=[factories.slot("L1"), factories.slot("L2", site="H2")],
+        placement_requirements=[{"profession": "NURS", "count": 2, "tags": {"underserved": 1}}],
+    )
+    prep = prepare(scenario)
+    for tag_aware in (False, True):
+        network = PlacementTotals(prep, tag_aware=tag_aware)
+        assert network.max_placements() == 1
+        assert network.totals(rank_weight=1, travel_weight=0).rank == 1  # H1, ranked first

@@ -159,7 +159,8 @@ def _reference_arcs(prep: Prepared, tag_aware: bool, options_of) -> list[tuple]:
         if info.count <= 0 or not options:
             continue
         student_node = next(nodes)
-        arcs.append((0, student_node, info.count, 0, 0, None))
+        most = min(info.count, len({o.period for o in options}))  # one per period at most
+        arcs.append((0, student_node, most, 0, 0, None))
         tag = _single_tag(info) if tag_aware else None
         if tag is not None:
             untagged = next(nodes)

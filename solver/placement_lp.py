@@ -38,7 +38,7 @@ Options = Callable[[StudentInfo], Sequence[SlotOption]]
 
 
 @dataclass(frozen=True)
-class _Column:
+class Column:
     student: str
     option: SlotOption
 
@@ -52,24 +52,60 @@ def lp_placements(
     """Placements holding at least as many as `plan` at no worse rank sum, each student
     within `options_of` (which must admit their slots in `plan`); None when the LP or the
     rounding fails or the deadline (a `time.monotonic()` value) comes first."""
-    columns = _columns(prep, plan, options_of)
-    if not columns:
+    problem = PlacementLp.of(prep, plan, options_of, deadline)
+    if problem is None or not problem.solve():
         return None
-    solver = pywraplp.Solver.CreateSolver("GLOP")
-    if solver is None:
-        return None
-    if deadline is not None:
-        solver.SetTimeLimit(max(1, int((deadline - time.monotonic()) * 1000)))
-    x = _build(solver, prep, columns, sum(len(slots) for slots in plan.values()))
-    if solver.Solve() != pywraplp.Solver.OPTIMAL:
-        return None
-    values = [var.solution_value() for var in x]
-    return _rounded(prep, columns, values, sum(len(slots) for slots in plan.values()))
+    return rounded(prep, problem.columns, problem.values(), problem.needed)
 
 
-def _columns(
-    prep: Prepared, plan: dict[str, list[str]], options_of: Options
-) -> list[list[_Column]]:
+@dataclass
+class PlacementLp:
+    """The LP over the chosen columns: `x` in column order, student by student; other
+    modules may add variables and rows before `solve` (`solver.session_groups`)."""
+
+    solver: pywraplp.Solver
+    columns: list[list[Column]]
+    x: list[pywraplp.Variable]
+    needed: int
+
+    @classmethod
+    def of(
+        cls,
+        prep: Prepared,
+        plan: dict[str, list[str]],
+        options_of: Options,
+        deadline: float | None = None,
+    ) -> PlacementLp | None:
+        columns = _columns(prep, plan, options_of)
+        solver = pywraplp.Solver.CreateSolver("GLOP")
+        if not columns or solver is None:
+            return None
+        if deadline is not None:
+            if time.monotonic() >= deadline:
+                return None
+            solver.SetTimeLimit(max(1, int((deadline - time.monotonic()) * 1000)))
+        needed = sum(len(slots) for slots in plan.values())
+        return cls(solver, columns, _build(solver, prep, columns, needed), needed)
+
+    def by_student(self) -> dict[str, list[tuple[Column, pywraplp.Variable]]]:
+        """Each student's columns with their variables."""
+        result: dict[str, list[tuple[Column, pywraplp.Variable]]] = {}
+        position = 0
+        for mine in self.columns:
+            result[mine[0].student] = list(
+                zip(mine, self.x[position : position + len(mine)], strict=True)
+            )
+            position += len(mine)
+        return result
+
+    def solve(self) -> bool:
+        return self.solver.Solve() == pywraplp.Solver.OPTIMAL
+
+    def values(self) -> list[float]:
+        return [var.solution_value() for var in self.x]
+
+
+def _columns(prep: Prepared, plan: dict[str, list[str]], options_of: Options) -> list[list[Column]]:
     """Per student with a need, the options the LP may use."""
     result = []
     for info in prep.students.values():
@@ -83,7 +119,7 @@ def _columns(
         if picked is None:
             picked = _picked_by_walk(list(options), set(held))
         if picked:
-            result.append([_Column(info.id, o) for o in picked])
+            result.append([Column(info.id, o) for o in picked])
     return result
 
 
@@ -105,7 +141,7 @@ def _picked_by_walk(options: list[SlotOption], held: set[str]) -> list[SlotOptio
 
 
 def _build(
-    solver: pywraplp.Solver, prep: Prepared, columns: list[list[_Column]], needed: int
+    solver: pywraplp.Solver, prep: Prepared, columns: list[list[Column]], needed: int
 ) -> list[pywraplp.Variable]:
     """Variables in column order; rows through `SetCoefficient` (no expression trees:
     about three times faster to build at 5,000 students)."""
@@ -140,7 +176,7 @@ def _student_rows(
     solver: pywraplp.Solver,
     prep: Prepared,
     info: StudentInfo,
-    mine: list[_Column],
+    mine: list[Column],
     variables: list[pywraplp.Variable],
 ) -> None:
     """Count, clashing periods (a period with itself included) and tag minimums (the
@@ -174,19 +210,24 @@ def _row(
             row.SetCoefficient(var, weight)
 
 
-def _rounded(
-    prep: Prepared, columns: list[list[_Column]], values: list[float], needed: int
+def rounded(
+    prep: Prepared,
+    columns: list[list[Column]],
+    values: list[float],
+    needed: int,
+    redo: frozenset[str] = frozenset(),
 ) -> dict[str, list[str]] | None:
-    """Integral students keep their LP seats; the others are placed exactly by CP-SAT in
-    the seats left (most placements, then least rank). None when fewer than `needed`."""
+    """Integral students keep their LP seats; the others (and those in `redo`) are placed
+    exactly by CP-SAT in the seats left (most placements, then least rank). None when
+    fewer than `needed`."""
     chosen: dict[str, list[str]] = {}
-    fractional: list[list[_Column]] = []
+    fractional: list[list[Column]] = []
     used: dict[str, int] = defaultdict(int)
     position = 0
     for mine in columns:
         mine_values = values[position : position + len(mine)]
         position += len(mine)
-        if any(INTEGRAL < v < 1 - INTEGRAL for v in mine_values):
+        if mine[0].student in redo or any(INTEGRAL < v < 1 - INTEGRAL for v in mine_values):
             fractional.append(mine)
             continue
         held = [c.option.slot for c, v in zip(mine, mine_values, strict=True) if v > 0.5]
@@ -205,7 +246,7 @@ def _rounded(
 
 
 def _place_exactly(
-    prep: Prepared, students: list[list[_Column]], used: dict[str, int]
+    prep: Prepared, students: list[list[Column]], used: dict[str, int]
 ) -> dict[str, list[str]] | None:
     """The students' placements by CP-SAT over their LP columns, in the seats left: most
     placements, then least rank, then least travel."""
@@ -250,7 +291,7 @@ def _exact_rows(
     model: cp_model.CpModel,
     prep: Prepared,
     info: StudentInfo,
-    mine: list[_Column],
+    mine: list[Column],
     variables: list[cp_model.IntVar],
 ) -> None:
     """The rows of `_student_rows` on booleans."""

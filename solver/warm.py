@@ -34,6 +34,7 @@ from solver.placement_repair import repair_placements
 from solver.prepare import IpeClass, Prepared, SlotOption, StudentInfo
 from solver.relaxation import PlacementTotals
 from solver.rules import apply_rules
+from solver.session_groups import regroup
 from solver.staffing import counts_of, name_facilitators
 
 SolverFactory = Callable[[], cp_model.CpSolver]
@@ -190,10 +191,13 @@ def _lp_draft(prep: Prepared, drafts: list[Draft], deadline: float | None) -> Dr
         blocked = {p for s in sessions_of.get(info.id, ()) for p in prep.sessions[s].clash_periods}
         return without_periods(info.all_options, blocked)
 
-    placed = lp_placements(prep, best.placed, allowed, deadline)
-    if placed is None or _draft_rank(prep, Draft(placed, best.state)) >= _draft_rank(prep, best):
-        return None
-    return Draft(placed, best.state)
+    regrouped = regroup(prep, best.placed, best.state, deadline)
+    if regrouped is not None:
+        draft = Draft(*regrouped)
+    else:
+        placed = lp_placements(prep, best.placed, allowed, deadline)
+        draft = Draft(placed, best.state) if placed is not None else best
+    return draft if _draft_rank(prep, draft) < _draft_rank(prep, best) else None
 
 
 def _draft_coverage(draft: Draft) -> int:

@@ -16,7 +16,7 @@ from scheduler.domain.scenario import Scenario
 from scheduler.synthetic import generate_term
 from solver.options import options_among, without_periods
 from solver.placement_flow import flow_plan
-from solver.placement_lp import _Column, _rounded, lp_placements
+from solver.placement_lp import Column, lp_placements, rounded
 from solver.placement_repair import repair_placements
 from solver.prepare import Prepared, StudentInfo, prepare
 from solver.relaxation import PlacementTotals
@@ -115,16 +115,16 @@ def _two_students_two_seats() -> Prepared:
     return prepare(scenario)
 
 
-def _columns(prep: Prepared) -> list[list[_Column]]:
+def _columns(prep: Prepared) -> list[list[Column]]:
     return [
-        [_Column(sid, o) for o in sorted(prep.students[sid].all_options)] for sid in ("s1", "s2")
+        [Column(sid, o) for o in sorted(prep.students[sid].all_options)] for sid in ("s1", "s2")
     ]
 
 
 def test_fractional_students_are_placed_exactly() -> None:
     """Both half at A and half at B: the rounding seats one at each, nobody twice."""
     prep = _two_students_two_seats()
-    chosen = _rounded(prep, _columns(prep), [0.5, 0.5, 0.5, 0.5], needed=2)
+    chosen = rounded(prep, _columns(prep), [0.5, 0.5, 0.5, 0.5], needed=2)
     assert chosen is not None
     assert sorted(slot_id for slots in chosen.values() for slot_id in slots) == ["A", "B"]
 
@@ -132,10 +132,10 @@ def test_fractional_students_are_placed_exactly() -> None:
 def test_the_rounding_uses_only_the_seats_integral_students_leave() -> None:
     """s1 holds A outright; s2, fractional, can only have B."""
     prep = _two_students_two_seats()
-    chosen = _rounded(prep, _columns(prep), [1.0, 0.0, 0.5, 0.5], needed=2)
+    chosen = rounded(prep, _columns(prep), [1.0, 0.0, 0.5, 0.5], needed=2)
     assert chosen == {"s1": ["A"], "s2": ["B"]}
 
 
 def test_a_rounding_short_of_the_plan_gives_nothing() -> None:
     prep = _two_students_two_seats()
-    assert _rounded(prep, _columns(prep), [0.5, 0.5, 0.5, 0.5], needed=3) is None
+    assert rounded(prep, _columns(prep), [0.5, 0.5, 0.5, 0.5], needed=3) is None

@@ -117,7 +117,8 @@ def _two_students_two_seats() -> Prepared:
 
 def _columns(prep: Prepared) -> list[list[Column]]:
     return [
-        [Column(sid, o) for o in sorted(prep.students[sid].all_options)] for sid in ("s1", "s2")
+        [Column(sid, o, (o.slot,)) for o in sorted(prep.students[sid].all_options)]
+        for sid in ("s1", "s2")
     ]
 
 

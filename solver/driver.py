@@ -50,6 +50,7 @@ so they stop early)."""
 POLISHED_LEVELS = ("preferences", "travel_total")
 POLISH_KEEPS = {"coverage", "preferences", "travel_fairness", "team_balance"}
 BOUND_TIME_FACTORS = {"travel_total": 3.0}
+LARGE_SEARCH_SECONDS = 20.0
 WARM_START_SHARE = 0.3
 """Share of the time limit for the IPE-only solve that starts (and bounds) the joint one."""
 """Share of the time limit for the IPE-only solve whose optimum bounds the joint coverage."""
@@ -316,11 +317,15 @@ def _solve_levels(
         result = _reached(built, model, values, relaxed)
         # repair hook: with stability as tie-break, reaching the coverage bound is not the end
         target = None if tie_break is not None and name == "coverage" and repair else relaxed
-        if result is None:
+        if result is None and _search_pays(model, values, budget):
             result = _solve_level(
                 model, built, solver, budget, settings, on_progress, values, target, tie_break
             )
-            if result is not None:
+            start = _kept(built, model, values) if result is not None and values else None
+            if result is not None and start is not None and _worse(built, result, start):
+                start.bound = result.bound  # CP-SAT found worse than its start: keep the start
+                result = start
+            elif result is not None:
                 values = snapshot(model, solver) if result.resolved else values
         if result is None and values is not None:
             result = _kept(built, model, values)
@@ -336,6 +341,24 @@ def _solve_levels(
             fixed[name] = result.value
         _freeze(model, built, result)
     return results, values
+
+
+def _search_pays(model: TermModel, values: dict[int, int] | None, budget: float) -> bool:
+    """Whether to search a level with CP-SAT. On large terms it found nothing better than
+    the warm start in level budgets of up to 6 s (5,000 term: every level of every run
+    measured), so with a start and a shorter budget the level keeps the start (and its
+    relaxation bound); a repair always searches (stability needs the model)."""
+    if values is None or not model.prep.large:
+        return True
+    return model.prep.scenario.policy.previous is not None or budget >= LARGE_SEARCH_SECONDS
+
+
+def _worse(level: Objective, found: LevelResult, start: LevelResult) -> bool:
+    """Whether a search result is worse on its level than the values it was hinted with
+    (a hint is not a first solution: CP-SAT may stop on a worse one)."""
+    if found.value is None or start.value is None:
+        return False
+    return found.value < start.value if level.maximize else found.value > start.value
 
 
 def _bound_fits(settings: RunSettings, name: str, last_took: float) -> bool:

@@ -31,6 +31,9 @@ RANK_SLACK = 2
 TRAVEL_SHARE = 0.5
 """Travel breaks ties between equal rank sums: all of it weighs at most half a rank, so an
 integral optimum is still one of least rank."""
+UNRANKED_PER_PERIOD = 3
+"""Nearest unranked seats per period a student may move to, besides their own: room to
+free a ranked seat for someone else."""
 INTEGRAL = 1e-6
 ROUNDING_SECONDS = 5.0
 
@@ -168,11 +171,12 @@ def _picked(
         return None
     positions = [options.table.position[s] for s in held if s in options.table.position]
     mine = np.isin(options.slots, positions)
-    group = groups.position_group[options.slots]
-    held_groups = np.unique(group[mine])
-    mine |= np.isin(group, held_groups[held_groups >= 0])
     worst = int(options.ranks.max())  # an unranked site: every unranked option
     reach = (int(options.ranks[mine].max()) if mine.any() else worst) + RANK_SLACK
+    mine |= options.best_per_period(UNRANKED_PER_PERIOD, among=options.ranks == worst)
+    group = groups.position_group[options.slots]
+    kept_groups = np.unique(group[mine])
+    mine |= np.isin(group, kept_groups[kept_groups >= 0])
     return options.picked(mine | ((options.ranks < worst) & (options.ranks <= reach)))
 
 
@@ -182,11 +186,18 @@ def _picked_by_walk(
     worst = max(o.rank for o in options)
     own = [o.rank for o in options if o.slot in held]
     reach = (max(own) if own else worst) + RANK_SLACK
-    held_groups = {groups.of_slot.get(s) for s in held}
+    near: dict[str, list[SlotOption]] = defaultdict(list)
+    for option in sorted((o for o in options if o.rank == worst), key=lambda o: (o.travel, o.slot)):
+        if len(near[option.period]) < UNRANKED_PER_PERIOD:
+            near[option.period].append(option)
+    kept = set(held) | {o.slot for chosen in near.values() for o in chosen}
+    kept_groups = {groups.of_slot.get(s) for s in kept} - {None}
     return [
         o
         for o in options
-        if groups.of_slot.get(o.slot) in held_groups or (o.rank < worst and o.rank <= reach)
+        if o.slot in kept
+        or groups.of_slot.get(o.slot) in kept_groups
+        or (o.rank < worst and o.rank <= reach)
     ]
 
 

@@ -17,6 +17,7 @@ from scheduler.synthetic import generate_term
 from solver.options import options_among, without_periods
 from solver.placement_flow import flow_plan
 from solver.placement_lp import Column, lp_placements, rounded
+from solver.placement_lp import _columns as lp_columns
 from solver.placement_repair import repair_placements
 from solver.prepare import Prepared, StudentInfo, prepare
 from solver.relaxation import PlacementTotals
@@ -140,3 +141,19 @@ def test_the_rounding_uses_only_the_seats_integral_students_leave() -> None:
 def test_a_rounding_short_of_the_plan_gives_nothing() -> None:
     prep = _two_students_two_seats()
     assert rounded(prep, _columns(prep), [0.5, 0.5, 0.5, 0.5], needed=3) is None
+
+
+def test_students_may_move_to_near_unranked_seats_they_do_not_hold() -> None:
+    """Room to free a ranked seat for someone else: each student's columns hold unranked
+    seats beyond their own, whole slot groups in one column."""
+    prep = prepare(generate_term(students=400, seed=7))
+    plan = _repaired_flow(prep)
+    columns = lp_columns(prep, plan, _all)
+    spare = 0
+    for mine in columns:
+        info = prep.students[mine[0].student]
+        worst = max(o.rank for o in info.all_options)
+        held = set(plan.get(info.id, ()))
+        spare += any(c.option.rank == worst and not held & set(c.seats) for c in mine)
+    assert spare > len(columns) // 2
+    assert any(len(c.seats) > 1 for mine in columns for c in mine)

@@ -143,6 +143,7 @@ def greedy_drafts(
     starts: FlowStarts,
     deadline: float | None = None,
     lp_deadline: float | None = None,
+    on_first: Callable[[Draft], None] | None = None,
 ) -> list[Draft]:
     """Schedules without CP-SAT, built over every eligible option (so before the model's
     options are trimmed): greedy sessions around the first flow start, giving the sessions
@@ -162,6 +163,8 @@ def greedy_drafts(
     by_lp = lp_deadline is not None
     first = greedy_sessions(prep, starts.first, starts.wanted)
     drafts = [Draft(starts.first, first)]
+    if on_first is not None:  # a complete schedule already: say so before the slower steps
+        on_first(drafts[0])
     alone = greedy_sessions(prep, {}) if _attendance(first) < attendance_ceiling(prep) else None
     if starts.avoiding is not None and not by_lp:
         drafts.append(_draft_around(prep, first, deadline, TAG_ROUNDS))
@@ -192,7 +195,7 @@ def _lp_draft(prep: Prepared, drafts: list[Draft], deadline: float | None) -> Dr
     way); None when nothing better comes in time."""
     if deadline is not None and time.monotonic() >= deadline:
         return None
-    best = max(drafts, key=lambda d: (_draft_coverage(d), -_draft_rank(prep, d)))
+    best = max(drafts, key=lambda d: (draft_coverage(d), -_draft_rank(prep, d)))
     sessions_of = best.state.sessions_of
 
     def allowed(info: StudentInfo) -> Sequence[SlotOption]:
@@ -208,7 +211,7 @@ def _lp_draft(prep: Prepared, drafts: list[Draft], deadline: float | None) -> Dr
     return draft if _draft_rank(prep, draft) < _draft_rank(prep, best) else None
 
 
-def _draft_coverage(draft: Draft) -> int:
+def draft_coverage(draft: Draft) -> int:
     return sum(len(slots) for slots in draft.placed.values()) + _attendance(draft.state)
 
 

@@ -75,3 +75,29 @@ def test_the_warm_start_is_reported_before_the_first_level_ends() -> None:
     first = coverage[0]
     assert first.value <= first.bound
     assert events[0] is first
+
+
+def test_the_first_draft_is_reported_before_the_slower_drafts(monkeypatch) -> None:  # noqa: ANN001
+    """The LP draft takes seconds on large terms: the first complete draft's coverage is
+    reported before it starts, against the bound the drafts know."""
+    import solver.warm as warm
+    from scheduler.synthetic import generate_term
+    from solver import SolveOptions, solve
+
+    events: list = []
+    seen_before_lp: list[int] = []
+    lp_draft = warm._lp_draft
+
+    def watched(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        seen_before_lp.append(len(events))
+        return lp_draft(*args, **kwargs)
+
+    monkeypatch.setattr(warm, "_lp_draft", watched)
+    solve(
+        generate_term(students=120, seed=4),
+        options=SolveOptions(time_limit_s=3, workers=1),
+        on_progress=events.append,
+    )
+    assert seen_before_lp and seen_before_lp[0] >= 1
+    first = events[0]
+    assert first.level == "coverage" and 0 < first.value <= first.bound

@@ -59,3 +59,11 @@ def test_large_terms_keep_their_start_on_short_level_budgets() -> None:
     assert _search_pays(_model(large=False), start, budget=6.0)  # type: ignore[arg-type]
     repair = _model(large=True, previous=object())
     assert _search_pays(repair, start, budget=6.0)  # type: ignore[arg-type]
+
+
+def test_the_lp_draft_is_skipped_on_the_largest_terms() -> None:
+    from solver.driver import LP_DRAFT_MAX_STUDENTS, _lp_deadline
+
+    settings = _settings(60.0)
+    assert _lp_deadline(settings, 5_000) is not None
+    assert _lp_deadline(settings, LP_DRAFT_MAX_STUDENTS + 1) is None

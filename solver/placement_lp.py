@@ -273,26 +273,35 @@ def _student_rows(
     mine: list[Column],
     variables: list[pywraplp.Variable],
 ) -> None:
-    """Count, clashing periods (a period with itself included) and tag minimums (the
-    inequality of `solver.rules.tag_minimums`)."""
-    _row(solver, variables, [1] * len(variables), info.count)
-    by_period: dict[str, list[pywraplp.Variable]] = defaultdict(list)
-    for column, var in zip(mine, variables, strict=True):
-        by_period[column.option.period].append(var)
+    for positions, weights, most in _limits(prep, info, mine):
+        _row(solver, [variables[i] for i in positions], weights, most)
+
+
+def _limits(
+    prep: Prepared, info: StudentInfo, mine: list[Column]
+) -> list[tuple[list[int], list[int], int]]:
+    """A student's rows as (column positions, weights, most): count, clashing periods (a
+    period with itself included) and tag minimums (the inequality of
+    `solver.rules.tag_minimums`); rows that can never bind are left out."""
+    rows = [(list(range(len(mine))), [1] * len(mine), info.count)]
+    by_period: dict[str, list[int]] = defaultdict(list)
+    for position, column in enumerate(mine):
+        by_period[column.option.period].append(position)
     periods = sorted(by_period)
     for i, first in enumerate(periods):
         for second in periods[i:]:
             if frozenset({first, second}) in prep.period_clashes:
                 both = by_period[first] + (by_period[second] if second != first else [])
                 if len(both) > 1:
-                    _row(solver, both, [1] * len(both), 1)
+                    rows.append((both, [1] * len(both), 1))
     if info.requirement is None:
-        return
+        return rows
     for tag, minimum in info.requirement.tags.items():
         if minimum <= 0 or all(tag in c.option.tags for c in mine):
             continue
         weights = [minimum - 1 if tag in c.option.tags else minimum for c in mine]
-        _row(solver, variables, weights, minimum * (info.count - 1))
+        rows.append((list(range(len(mine))), weights, minimum * (info.count - 1)))
+    return rows
 
 
 def _row(
@@ -396,23 +405,5 @@ def _exact_rows(
     variables: list[cp_model.IntVar],
 ) -> None:
     """The rows of `_student_rows` on booleans."""
-    model.add(sum(variables) <= info.count)
-    by_period: dict[str, list[cp_model.IntVar]] = defaultdict(list)
-    for column, var in zip(mine, variables, strict=True):
-        by_period[column.option.period].append(var)
-    periods = sorted(by_period)
-    for i, first in enumerate(periods):
-        for second in periods[i:]:
-            if frozenset({first, second}) in prep.period_clashes:
-                both = by_period[first] + (by_period[second] if second != first else [])
-                model.add(sum(both) <= 1)
-    if info.requirement is None:
-        return
-    for tag, minimum in info.requirement.tags.items():
-        if minimum <= 0:
-            continue
-        weights = [minimum - 1 if tag in c.option.tags else minimum for c in mine]
-        model.add(
-            sum(w * v for w, v in zip(weights, variables, strict=True))
-            <= minimum * (info.count - 1)
-        )
+    for positions, weights, most in _limits(prep, info, mine):
+        model.add(sum(w * variables[i] for i, w in zip(positions, weights, strict=True)) <= most)

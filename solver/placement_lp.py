@@ -322,15 +322,25 @@ def rounded(
 ) -> dict[str, list[str]] | None:
     """Integral students keep their LP seats; the others (and those in `redo`) are placed
     exactly by CP-SAT in the seats left (most placements, then least rank); then each
-    group's holders are dealt its slots. None when fewer than `needed`."""
+    group's holders are dealt its slots. When that holds fewer than `needed`, once more
+    with the holders of seats those students could use placed exactly too (room for a
+    swap). None when still fewer than `needed`."""
+    chosen = _exactly_rounded(prep, columns, values, redo)
+    if chosen is not None and len(chosen) < needed:
+        chosen = _exactly_rounded(prep, columns, values, _widened(columns, values, redo))
+    if chosen is None or len(chosen) < needed:
+        return None
+    return _dealt(prep, chosen)
+
+
+def _exactly_rounded(
+    prep: Prepared, columns: list[list[Column]], values: list[float], redo: frozenset[str]
+) -> list[Column] | None:
     chosen: list[Column] = []
     fractional: list[list[Column]] = []
     used: dict[tuple[str, ...], int] = defaultdict(int)
-    position = 0
-    for mine in columns:
-        mine_values = values[position : position + len(mine)]
-        position += len(mine)
-        if mine[0].student in redo or any(INTEGRAL < v < 1 - INTEGRAL for v in mine_values):
+    for mine, mine_values in _per_student(columns, values):
+        if mine[0].student in redo or _fractional(mine_values):
             fractional.append(mine)
             continue
         held = [c for c, v in zip(mine, mine_values, strict=True) if v > 0.5]
@@ -342,9 +352,41 @@ def rounded(
         if placed is None:
             return None
         chosen += placed
-    if len(chosen) < needed:
-        return None
-    return _dealt(prep, chosen)
+    return chosen
+
+
+def _widened(
+    columns: list[list[Column]], values: list[float], redo: frozenset[str]
+) -> frozenset[str]:
+    """`redo` and the fractional students, with every student holding seats they could use."""
+    moving = [
+        mine
+        for mine, v in _per_student(columns, values)
+        if mine[0].student in redo or _fractional(v)
+    ]
+    wanted = {column.seats for mine in moving for column in mine}
+    holders = {
+        column.student
+        for mine, mine_values in _per_student(columns, values)
+        for column, value in zip(mine, mine_values, strict=True)
+        if value > 0.5 and column.seats in wanted
+    }
+    return redo | holders | {mine[0].student for mine in moving}
+
+
+def _per_student(
+    columns: list[list[Column]], values: list[float]
+) -> list[tuple[list[Column], list[float]]]:
+    result = []
+    position = 0
+    for mine in columns:
+        result.append((mine, values[position : position + len(mine)]))
+        position += len(mine)
+    return result
+
+
+def _fractional(values: list[float]) -> bool:
+    return any(INTEGRAL < v < 1 - INTEGRAL for v in values)
 
 
 def _dealt(prep: Prepared, chosen: list[Column]) -> dict[str, list[str]]:

@@ -2,15 +2,18 @@
 
 A session that clashes with a placement period shuts that period to its attendees, so
 which attendees get the sessions that leave a period free decides who may be placed in
-it. The greedy sessions decide that before the placements are known (5,000 term: the
-week-6 simulations leave P2 free; 758 of 2,077 attendees fit there). Here a draft's team
-make-up stays (how many of each profession each session holds, so every team rule, room
-and facilitator still holds), and one LP (`solver.placement_lp` plus the rows below)
-chooses for each attendee a *group* of the activity's sessions (those clashing with the
-same periods) together with the placements: a placement in period p needs a group that
-leaves p free. Groups are rounded by a transportation flow per profession, each group's
-attendees matched to its sessions by a flow, and the placements the new sessions shut
-re-placed exactly (`solver.placement_lp.rounded`).
+it. The greedy sessions decide that before the placements are known, and with team sizes
+averaged over the activity (5,000 term: the week-6 simulations leave P2 free; 758 of
+2,077 attendees fit there, while full teams there would seat about 910). Here one LP
+(`solver.placement_lp` plus the rows below) chooses for each attendee a *group* of the
+activity's held sessions (those clashing with the same periods) together with the
+placements: a placement in period p needs a group that leaves p free, and each session's
+make-up follows the team rule for a number of teams up to the one it had (so its room and
+facilitators still suffice), the rule's min over professions written as the usual LP
+linearisation. `solver.session_seating` then seats the attendees exactly (CP-SAT, as close
+to the LP's groups as it can), and the placements the new sessions shut are re-placed
+exactly (`solver.placement_lp.rounded`). 5,000 term: the LP's rank sum with each
+session's make-up fixed was 13,222; with the make-up free 13,093.
 """
 
 from __future__ import annotations
@@ -19,19 +22,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-from ortools.graph.python import min_cost_flow
 from ortools.linear_solver import pywraplp
 
+from scheduler.domain.scenario import TeamRule
 from solver.greedy import GreedyState
 from solver.options import without_periods
 from solver.placement_lp import INTEGRAL, PlacementLp, rounded
 from solver.prepare import Prepared, SlotOption, StudentInfo
+from solver.session_seating import Attendee, Seating, facilitators_needed, seat
 
 Group = frozenset[str]
 """A group of an activity's sessions: the periods they clash with."""
-WEIGHT = 1000
-"""LP values are scaled to integer flow costs with this many steps."""
+COST_STEPS = 4
+"""An attendee's cost of a group: the LP placements it shuts, 0 to this many steps a
+placement; coarse, so that attendees alike stay one class in the seating."""
 
 
 @dataclass
@@ -39,19 +43,20 @@ class _Activity:
     """An activity whose held sessions fall into two or more groups."""
 
     id: str
-    seats: dict[str, dict[str, int]]
-    """Per held session, attendees per profession (the draft's team make-up)."""
+    rule: TeamRule
+    per_facilitator: int
+    teams: dict[str, int]
+    """Per held session, the teams it formed: the most it may form now."""
     group_of: dict[str, Group]
     attendees: list[str]
-    choices: dict[str, list[Group]] = field(default_factory=dict)
-    """Per attendee, the groups they could sit in (a free session with a seat of theirs)."""
+    sessions_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per attendee, the held sessions they may sit in."""
+    former: dict[str, str] = field(default_factory=dict)
+    """Per attendee, the session they sit in now."""
 
-    def group_seats(self, group: Group, profession: str) -> int:
-        return sum(
-            counts.get(profession, 0)
-            for session, counts in self.seats.items()
-            if self.group_of[session] == group
-        )
+    def choices(self, student: str) -> list[Group]:
+        """The groups the student could sit in."""
+        return sorted({self.group_of[s] for s in self.sessions_of[student]}, key=sorted)
 
 
 def regroup(
@@ -61,8 +66,8 @@ def regroup(
     deadline: float | None = None,
 ) -> tuple[dict[str, list[str]], GreedyState] | None:
     """Placements and sessions re-chosen together, every attendee and at least as many
-    placements kept; None when no activity has two groups, or the LP, a rounding or a
-    matching fails."""
+    placements kept; None when no activity has two groups, or the LP, the seating or the
+    re-placement fails."""
     activities = _activities(prep, state)
     if not activities:
         return None
@@ -74,13 +79,13 @@ def regroup(
     problem = PlacementLp.of(prep, placed, allowed, deadline)
     if problem is None:
         return None
-    z = _group_rows(prep, problem, activities)
-    if z is None or not problem.solve():
+    _group_rows(prep, problem, activities)
+    if not problem.solve():
         return None
-    sessions_of = _assigned(prep, state, activities, z)
-    if sessions_of is None:
+    seatings = _seatings(prep, activities, problem)
+    if seatings is None:
         return None
-    new_state = _with_sessions(prep, state, activities, sessions_of)
+    new_state = _with_sessions(state, activities, seatings)
     if _double_booked(prep, new_state):
         return None
     placements = _placements(prep, problem, new_state)
@@ -90,50 +95,44 @@ def regroup(
 def _activities(prep: Prepared, state: GreedyState) -> list[_Activity]:
     """Activities with held sessions in two or more groups, with who attends them."""
     result = []
-    for activity in prep.activities.values():
-        held = [s for s in activity.sessions if state.teams.get(s)]
+    for info in prep.activities.values():
+        held = [s for s in info.sessions if state.teams.get(s)]
         group_of = {s: frozenset(prep.sessions[s].clash_periods) for s in held}
         if len(set(group_of.values())) < 2:
             continue
-        seats = {s: _make_up(prep, state.teams[s]) for s in held}
-        attendees = sorted(
-            student
+        former = {
+            student: session
             for student, sessions in state.sessions_of.items()
-            if any(s in group_of for s in sessions)
+            for session in sessions
+            if session in group_of
+        }
+        activity = _Activity(
+            info.id,
+            info.team,
+            info.teams_per_facilitator,
+            {s: len(state.teams[s]) for s in held},
+            group_of,
+            sorted(former),
+            former=former,
         )
-        result.append(_Activity(activity.id, seats, group_of, attendees))
-    for regrouped in result:
-        for student in regrouped.attendees:
-            regrouped.choices[student] = _choices(prep, state, regrouped, student)
+        for student in activity.attendees:
+            activity.sessions_of[student] = _eligible(prep, state, activity, student)
+        result.append(activity)
     return result
 
 
-def _make_up(prep: Prepared, teams: list[list[str]]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for team in teams:
-        for student in team:
-            counts[prep.students[student].profession] += 1
-    return dict(counts)
-
-
-def _eligible(prep: Prepared, state: GreedyState, activity: _Activity, student: str) -> list[str]:
-    """The held sessions of the activity the student could sit in: free for them, a seat
-    of their profession, no overlap with their sessions of other activities."""
-    info = prep.students[student]
-    free = set(info.free_sessions.get(activity.id, ()))
+def _eligible(
+    prep: Prepared, state: GreedyState, activity: _Activity, student: str
+) -> tuple[str, ...]:
+    """The held sessions of the activity the student could sit in: free for them, no
+    overlap with their sessions of other activities."""
+    free = set(prep.students[student].free_sessions.get(activity.id, ()))
     others = [s for s in state.sessions_of.get(student, ()) if s not in activity.group_of]
-    return [
+    return tuple(
         session
-        for session, counts in activity.seats.items()
-        if session in free
-        and counts.get(info.profession, 0) > 0
-        and not any(o in prep.session_overlaps.get(session, ()) for o in others)
-    ]
-
-
-def _choices(prep: Prepared, state: GreedyState, activity: _Activity, student: str) -> list[Group]:
-    groups = {activity.group_of[s] for s in _eligible(prep, state, activity, student)}
-    return sorted(groups, key=sorted)
+        for session in sorted(activity.teams)
+        if session in free and not any(o in prep.session_overlaps.get(session, ()) for o in others)
+    )
 
 
 def _fixed_sessions(state: GreedyState, activities: list[_Activity]) -> dict[str, list[str]]:
@@ -149,32 +148,79 @@ def _blocked(prep: Prepared, sessions: Sequence[str]) -> set[str]:
     return {p for s in sessions for p in prep.sessions[s].clash_periods}
 
 
-def _group_rows(
-    prep: Prepared, problem: PlacementLp, activities: list[_Activity]
-) -> dict[tuple[str, str, Group], pywraplp.Variable] | None:
-    """Group variables: each attendee in exactly one group, each group's seats of each
-    profession filled, and a placement in a period only with a group leaving it free."""
+Choices = dict[tuple[str, str, Group], pywraplp.Variable]
+
+
+def _group_rows(prep: Prepared, problem: PlacementLp, activities: list[_Activity]) -> Choices:
+    """Group variables: each attendee in exactly one group, a placement in a period only
+    with a group leaving it free, and each group's attendees of each profession seated in
+    its sessions (`_make_up_rows`)."""
     solver = problem.solver
     columns = problem.by_student()
-    z: dict[tuple[str, str, Group], pywraplp.Variable] = {}
+    z: Choices = {}
     for activity in activities:
         fill: dict[tuple[Group, str], list[pywraplp.Variable]] = defaultdict(list)
         for student in activity.attendees:
-            choices = activity.choices[student]
-            if not choices:
-                return None
-            mine = {g: solver.NumVar(0.0, 1.0, "") for g in choices}
+            mine = {g: solver.NumVar(0.0, 1.0, "") for g in activity.choices(student)}
             _equal(solver, list(mine.values()), 1)
             profession = prep.students[student].profession
             for group, var in mine.items():
                 z[activity.id, student, group] = var
                 fill[group, profession].append(var)
             _couple(solver, columns.get(student, []), mine)
+        professions = {prep.students[s].profession for s in activity.attendees}
+        seats = _make_up_rows(solver, activity, professions | set(activity.rule.professions))
         for group in set(activity.group_of.values()):
-            for profession in {prep.students[s].profession for s in activity.attendees}:
-                seats = activity.group_seats(group, profession)
-                _equal(solver, fill.get((group, profession), []), seats)
+            for profession in professions:
+                row = solver.Constraint(0, 0)
+                for var in fill.get((group, profession), []):
+                    row.SetCoefficient(var, 1)
+                for session, var in seats.items():
+                    if session[1] == profession and activity.group_of[session[0]] == group:
+                        row.SetCoefficient(var, -1)
     return z
+
+
+def _make_up_rows(
+    solver: pywraplp.Solver, activity: _Activity, professions: set[str]
+) -> dict[tuple[str, str], pywraplp.Variable]:
+    """Per held session, attendees per profession under the team rule for t teams, t at
+    most the teams it formed: min_size*t <= n <= max_size*t, the profession limits times
+    t, and sum_p m_p >= min_professions*t with m_p <= n_p and m_p <= t."""
+    rule = activity.rule
+    infinity = solver.infinity()
+    seats = {}
+    for session, most in activity.teams.items():
+        teams = solver.NumVar(0.0, most, "")
+        low = solver.Constraint(0, infinity)
+        high = solver.Constraint(-infinity, 0)
+        distinct = solver.Constraint(0, infinity)
+        low.SetCoefficient(teams, -rule.min_size)
+        high.SetCoefficient(teams, -rule.max_size)
+        distinct.SetCoefficient(teams, -rule.min_professions)
+        for profession in sorted(professions):
+            limit = rule.professions.get(profession)
+            top = rule.max_size if limit is None or limit.max is None else limit.max
+            n = seats[session, profession] = solver.NumVar(0.0, min(top, rule.max_size) * most, "")
+            low.SetCoefficient(n, 1)
+            high.SetCoefficient(n, 1)
+            _at_most(solver, n, teams, min(top, rule.max_size))
+            if limit is not None and limit.min:
+                _at_most(solver, teams, n, 1 / limit.min)
+            spread = solver.NumVar(0.0, most, "")
+            _at_most(solver, spread, n, 1)
+            _at_most(solver, spread, teams, 1)
+            distinct.SetCoefficient(spread, 1)
+    return seats
+
+
+def _at_most(
+    solver: pywraplp.Solver, left: pywraplp.Variable, right: pywraplp.Variable, factor: float
+) -> None:
+    """left <= factor * right."""
+    row = solver.Constraint(-solver.infinity(), 0)
+    row.SetCoefficient(left, 1)
+    row.SetCoefficient(right, -factor)
 
 
 def _equal(solver: pywraplp.Solver, variables: list[pywraplp.Variable], total: int) -> None:
@@ -198,150 +244,86 @@ def _couple(solver: pywraplp.Solver, columns: list, groups: dict[Group, pywraplp
             row.SetCoefficient(var, 1)
 
 
-def _assigned(
-    prep: Prepared,
-    state: GreedyState,
-    activities: list[_Activity],
-    z: dict[tuple[str, str, Group], pywraplp.Variable],
-) -> dict[tuple[str, str], str] | None:
-    """(activity, student) -> session: groups rounded per profession by a flow that keeps
-    the LP's choices where it can, then each group's attendees matched to its sessions."""
-    result: dict[tuple[str, str], str] = {}
-    for activity in activities:
-        professions: dict[str, list[str]] = defaultdict(list)
-        for student in activity.attendees:
-            professions[prep.students[student].profession].append(student)
-        for profession, students in professions.items():
-            groups = _round_groups(activity, profession, students, z)
-            if groups is None:
-                return None
-            for group in set(groups.values()):
-                members = [s for s in students if groups[s] == group]
-                seated = _seat(prep, state, activity, profession, group, members)
-                if seated is None:
-                    return None
-                result.update({(activity.id, s): session for s, session in seated.items()})
-    return result
-
-
-def _round_groups(
-    activity: _Activity,
-    profession: str,
-    students: list[str],
-    z: dict[tuple[str, str, Group], pywraplp.Variable],
-) -> dict[str, Group] | None:
-    """Each student's group: a transportation flow over the group seats of the profession,
-    cheapest where the LP put most of the student."""
-    groups = sorted({g for s in students for g in activity.choices[s]}, key=sorted)
-    index = {g: i for i, g in enumerate(groups)}
-    tails, heads, caps, costs = [], [], [], []
-    for row, student in enumerate(students):
-        tails.append(0)
-        heads.append(2 + row)
-        caps.append(1)
-        costs.append(0)
-        for group in activity.choices[student]:
-            value = z[activity.id, student, group].solution_value()
-            tails.append(2 + row)
-            heads.append(2 + len(students) + index[group])
-            caps.append(1)
-            costs.append(round(WEIGHT * (1 - value)))
-    for group, i in index.items():
-        tails.append(2 + len(students) + i)
-        heads.append(1)
-        caps.append(activity.group_seats(group, profession))
-        costs.append(0)
-    flows = _flow(tails, heads, caps, costs, len(students))
-    if flows is None:
-        return None
+def _seatings(
+    prep: Prepared, activities: list[_Activity], problem: PlacementLp
+) -> dict[str, Seating] | None:
+    """Each activity's attendees seated exactly, shutting as few of the LP's placements
+    as may be."""
+    mass = _placed_mass(problem)
     result = {}
-    for arc, amount in enumerate(flows):
-        if amount and tails[arc] >= 2 and heads[arc] >= 2 + len(students):
-            result[students[tails[arc] - 2]] = groups[heads[arc] - 2 - len(students)]
+    for activity in activities:
+        attendees = [
+            Attendee(
+                student,
+                prep.students[student].profession,
+                activity.sessions_of[student],
+                _costs(activity, mass.get(student, {}), student),
+            )
+            for student in activity.attendees
+        ]
+        seating = seat(activity.rule, activity.teams, activity.group_of, attendees, activity.former)
+        if seating is None:
+            return None
+        result[activity.id] = seating
     return result
 
 
-def _seat(
-    prep: Prepared,
-    state: GreedyState,
-    activity: _Activity,
-    profession: str,
-    group: Group,
-    members: list[str],
-) -> dict[str, str] | None:
-    """The group's sessions for its members (a seat each of their profession, sessions they
-    may attend): a flow, None when some member finds no seat."""
-    sessions = [s for s in activity.seats if activity.group_of[s] == group]
-    index = {s: i for i, s in enumerate(sessions)}
-    tails, heads, caps, costs = [], [], [], []
-    for row, student in enumerate(members):
-        tails.append(0)
-        heads.append(2 + row)
-        caps.append(1)
-        costs.append(0)
-        for session in _eligible(prep, state, activity, student):
-            if session in index:
-                tails.append(2 + row)
-                heads.append(2 + len(members) + index[session])
-                caps.append(1)
-                costs.append(0)
-    for session, i in index.items():
-        tails.append(2 + len(members) + i)
-        heads.append(1)
-        caps.append(activity.seats[session].get(profession, 0))
-        costs.append(0)
-    flows = _flow(tails, heads, caps, costs, len(members))
-    if flows is None:
-        return None
-    return {
-        members[tails[arc] - 2]: sessions[heads[arc] - 2 - len(members)]
-        for arc, amount in enumerate(flows)
-        if amount and tails[arc] >= 2 and heads[arc] >= 2 + len(members)
-    }
+def _placed_mass(problem: PlacementLp) -> dict[str, dict[str, float]]:
+    """Per student, the LP's placements per period."""
+    result: dict[str, dict[str, float]] = {}
+    for student, columns in problem.by_student().items():
+        mine: dict[str, float] = defaultdict(float)
+        for column, var in columns:
+            mine[column.option.period] += var.solution_value()
+        result[student] = mine
+    return result
 
 
-def _flow(
-    tails: list[int], heads: list[int], caps: list[int], costs: list[int], supply: int
-) -> list[int] | None:
-    """Flows of a min-cost flow sending `supply` from node 0 to node 1; None if it cannot."""
-    flow = min_cost_flow.SimpleMinCostFlow()
-    arcs = flow.add_arcs_with_capacity_and_unit_cost(
-        np.array(tails), np.array(heads), np.array(caps), np.array(costs)
+def _costs(
+    activity: _Activity, mass: dict[str, float], student: str
+) -> tuple[tuple[Group, int], ...]:
+    """The cost of each of the student's groups: the LP placements it shuts, in steps (a
+    group shutting none costs nothing, whatever the LP chose)."""
+    return tuple(
+        (group, round(COST_STEPS * sum(mass.get(period, 0.0) for period in group)))
+        for group in activity.choices(student)
     )
-    flow.set_node_supply(0, supply)
-    flow.set_node_supply(1, -supply)
-    if flow.solve() != flow.OPTIMAL:
-        return None
-    return [int(v) for v in flow.flows(arcs)]
 
 
 def _with_sessions(
-    prep: Prepared,
-    state: GreedyState,
-    activities: list[_Activity],
-    assigned: dict[tuple[str, str], str],
+    state: GreedyState, activities: list[_Activity], seatings: dict[str, Seating]
 ) -> GreedyState:
-    """The draft's state with the new attendees: each session's teams keep their make-up,
-    members of a profession replaced in order by the session's new ones."""
+    """The draft's state with the new teams; a session forming fewer teams keeps only the
+    facilitators they need (the others are freed)."""
     new = GreedyState()
     moving = {s: a for a in activities for s in a.group_of}
+    session_of = {
+        student: session
+        for seating in seatings.values()
+        for session, teams in seating.teams.items()
+        for team in teams
+        for student in team
+    }
     for student, sessions in state.sessions_of.items():
-        new.sessions_of[student] = [
-            assigned.get((moving[s].id, student), s) if s in moving else s for s in sessions
-        ]
-    incoming: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for (_, student), session in sorted(assigned.items()):
-        incoming[session, prep.students[student].profession].append(student)
+        new.sessions_of[student] = [session_of[student] if s in moving else s for s in sessions]
     for session, teams in state.teams.items():
-        if session not in moving:
+        if session in moving:
+            teams = seatings[moving[session].id].teams.get(session, [])
+        if teams:
             new.teams[session] = [list(team) for team in teams]
-            continue
-        queue = {key[1]: list(members) for key, members in incoming.items() if key[0] == session}
-        new.teams[session] = [
-            [queue[prep.students[s].profession].pop() for s in team] for team in teams
-        ]
-    new.facilitators.update({s: list(f) for s, f in state.facilitators.items()})
     new.load.update(state.load)
+    for session, facilitators in state.facilitators.items():
+        kept = list(facilitators)
+        if session in moving:
+            activity = moving[session]
+            keep = facilitators_needed(
+                len(new.teams.get(session, [])), activity.per_facilitator, len(kept)
+            )
+            for facilitator in kept[keep:]:
+                new.load[facilitator] -= 1
+            kept = kept[:keep]
+        if kept:
+            new.facilitators[session] = kept
     return new
 
 

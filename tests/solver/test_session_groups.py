@@ -1,8 +1,9 @@
 """Sessions of a clashing activity re-chosen with the placements (`solver.session_groups`).
 
 On a generated term whose simulation sessions fall on placement days of one period, the
-regrouped draft keeps every attendee and every session's team make-up, holds at least as
-many placements at a lower rank sum, and passes the independent validator."""
+regrouped draft keeps every attendee, forms no more teams in any session than before
+(rooms and facilitators still suffice), holds at least as many placements at a lower rank
+sum, and passes the independent validator."""
 
 from __future__ import annotations
 
@@ -33,12 +34,8 @@ def _rank(prep: Prepared, placed: dict[str, list[str]]) -> int:
     )
 
 
-def _make_up(prep: Prepared, state: GreedyState) -> dict[str, list[Counter]]:
-    return {
-        session: [Counter(prep.students[s].profession for s in team) for team in teams]
-        for session, teams in state.teams.items()
-        if teams
-    }
+def _team_counts(state: GreedyState) -> Counter:
+    return Counter({session: len(teams) for session, teams in state.teams.items() if teams})
 
 
 def _activities(prep: Prepared, state: GreedyState) -> dict[str, list[str]]:
@@ -58,7 +55,9 @@ def test_the_regrouped_draft_keeps_everyone_at_a_lower_rank_and_is_valid() -> No
     assert regrouped is not None
     placed, state = regrouped
     assert _activities(prep, state) == _activities(prep, best.state)
-    assert _make_up(prep, state) == _make_up(prep, best.state)
+    assert _team_counts(state) <= _team_counts(best.state)
+    for session in state.teams:
+        assert len(state.facilitators.get(session, ())) <= len(best.state.facilitators[session])
     moved = sum(
         set(state.sessions_of[s]) != set(best.state.sessions_of[s]) for s in state.sessions_of
     )

@@ -36,6 +36,9 @@ UNRANKED_PER_PERIOD = 3
 free a ranked seat for someone else."""
 INTEGRAL = 1e-6
 ROUNDING_SECONDS = 5.0
+GLOP_PARAMETERS = "use_dual_simplex: true"
+"""Dual simplex: the regrouping LP of the 5,000 term (57,000 columns) in 2.7 s instead of
+9.0 s with GLOP's default primal simplex (3.6 s instead of 11.2 s on another seed)."""
 
 Options = Callable[[StudentInfo], Sequence[SlotOption]]
 
@@ -89,6 +92,7 @@ class PlacementLp:
         solver = pywraplp.Solver.CreateSolver("GLOP")
         if not columns or solver is None:
             return None
+        solver.SetSolverSpecificParametersAsString(GLOP_PARAMETERS)
         if deadline is not None:
             if time.monotonic() >= deadline:
                 return None

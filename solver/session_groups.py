@@ -49,10 +49,16 @@ class _Activity:
     """Per held session, the teams it formed: the most it may form now."""
     group_of: dict[str, Group]
     attendees: list[str]
+    newcomers: list[str] = field(default_factory=list)
+    """Participants who attend none of its sessions yet but could sit in a held one."""
     sessions_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """Per attendee, the held sessions they may sit in."""
+    """Per attendee and newcomer, the held sessions they may sit in."""
     former: dict[str, str] = field(default_factory=dict)
     """Per attendee, the session they sit in now."""
+
+    @property
+    def everyone(self) -> list[str]:
+        return self.attendees + self.newcomers
 
     def choices(self, student: str) -> list[Group]:
         """The groups the student could sit in."""
@@ -66,7 +72,8 @@ def regroup(
     deadline: float | None = None,
 ) -> tuple[dict[str, list[str]], GreedyState] | None:
     """Placements and sessions re-chosen together, every attendee and at least as many
-    placements kept; None when no activity has two groups, or the LP, the seating or the
+    placements kept, and newcomers seated where the LP can make room for them (coverage
+    first); None when no activity has two groups, or the LP, the seating or the
     re-placement fails."""
     activities = _activities(prep, state)
     if not activities:
@@ -79,10 +86,10 @@ def regroup(
     problem = PlacementLp.of(prep, placed, allowed, deadline)
     if problem is None:
         return None
-    _group_rows(prep, problem, activities)
+    z = _group_rows(prep, problem, activities)
     if not problem.solve():
         return None
-    seatings = _seatings(prep, activities, problem)
+    seatings = _seatings(prep, activities, problem, z)
     if seatings is None:
         return None
     new_state = _with_sessions(state, activities, seatings)
@@ -117,6 +124,12 @@ def _activities(prep: Prepared, state: GreedyState) -> list[_Activity]:
         )
         for student in activity.attendees:
             activity.sessions_of[student] = _eligible(prep, state, activity, student)
+        for student in sorted(prep.students):
+            if info.id in prep.students[student].activities and student not in former:
+                eligible = _eligible(prep, state, activity, student)
+                if eligible:
+                    activity.newcomers.append(student)
+                    activity.sessions_of[student] = eligible
         result.append(activity)
     return result
 
@@ -157,18 +170,22 @@ def _group_rows(prep: Prepared, problem: PlacementLp, activities: list[_Activity
     its sessions (`_make_up_rows`)."""
     solver = problem.solver
     columns = problem.by_student()
+    reward = _attendance_reward(prep, problem)
     z: Choices = {}
     for activity in activities:
         fill: dict[tuple[Group, str], list[pywraplp.Variable]] = defaultdict(list)
-        for student in activity.attendees:
+        for student in activity.everyone:
             mine = {g: solver.NumVar(0.0, 1.0, "") for g in activity.choices(student)}
-            _equal(solver, list(mine.values()), 1)
+            if student in activity.former:
+                _equal(solver, list(mine.values()), 1)
+            else:
+                _at_most_one(solver, list(mine.values()), reward)
             profession = prep.students[student].profession
             for group, var in mine.items():
                 z[activity.id, student, group] = var
                 fill[group, profession].append(var)
             _couple(solver, columns.get(student, []), mine)
-        professions = {prep.students[s].profession for s in activity.attendees}
+        professions = {prep.students[s].profession for s in activity.everyone}
         seats = _make_up_rows(solver, activity, professions | set(activity.rule.professions))
         for group in set(activity.group_of.values()):
             for profession in professions:
@@ -223,6 +240,26 @@ def _at_most(
     row.SetCoefficient(right, -factor)
 
 
+def _attendance_reward(prep: Prepared, problem: PlacementLp) -> float:
+    """What seating a newcomer is worth in the LP's objective: more than any rank sum of
+    its placements, so attendance (coverage) comes first."""
+    return 1.0 + sum(
+        prep.students[mine[0].student].count * max(c.option.rank for c in mine)
+        for mine in problem.columns
+    )
+
+
+def _at_most_one(
+    solver: pywraplp.Solver, variables: list[pywraplp.Variable], reward: float
+) -> None:
+    """A newcomer sits in one group or none, each seat earning `reward`."""
+    row = solver.Constraint(0, 1)
+    objective = solver.Objective()
+    for var in variables:
+        row.SetCoefficient(var, 1)
+        objective.SetCoefficient(var, -reward)
+
+
 def _equal(solver: pywraplp.Solver, variables: list[pywraplp.Variable], total: int) -> None:
     row = solver.Constraint(total, total)
     for var in variables:
@@ -245,22 +282,26 @@ def _couple(solver: pywraplp.Solver, columns: list, groups: dict[Group, pywraplp
 
 
 def _seatings(
-    prep: Prepared, activities: list[_Activity], problem: PlacementLp
+    prep: Prepared, activities: list[_Activity], problem: PlacementLp, z: Choices
 ) -> dict[str, Seating] | None:
     """Each activity's attendees seated exactly, shutting as few of the LP's placements
-    as may be."""
+    as may be, with the newcomers the LP seated where that shuts none of theirs."""
     mass = _placed_mass(problem)
     result = {}
     for activity in activities:
-        attendees = [
-            Attendee(
-                student,
-                prep.students[student].profession,
-                activity.sessions_of[student],
-                _costs(activity, mass.get(student, {}), student),
-            )
-            for student in activity.attendees
-        ]
+        attendees = []
+        for student in activity.everyone:
+            costs = _costs(activity, mass.get(student, {}), student)
+            sessions = activity.sessions_of[student]
+            newcomer = student not in activity.former
+            if newcomer:
+                seated = sum(z[activity.id, student, g].solution_value() for g, _ in costs)
+                free = {g for g, cost in costs if cost == 0}
+                sessions = tuple(s for s in sessions if activity.group_of[s] in free)
+                if seated < 0.5 or not sessions:
+                    continue
+            profession = prep.students[student].profession
+            attendees.append(Attendee(student, profession, sessions, costs, optional=newcomer))
         seating = seat(activity.rule, activity.teams, activity.group_of, attendees, activity.former)
         if seating is None:
             return None
@@ -293,19 +334,20 @@ def _costs(
 def _with_sessions(
     state: GreedyState, activities: list[_Activity], seatings: dict[str, Seating]
 ) -> GreedyState:
-    """The draft's state with the new teams; a session forming fewer teams keeps only the
-    facilitators they need (the others are freed)."""
+    """The draft's state with the new teams (newcomers seated included); a session forming
+    fewer teams keeps only the facilitators they need (the others are freed)."""
     new = GreedyState()
     moving = {s: a for a in activities for s in a.group_of}
-    session_of = {
-        student: session
-        for seating in seatings.values()
-        for session, teams in seating.teams.items()
-        for team in teams
-        for student in team
-    }
-    for student, sessions in state.sessions_of.items():
-        new.sessions_of[student] = [session_of[student] if s in moving else s for s in sessions]
+    seated: dict[str, list[str]] = defaultdict(list)
+    for seating in seatings.values():
+        for session, teams in seating.teams.items():
+            for team in teams:
+                for student in team:
+                    seated[student].append(session)
+    for student in sorted(set(state.sessions_of) | set(seated)):
+        kept = [s for s in state.sessions_of.get(student, ()) if s not in moving]
+        if kept or seated.get(student):
+            new.sessions_of[student] = kept + seated.get(student, [])
     for session, teams in state.teams.items():
         if session in moving:
             teams = seatings[moving[session].id].teams.get(session, [])

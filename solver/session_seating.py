@@ -28,6 +28,10 @@ from scheduler.domain.scenario import TeamRule
 from solver.readout import deal_teams
 
 SEATING_SECONDS = 5.0
+NEWCOMER_REWARD = 3
+"""What seating a newcomer is worth against the costs: under the 4 steps of one placement
+shut (`solver.session_groups.COST_STEPS`), so nobody loses a placement for them: the
+placements must all be kept."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class Attendee:
     profession: str
     sessions: tuple[str, ...]
     costs: tuple[tuple[frozenset[str], int], ...]
+    optional: bool = False
+    """A newcomer: seated when that costs the others less than one placement shut."""
 
 
 @dataclass(frozen=True)
@@ -56,13 +62,14 @@ def seat(
     former: Mapping[str, str],
     seconds: float = SEATING_SECONDS,
 ) -> Seating | None:
-    """Every attendee in one of their sessions, each session at most `team_limits` teams,
-    least total group cost; `former` (attendee -> session) is a valid seating to start
-    from. None when CP-SAT finds nothing in time."""
+    """Every attendee in one of their sessions, as many optional ones as fit, each session
+    at most `team_limits` teams, least total group cost; `former` (attendee -> session) is
+    a valid seating of the others to start from. None when CP-SAT finds nothing in time."""
     classes = _classes(attendees)
     model = cp_model.CpModel()
     counts: dict[tuple[int, str], cp_model.IntVar] = {}
     cost_terms = []
+    newcomers = []
     for index, members in enumerate(classes):
         first = members[0]
         costs = dict(first.costs)
@@ -72,7 +79,11 @@ def seat(
             counts[index, session] = var
             mine.append(var)
             cost_terms.append(costs.get(group_of[session], 0) * var)
-        model.add(sum(mine) == len(members))
+        if first.optional:
+            model.add(sum(mine) <= len(members))
+            newcomers += mine
+        else:
+            model.add(sum(mine) == len(members))
     teams = {s: model.new_int_var(0, most, "") for s, most in team_limits.items()}
     for session, count in teams.items():
         members_of = defaultdict(list)
@@ -80,7 +91,7 @@ def seat(
             if where == session:
                 members_of[classes[index][0].profession].append(var)
         _team_rule(model, rule, count, team_limits[session], members_of)
-    model.minimize(sum(cost_terms))
+    model.minimize(sum(cost_terms) - NEWCOMER_REWARD * sum(newcomers))
     _hint(model, classes, counts, former)
     for session, var in teams.items():
         model.add_hint(var, team_limits[session])
@@ -95,7 +106,8 @@ def seat(
 def _classes(attendees: Sequence[Attendee]) -> list[list[Attendee]]:
     alike: dict[tuple, list[Attendee]] = defaultdict(list)
     for attendee in attendees:
-        alike[attendee.profession, attendee.sessions, attendee.costs].append(attendee)
+        key = (attendee.profession, attendee.sessions, attendee.costs, attendee.optional)
+        alike[key].append(attendee)
     return list(alike.values())
 
 
@@ -135,7 +147,8 @@ def _hint(
     for index, members in enumerate(classes):
         sitting: dict[str, int] = defaultdict(int)
         for member in members:
-            sitting[former[member.id]] += 1
+            if member.id in former:
+                sitting[former[member.id]] += 1
         for session in members[0].sessions:
             model.add_hint(counts[index, session], sitting.get(session, 0))
 

@@ -177,6 +177,8 @@ def greedy_drafts(
     polished = _lp_draft(prep, drafts, lp_deadline)
     if polished is not None:
         return [*drafts, polished]
+    if lp_deadline is not None and time.monotonic() >= lp_deadline:
+        return drafts  # late: the fallbacks below took 11 s at 5,000, past the time limit
     # the LP failed or ran out of time: the flow's best placements around the sessions
     if starts.avoiding is not None:
         drafts.append(_draft_around(prep, first, lp_deadline, TAG_ROUNDS))
@@ -208,7 +210,11 @@ def _lp_draft(prep: Prepared, drafts: list[Draft], deadline: float | None) -> Dr
     else:
         placed = lp_placements(prep, best.placed, allowed, deadline)
         draft = Draft(placed, best.state) if placed is not None else best
-    return draft if _draft_rank(prep, draft) < _draft_rank(prep, best) else None
+    better = (draft_coverage(draft), -_draft_rank(prep, draft)) > (
+        draft_coverage(best),
+        -_draft_rank(prep, best),
+    )
+    return draft if better else None
 
 
 def draft_coverage(draft: Draft) -> int:

@@ -74,6 +74,25 @@ def test_the_regrouped_draft_keeps_everyone_at_a_lower_rank_and_is_valid() -> No
     _assert_valid(scenario, prep, Draft(placed, state))
 
 
+def _attendance(state: GreedyState) -> int:
+    return sum(len(sessions) for sessions in state.sessions_of.values())
+
+
+def test_participants_left_out_are_seated_where_the_lp_makes_room() -> None:
+    scenario = generate_term(students=600, seed=5)
+    prep = prepare(scenario)
+    drafts = greedy_drafts(prep, flow_starts(prep))
+    short = min(drafts, key=lambda d: _attendance(d.state))  # sessions made before placements
+    regrouped = regroup(prep, short.placed, short.state)
+    assert regrouped is not None
+    placed, state = regrouped
+    assert _attendance(state) > _attendance(short.state)
+    assert sum(map(len, placed.values())) >= sum(map(len, short.placed.values()))
+    before, after = _activities(prep, short.state), _activities(prep, state)
+    assert all(set(after[student_id]) >= set(before[student_id]) for student_id in before)
+    _assert_valid(scenario, prep, Draft(placed, state))
+
+
 def _assert_valid(scenario, prep: Prepared, draft: Draft) -> None:  # noqa: ANN001
     restrict_options(prep, draft.placed)
     model = TermModel(prep)

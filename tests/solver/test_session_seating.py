@@ -85,6 +85,42 @@ def test_a_student_sits_only_in_sessions_they_may_attend() -> None:
     assert any("n0" in team for team in seating.teams["S"])
 
 
+def _with_newcomer(p0_needs_p2: bool) -> list[Attendee]:
+    """Six people for two teams of three: p3 and the newcomer p2 may only sit in F."""
+    return [
+        _attendee("n0", "NURS", False),
+        _attendee("n1", "NURS", False),
+        _attendee("p1", "PT", False),
+        _attendee("p0", "PT", p0_needs_p2),
+        Attendee("p3", "PT", ("F",), ((FREE, 0),)),
+        Attendee("p2", "PT", ("F",), ((FREE, 0),), optional=True),
+    ]
+
+
+def test_a_newcomer_takes_a_seat_others_can_give_up_at_no_cost() -> None:
+    attendees = _with_newcomer(p0_needs_p2=False)
+    former = {"n0": "F", "p3": "F", "p0": "F", "n1": "S", "p1": "S"}
+    profession = {a.id: a.profession for a in attendees}
+
+    seating = seat(RULE, {"F": 1, "S": 1}, GROUP_OF, attendees, former)
+
+    assert seating is not None
+    assert "p2" in seating.teams["F"][0]
+    assert all(_team_ok(team, profession) for teams in seating.teams.values() for team in teams)
+
+
+def test_a_newcomer_never_takes_a_seat_whose_holder_would_lose_a_placement() -> None:
+    attendees = _with_newcomer(p0_needs_p2=True)
+    former = {"n0": "F", "p3": "F", "p0": "F", "n1": "S", "p1": "S"}
+
+    seating = seat(RULE, {"F": 1, "S": 1}, GROUP_OF, attendees, former)
+
+    assert seating is not None
+    seated = {s for teams in seating.teams.values() for team in teams for s in team}
+    assert seated == {"n0", "n1", "p0", "p1", "p3"}
+    assert "p0" in seating.teams["F"][0]
+
+
 @pytest.mark.parametrize(
     ("teams", "per", "former", "kept"), [(0, 2, 2, 0), (3, 2, 2, 2), (1, 2, 2, 1), (2, 0, 1, 1)]
 )

@@ -57,7 +57,7 @@ and the LP draft must end (5,000 term at 60 s: the flow starts stop after two ro
 about 12 s, the LP draft ends at about 32 s; 20,000 at 300 s: one flow takes 18 s there,
 so they stop early)."""
 LP_DRAFT_MAX_STUDENTS = 10_000
-"""Beyond this the LP draft is skipped: 5,000 students, about 13 s; 20,000 students, with
+"""Beyond this the LP draft is skipped: 5,000 students, about 9 s; 20,000 students, with
 it no schedule came within 900 s (the flows alone: a valid one at 457 s)."""
 POLISHED_LEVELS = ("preferences", "travel_total")
 POLISH_KEEPS = {"coverage", "preferences", "travel_fairness", "team_balance"}
@@ -65,7 +65,6 @@ BOUND_TIME_FACTORS = {"travel_total": 3.0}
 LARGE_SEARCH_SECONDS = 20.0
 WARM_START_SHARE = 0.3
 """Share of the time limit for the IPE-only solve that starts (and bounds) the joint one."""
-"""Share of the time limit for the IPE-only solve whose optimum bounds the joint coverage."""
 
 
 @dataclass

@@ -165,19 +165,21 @@ def greedy_drafts(
     drafts = [Draft(starts.first, first)]
     if on_first is not None:  # a complete schedule already: say so before the slower steps
         on_first(drafts[0])
-    alone = greedy_sessions(prep, {}) if _attendance(first) < attendance_ceiling(prep) else None
-    if starts.avoiding is not None and not by_lp:
+    # past `deadline` no further draft is begun (20,000 term: each took 50-130 s)
+    lost = _attendance(first) < attendance_ceiling(prep)
+    alone = greedy_sessions(prep, {}) if lost and _in_time(deadline) else None
+    if starts.avoiding is not None and not by_lp and _in_time(deadline):
         drafts.append(_draft_around(prep, first, deadline, TAG_ROUNDS))
-    if alone is not None:  # no placements yet: the flow gives them (the LP re-chooses them)
+    if alone is not None and _in_time(deadline):  # the flow places (the LP re-chooses them)
         drafts.append(_draft_around(prep, alone, deadline, 0 if by_lp else TAG_ROUNDS))
-    if starts.avoiding is not None and starts.best is not None:
+    if starts.avoiding is not None and starts.best is not None and _in_time(deadline):
         drafts.append(Draft(starts.best, greedy_sessions(prep, starts.best)))
     if not by_lp:
         return drafts
     polished = _lp_draft(prep, drafts, lp_deadline)
     if polished is not None:
         return [*drafts, polished]
-    if lp_deadline is not None and time.monotonic() >= lp_deadline:
+    if not _in_time(lp_deadline):
         return drafts  # late: the fallbacks below took 11 s at 5,000, past the time limit
     # the LP failed or ran out of time: the flow's best placements around the sessions
     if starts.avoiding is not None:
@@ -185,6 +187,10 @@ def greedy_drafts(
     if alone is not None:
         drafts.append(_draft_around(prep, alone, lp_deadline, TAG_ROUNDS))
     return drafts
+
+
+def _in_time(deadline: float | None) -> bool:
+    return deadline is None or time.monotonic() < deadline
 
 
 def _draft_around(prep: Prepared, state: GreedyState, deadline: float | None, rounds: int) -> Draft:

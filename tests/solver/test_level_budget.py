@@ -2,7 +2,8 @@
 
 A level never ends worse than the values it started from; a relaxation bound is only
 computed when it fits in the time left; large terms keep their warm start on a level
-whose budget is too short for CP-SAT to improve it (measured), except in a repair."""
+whose budget is too short for CP-SAT to improve it (measured), except in a repair; no
+further draft is begun once the drafts' deadline has passed."""
 
 from __future__ import annotations
 
@@ -67,3 +68,16 @@ def test_the_lp_draft_is_skipped_on_the_largest_terms() -> None:
     settings = _settings(60.0)
     assert _lp_deadline(settings, 5_000) is not None
     assert _lp_deadline(settings, LP_DRAFT_MAX_STUDENTS + 1) is None
+
+
+def test_no_further_draft_is_begun_once_the_drafts_deadline_has_passed() -> None:
+    from scheduler.synthetic import generate_term
+    from solver.prepare import prepare
+    from solver.warm import draft_coverage, flow_starts, greedy_drafts
+
+    prep = prepare(generate_term(students=600, seed=5))
+    starts = flow_starts(prep)
+    assert len(greedy_drafts(prep, starts)) > 1
+    late = greedy_drafts(prep, starts, deadline=time.monotonic() - 1.0)
+    assert len(late) == 1
+    assert draft_coverage(late[0]) > 0  # the first draft is a whole schedule

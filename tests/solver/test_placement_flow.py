@@ -140,3 +140,29 @@ def test_no_round_starts_that_would_end_after_the_deadline() -> None:
     calls.clear()
     plan = tag_rounds(prep, solve, deadline=time.monotonic() + 60)
     assert calls == [0, 1] and _short(prep, plan.chosen) == []
+
+
+def test_no_solve_follows_a_closing_that_ran_into_the_deadline(monkeypatch) -> None:  # noqa: ANN001
+    """The closing of seats can take longer than a solve (40 s at 20,000 students): the
+    next solve is judged again after it."""
+    import time
+
+    from solver import placement_flow
+    from solver.placement_flow import tag_rounds
+
+    prep = prepare(_one_nurse_three_seats())
+    network = PlacementTotals(prep)
+    calls: list[int] = []
+    slow_closing = placement_flow._untagged_elsewhere
+
+    def untagged_elsewhere(*args):  # noqa: ANN002, ANN202
+        time.sleep(0.6)
+        return slow_closing(*args)
+
+    def solve(closed: dict[str, set[str]]):  # noqa: ANN202
+        calls.append(len(closed))
+        return network.solve(rank_weight=network.rank_weight, travel_weight=1, closed=closed)
+
+    monkeypatch.setattr(placement_flow, "_untagged_elsewhere", untagged_elsewhere)
+    tag_rounds(prep, solve, deadline=time.monotonic() + 0.5)
+    assert calls == [0]

@@ -17,6 +17,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -41,6 +42,7 @@ GLOP_PARAMETERS = "use_dual_simplex: true"
 9.0 s with GLOP's default primal simplex (3.6 s instead of 11.2 s on another seed)."""
 
 Options = Callable[[StudentInfo], Sequence[SlotOption]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -102,14 +104,10 @@ class PlacementLp:
 
     def by_student(self) -> dict[str, list[tuple[Column, pywraplp.Variable]]]:
         """Each student's columns with their variables."""
-        result: dict[str, list[tuple[Column, pywraplp.Variable]]] = {}
-        position = 0
-        for mine in self.columns:
-            result[mine[0].student] = list(
-                zip(mine, self.x[position : position + len(mine)], strict=True)
-            )
-            position += len(mine)
-        return result
+        return {
+            mine[0].student: list(zip(mine, variables, strict=True))
+            for mine, variables in per_student(self.columns, self.x)
+        }
 
     def solve(self) -> bool:
         return self.solver.Solve() == pywraplp.Solver.OPTIMAL
@@ -343,7 +341,7 @@ def _exactly_rounded(
     chosen: list[Column] = []
     fractional: list[list[Column]] = []
     used: dict[tuple[str, ...], int] = defaultdict(int)
-    for mine, mine_values in _per_student(columns, values):
+    for mine, mine_values in per_student(columns, values):
         if mine[0].student in redo or _fractional(mine_values):
             fractional.append(mine)
             continue
@@ -363,24 +361,20 @@ def _widened(
     columns: list[list[Column]], values: list[float], redo: frozenset[str]
 ) -> frozenset[str]:
     """`redo` and the fractional students, with every student holding seats they could use."""
-    moving = [
-        mine
-        for mine, v in _per_student(columns, values)
-        if mine[0].student in redo or _fractional(v)
-    ]
+    students = per_student(columns, values)
+    moving = [mine for mine, v in students if mine[0].student in redo or _fractional(v)]
     wanted = {column.seats for mine in moving for column in mine}
     holders = {
         column.student
-        for mine, mine_values in _per_student(columns, values)
+        for mine, mine_values in students
         for column, value in zip(mine, mine_values, strict=True)
         if value > 0.5 and column.seats in wanted
     }
     return redo | holders | {mine[0].student for mine in moving}
 
 
-def _per_student(
-    columns: list[list[Column]], values: list[float]
-) -> list[tuple[list[Column], list[float]]]:
+def per_student(columns: list[list[Column]], values: list[T]) -> list[tuple[list[Column], list[T]]]:
+    """Each student's columns with their values or variables (given in column order)."""
     result = []
     position = 0
     for mine in columns:

@@ -10,10 +10,12 @@ activity's held sessions (those clashing with the same periods) together with th
 placements: a placement in period p needs a group that leaves p free, and each session's
 make-up follows the team rule for a number of teams up to the one it had (so its room and
 facilitators still suffice), the rule's min over professions written as the usual LP
-linearisation. `solver.session_seating` then seats the attendees exactly (CP-SAT, as close
-to the LP's groups as it can), and the placements the new sessions shut are re-placed
-exactly (`solver.placement_lp.rounded`). 5,000 term: the LP's rank sum with each
-session's make-up fixed was 13,222; with the make-up free 13,093.
+linearisation. Participants who attend none of the activity's sessions may come in where
+the LP makes room (attendance weighs more than any rank sum). `solver.session_seating`
+then seats everyone exactly (CP-SAT, shutting as few LP placements as it can), and the
+placements the new sessions shut are re-placed exactly (`solver.placement_lp.rounded`).
+5,000 term: the LP's rank sum with each session's make-up fixed was 13,222; with the
+make-up free 13,093.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from ortools.linear_solver import pywraplp
 from scheduler.domain.scenario import TeamRule
 from solver.greedy import GreedyState
 from solver.options import without_periods
-from solver.placement_lp import INTEGRAL, PlacementLp, rounded
+from solver.placement_lp import INTEGRAL, PlacementLp, per_student, rounded
 from solver.prepare import Prepared, SlotOption, StudentInfo
 from solver.session_seating import Attendee, Seating, facilitators_needed, seat
 
@@ -385,22 +387,13 @@ def _placements(
     """The LP's placements within the new sessions: students whose LP seats the new
     sessions shut (or that were fractional) are re-placed exactly in the seats left."""
     columns, values, redo = [], [], set()
-    all_values = problem.values()
-    position = 0
-    for mine in problem.columns:
-        mine_values = all_values[position : position + len(mine)]
-        position += len(mine)
+    for mine, mine_values in per_student(problem.columns, problem.values()):
         student = mine[0].student
         blocked = _blocked(prep, state.sessions_of.get(student, ()))
-        kept = [
-            (c, v) for c, v in zip(mine, mine_values, strict=True) if c.option.period not in blocked
-        ]
-        if any(
-            v > INTEGRAL
-            for c, v in zip(mine, mine_values, strict=True)
-            if c.option.period in blocked
-        ):
+        pairs = list(zip(mine, mine_values, strict=True))
+        if any(v > INTEGRAL for c, v in pairs if c.option.period in blocked):
             redo.add(student)
+        kept = [(c, v) for c, v in pairs if c.option.period not in blocked]
         if kept:
             columns.append([c for c, _ in kept])
             values += [v for _, v in kept]

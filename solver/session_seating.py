@@ -2,15 +2,14 @@
 
 `solver.session_groups` chooses, by LP, which group of an activity's sessions each
 attendee should sit in (sessions clashing with the same placement periods); here a small
-CP-SAT model makes that exact. Attendees alike (profession, sessions they may attend, the
-group the LP prefers for them) are one class; the model counts how many of a class sit in
-each session and how many teams each session forms, under the team rule's exact
-aggregate conditions (T*min_size <= N <= T*max_size, per-profession bounds, and
-sum_p min(n_p, T) >= T*min_professions), which the round-robin deal of
+CP-SAT model makes that exact. Attendees alike (profession, sessions they may attend, cost
+of each group, newcomer or not) are one class; the model counts how many of a class sit
+in each session and how many teams each session forms, under the joint model's exact
+team conditions (`solver.rules.teams.add_team_conditions`), which the round-robin deal of
 `solver.readout.deal_teams` turns into valid teams. A session never forms more teams than
 it held before, so its room and facilitators still suffice; it may form fewer (its
-facilitators are trimmed) or none. The objective keeps attendees in the group the LP
-preferred; the session's former make-up is the hint, so a solution exists from the start.
+facilitators are trimmed) or none. The objective shuts as few of the LP's placements as
+it can; the former seating is the hint, so a solution exists from the start.
 
 On the 5,000 term the simulation (2,077 attendees, 115 held sessions) makes 23 classes.
 """
@@ -26,6 +25,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.domain.scenario import TeamRule
 from solver.readout import deal_teams
+from solver.rules.teams import add_team_conditions
 
 SEATING_SECONDS = 5.0
 NEWCOMER_REWARD = 3
@@ -68,6 +68,7 @@ def seat(
     classes = _classes(attendees)
     model = cp_model.CpModel()
     counts: dict[tuple[int, str], cp_model.IntVar] = {}
+    by_session: dict[str, dict[str, list[cp_model.IntVar]]] = defaultdict(lambda: defaultdict(list))
     cost_terms = []
     newcomers = []
     for index, members in enumerate(classes):
@@ -77,6 +78,7 @@ def seat(
         for session in first.sessions:
             var = model.new_int_var(0, len(members), "")
             counts[index, session] = var
+            by_session[session][first.profession].append(var)
             mine.append(var)
             cost_terms.append(costs.get(group_of[session], 0) * var)
         if first.optional:
@@ -86,11 +88,8 @@ def seat(
             model.add(sum(mine) == len(members))
     teams = {s: model.new_int_var(0, most, "") for s, most in team_limits.items()}
     for session, count in teams.items():
-        members_of = defaultdict(list)
-        for (index, where), var in counts.items():
-            if where == session:
-                members_of[classes[index][0].profession].append(var)
-        _team_rule(model, rule, count, team_limits[session], members_of)
+        attending = {p: sum(v) for p, v in by_session[session].items()}
+        add_team_conditions(model, rule, count, team_limits[session], attending, session)
     model.minimize(sum(cost_terms) - NEWCOMER_REWARD * sum(newcomers))
     _hint(model, classes, counts, former)
     for session, var in teams.items():
@@ -109,33 +108,6 @@ def _classes(attendees: Sequence[Attendee]) -> list[list[Attendee]]:
         key = (attendee.profession, attendee.sessions, attendee.costs, attendee.optional)
         alike[key].append(attendee)
     return list(alike.values())
-
-
-def _team_rule(
-    model: cp_model.CpModel,
-    rule: TeamRule,
-    count: cp_model.IntVar,
-    most: int,
-    members: dict[str, list[cp_model.IntVar]],
-) -> None:
-    """The aggregate conditions for `count` teams (see the module docstring)."""
-    totals = {p: sum(variables) for p, variables in members.items()}
-    everyone = sum(totals.values())
-    model.add(everyone >= rule.min_size * count)
-    model.add(everyone <= rule.max_size * count)
-    for profession, limit in rule.professions.items():
-        total = totals.get(profession, 0)
-        model.add(total >= limit.min * count)
-        if limit.max is not None:
-            model.add(total <= min(limit.max, rule.max_size) * count)
-    spreads = []
-    for total in totals.values():
-        spread = model.new_int_var(0, most, "")
-        capped = model.new_int_var(0, most * rule.max_size, "")
-        model.add(capped == total)
-        model.add_min_equality(spread, [capped, count])
-        spreads.append(spread)
-    model.add(sum(spreads) >= rule.min_professions * count)
 
 
 def _hint(

@@ -201,9 +201,9 @@ def _lp_draft(prep: Prepared, drafts: list[Draft], deadline: float | None) -> Dr
     """The best draft re-chosen by LP: placements with the session groups of clashing
     activities, else placements alone around its sessions (tag minimums exact either
     way); None when nothing better comes in time."""
-    if deadline is not None and time.monotonic() >= deadline:
+    if not _in_time(deadline):
         return None
-    best = max(drafts, key=lambda d: (draft_coverage(d), -_draft_rank(prep, d)))
+    best = max(drafts, key=lambda d: _quality(prep, d))
     sessions_of = best.state.sessions_of
 
     def allowed(info: StudentInfo) -> Sequence[SlotOption]:
@@ -216,11 +216,12 @@ def _lp_draft(prep: Prepared, drafts: list[Draft], deadline: float | None) -> Dr
     else:
         placed = lp_placements(prep, best.placed, allowed, deadline)
         draft = Draft(placed, best.state) if placed is not None else best
-    better = (draft_coverage(draft), -_draft_rank(prep, draft)) > (
-        draft_coverage(best),
-        -_draft_rank(prep, best),
-    )
-    return draft if better else None
+    return draft if _quality(prep, draft) > _quality(prep, best) else None
+
+
+def _quality(prep: Prepared, draft: Draft) -> tuple[int, int]:
+    """Coverage first, then preferences: larger is better."""
+    return draft_coverage(draft), -_draft_rank(prep, draft)
 
 
 def draft_coverage(draft: Draft) -> int:

@@ -14,9 +14,11 @@ most one between teams and each profession with n_p < T sits in n_p distinct tea
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 from ortools.sat.python import cp_model
 
+from scheduler.domain.scenario import TeamRule
 from solver.model import SessionTeams, TermModel
 
 
@@ -55,11 +57,31 @@ def _session_teams(
     used = cp.new_bool_var(f"session_held[{session}]")
     cp.add(count >= used)
     cp.add(count <= most * used)
-    members: dict[str, cp_model.LinearExprT] = {}
+    members = {p: sum(var for var, _ in items) for p, items in by_profession.items()}
+    present = add_team_conditions(cp, rule, count, most, members, session)
+    return SessionTeams(
+        count=count,
+        used=used,
+        members=members,
+        size=sum(members.values()),
+        most=most,
+        spreads=present,
+    )
+
+
+def add_team_conditions(
+    cp: cp_model.CpModel,
+    rule: TeamRule,
+    count: cp_model.IntVar,
+    most: int,
+    members: Mapping[str, cp_model.LinearExprT],
+    label: str = "",
+) -> dict[str, cp_model.IntVar]:
+    """The module's conditions for `count` teams (at most `most`) of `members` per
+    profession; returns per profession the teams holding it (the min(n_p, T) terms).
+    Also used by `solver.session_seating`."""
     present: dict[str, cp_model.IntVar] = {}
-    for profession, items in by_profession.items():
-        n = sum(var for var, _ in items)
-        members[profession] = n
+    for profession, n in members.items():
         limit = rule.professions.get(profession)
         high = (
             rule.max_size if limit is None or limit.max is None else min(limit.max, rule.max_size)
@@ -67,7 +89,7 @@ def _session_teams(
         cp.add(n <= high * count)
         if limit is not None and limit.min > 0:
             cp.add(n >= limit.min * count)
-        spread = cp.new_int_var(0, most, f"teams_with[{session},{profession}]")
+        spread = cp.new_int_var(0, most, f"teams_with[{label},{profession}]")
         cp.add(spread <= n)
         cp.add(spread <= count)
         present[profession] = spread
@@ -79,6 +101,4 @@ def _session_teams(
     cp.add(size <= rule.max_size * count)
     if rule.min_professions > 1:
         cp.add(sum(present.values()) >= rule.min_professions * count)
-    return SessionTeams(
-        count=count, used=used, members=members, size=size, most=most, spreads=present
-    )
+    return present

@@ -207,14 +207,29 @@ def solve(
 
 
 @app.command()
-def check(scenario: ScenarioArg, schedule: ScheduleArg) -> None:
-    """Re-check a schedule against its scenario: every hard rule and every objective value."""
+def check(
+    scenario: ScenarioArg,
+    schedule: ScheduleArg,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            help="Another schedule of the scenario: fail when this (valid) schedule beats a "
+            "bound it claims."
+        ),
+    ] = None,
+) -> None:
+    """Re-check a schedule against its scenario: every hard rule, every objective value and
+    bound it claims (exit 1 on any broken rule or wrong claim)."""
     problem = _scenario_or_exit(scenario)
     answer = _schedule_or_exit(schedule)
-    outcome = check_schedule(scenario=problem, schedule=answer)
+    other = _schedule_or_exit(against) if against is not None else None
+    outcome = check_schedule(scenario=problem, schedule=answer, against=other)
     render.console.print(render.objectives_table(answer.objectives, outcome.recomputed))
     if outcome.violations:
         render.violations(outcome.violations, solver_bug=False)
+    if outcome.claim_problems:
+        render.claim_problems(outcome.claim_problems)
+    if outcome.violations or outcome.claim_problems:
         raise typer.Exit(EXIT_VIOLATIONS)
     render.say(
         f"valid: the schedule meets every hard rule ({len(answer.sessions)} sessions held, "

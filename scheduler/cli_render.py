@@ -101,6 +101,12 @@ def _recomputed_cell(result: ObjectiveResult, recomputed: Mapping[str, float]) -
     return number(value)
 
 
+def claim_problems(problems: Iterable[str]) -> None:
+    """Claims of a schedule that do not hold: a wrong value or a bound that is beaten."""
+    for problem in problems:
+        say(f"[bold red]wrong claim:[/] {escape(problem)}")
+
+
 def unmet_reasons(schedule: Schedule, limit: int = 10) -> None:
     """Why needs are unmet, by headline reason code (each entry's first), most common first;
     `ipe explain` shows the causes behind them."""

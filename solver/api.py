@@ -41,7 +41,9 @@ def solve(
     options: SolveOptions | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> Schedule:
-    """Solve a validated scenario lexicographically and return the schedule."""
+    """Solve a validated scenario lexicographically and return the schedule, its claimed
+    values read back from the schedule itself (`solver.claims`)."""
+    from solver.claims import settle_claims
     from solver.driver import run
 
-    return run(scenario, options or SolveOptions(), on_progress)
+    return settle_claims(scenario, run(scenario, options or SolveOptions(), on_progress))

@@ -1,9 +1,12 @@
 """Placements as a transportation problem: exact min-cost flows for hints and proven bounds.
 
 Without tag minimums and the coupling with sessions, placement is a flow:
-source -> student (capacity `count`) -> student in a period (capacity 1: a period clashes
-with itself) -> slot (capacity `capacity`) -> sink. Dropping rules only enlarges the
-feasible set, so each flow optimum bounds the joint problem over *all* eligible slots.
+source -> student (capacity `count`, and at most the placements they could hold at once
+without a clash, `PeriodClashes.most_held`) -> student in a period (capacity 1 when the
+period has on-site hours and so clashes with itself; a period without weekly hours
+occupies no time, so it takes several) -> slot (capacity `capacity`) -> sink. Dropping
+rules only enlarges the feasible set, so each flow optimum bounds the joint problem over
+*all* eligible slots.
 With `tag_aware`, a student whose one tag minimum is 1 routes untagged slots through a
 node of capacity count - 1 (exactly the rule) and period caps apply to tagged and
 untagged slots separately (a relaxation of the shared cap): another valid relaxation,
@@ -66,7 +69,7 @@ def _student_options(
     prep: Prepared, table: SlotTable, tag_aware: bool, options_of: Options | None
 ) -> _StudentOptions:
     """Every student with a need and options, with those options as arrays."""
-    students = _StudentOptions(table)
+    students = _StudentOptions(table, PeriodClashes.of(prep, table))
     for info in prep.students.values():
         options = options_of(info) if options_of is not None else info.all_options
         if info.count > 0 and options:
@@ -299,10 +302,61 @@ class PlacementTotals(_FlowNetwork):
 
 
 @dataclass
+class PeriodClashes:
+    """Which periods clash (the rule of `solver.rules.placement_overlap`), by position in a
+    `SlotTable`'s `period_ids`, and how many placements a student can hold together."""
+
+    self_clash: np.ndarray
+    """Per period: whether it has on-site hours (two placements in it clash)."""
+    pairs: frozenset[tuple[int, int]]
+    """Pairs (i < j) of distinct periods whose on-site hours overlap."""
+    _most: dict[frozenset[int], int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, prep: Prepared, table: SlotTable) -> PeriodClashes:
+        index = {period: i for i, period in enumerate(table.period_ids)}
+        self_clash = np.array(
+            [frozenset({p}) in prep.period_clashes for p in table.period_ids], dtype=bool
+        )
+        pairs = {
+            tuple(sorted(index[p] for p in pair))
+            for pair in prep.period_clashes
+            if len(pair) == 2 and all(p in index for p in pair)
+        }
+        return cls(self_clash=self_clash, pairs=frozenset(pairs))  # type: ignore[arg-type]
+
+    def most_held(self, periods: np.ndarray) -> int:
+        """Most placements one student can hold among options in `periods` (one entry per
+        option): every option in a period without hours, plus the largest set of periods
+        with hours no two of which clash (exact up to 16 such periods, else their number:
+        still an upper bound)."""
+        free = int(np.count_nonzero(~self.self_clash[periods]))
+        timed = frozenset(int(p) for p in np.unique(periods[self.self_clash[periods]]))
+        if timed not in self._most:
+            self._most[timed] = self._independent(sorted(timed))
+        return free + self._most[timed]
+
+    def _independent(self, periods: list[int]) -> int:
+        if len(periods) > 16 or not any(
+            (a, b) in self.pairs for i, a in enumerate(periods) for b in periods[i + 1 :]
+        ):
+            return len(periods)
+        best = 0
+        for mask in range(1 << len(periods)):
+            chosen = [p for bit, p in enumerate(periods) if mask >> bit & 1]
+            if len(chosen) > best and not any(
+                (a, b) in self.pairs for i, a in enumerate(chosen) for b in chosen[i + 1 :]
+            ):
+                best = len(chosen)
+        return best
+
+
+@dataclass
 class _StudentOptions:
     """Per student with options: need, optional untagged cap, and option arrays."""
 
     table: SlotTable
+    clashes: PeriodClashes
     ids: list[str] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)
     untagged_caps: list[int] = field(default_factory=list)
@@ -333,10 +387,11 @@ class _StudentOptions:
             tagged = np.array([tag[0] in o.tags for o in options]) if tag is not None else None
         self.slots.append(slots)
         self.periods.append(self.table.period_index[slots])
-        # one placement per period at most: with the tag-aware split (a period node for
-        # tagged and one for untagged seats) this cap is not implied (5,000 term: the
-        # preference bound rises from 12,965 to 13,009; the exact LP gives 13,029)
-        self.counts.append(min(info.count, len(np.unique(self.periods[-1]))))
+        # no more than can be held without a clash: with the tag-aware split (a period node
+        # for tagged and one for untagged seats) this cap is not implied (5,000 term: the
+        # preference bound rises from 12,965 to 13,009; the exact LP gives 13,029), nor
+        # across distinct periods that overlap
+        self.counts.append(min(info.count, self.clashes.most_held(self.periods[-1])))
         self.ranks.append(ranks)
         self.travels.append(travels)
         untagged = np.zeros(len(slots), dtype=bool) if tagged is None else ~tagged
@@ -379,6 +434,13 @@ def _first_use(keys: np.ndarray, index: np.ndarray) -> np.ndarray:
 def _exclusive(counts: np.ndarray) -> np.ndarray:
     """Running totals before each entry."""
     return np.cumsum(counts, dtype=np.int64) - counts
+
+
+def _period_caps(students: _StudentOptions, owners: np.ndarray, periods: np.ndarray) -> np.ndarray:
+    """Capacity of each student-in-a-period node: 1 in a period with on-site hours, else the
+    student's own count (a period without hours occupies no time)."""
+    counts = np.array(students.counts, dtype=np.int64)
+    return np.where(students.clashes.self_clash[periods], 1, counts[owners])
 
 
 def _layout(students: _StudentOptions, capacity: np.ndarray) -> _Layout:
@@ -426,7 +488,13 @@ def _layout(students: _StudentOptions, capacity: np.ndarray) -> _Layout:
         caps_untagged[untagged],
     )
     opened = np.nonzero(new_period)[0]
-    put(first_arc[opened], student_node[owner[opened]] + via[opened], period_node[opened], 1)
+    period_caps = _period_caps(students, owner[opened], periods[opened])
+    put(
+        first_arc[opened],
+        student_node[owner[opened]] + via[opened],
+        period_node[opened],
+        period_caps,
+    )
     used = np.nonzero(new_slot)[0]
     put(first_arc[used] + new_period[used], slot_node[used], SINK, capacity[slots[used]])
     put(option_arcs, period_node, slot_node, 1)
@@ -485,11 +553,16 @@ def _grouped_layout(
     group_base = period_base + len(period_keys)
     slot_base = group_base + n_groups
     usable = np.nonzero(groups.of_slot >= 0)[0]
+    key_caps = _period_caps(students, period_owner, (period_keys // 2) % period_span)
+    # a period without hours lets a student hold several seats of one group
+    untimed = ~students.clashes.self_clash[periods]
+    into_group = target < n_groups
+    target_caps = np.where(untimed & into_group, groups.sizes[np.where(into_group, target, 0)], 1)
     parts = [
         _arcs(SOURCE, 2 + np.arange(n_students), np.array(students.counts)),
         _arcs(2 + tagged, untagged_node[tagged], caps_untagged[tagged]),
-        _arcs(period_tail, period_base + np.arange(len(period_keys)), 1),
-        _arcs(period_base + period_of, group_base + target, 1),
+        _arcs(period_tail, period_base + np.arange(len(period_keys)), key_caps),
+        _arcs(period_base + period_of, group_base + target, target_caps),
         _arcs(group_base + groups.of_slot[usable], slot_base + usable, capacity[usable]),
         _arcs(slot_base + np.arange(n_slots), SINK, capacity),
     ]

@@ -216,3 +216,44 @@ def test_generate_writes_a_valid_scenario(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "40 students" in result.output
     assert ipe("validate", out).exit_code == 0
+
+
+def _claiming(tmp_path: Path, name: str, **levels: tuple[float, float]) -> Path:
+    """tests/schedules/valid.json with some levels' (value, bound) claims replaced."""
+    data = json.loads((SCHEDULES / "valid.json").read_text())
+    for level in data["objectives"]:
+        if level["name"] in levels:
+            level["value"], level["bound"] = levels[level["name"]]
+    path = tmp_path / name
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_check_fails_on_a_claimed_value_that_differs_from_the_recomputed_one(
+    tmp_path: Path,
+) -> None:
+    result = ipe("check", BASE, _claiming(tmp_path, "wrong.json", preferences=(5, 3)))
+    assert result.exit_code == 1, result.output
+    assert "preferences: the schedule claims 5, but its placements and sessions give 3" in (
+        " ".join(result.output.split())
+    )
+    assert_clean(result)
+
+
+def test_check_fails_when_the_schedule_beats_its_own_claimed_bound(tmp_path: Path) -> None:
+    result = ipe("check", BASE, _claiming(tmp_path, "bound.json", coverage=(11, 9)))
+    assert result.exit_code == 1, result.output
+    assert "coverage: the claimed bound 9 is beaten" in " ".join(result.output.split())
+
+
+def test_check_against_another_schedule_refutes_its_bound(tmp_path: Path) -> None:
+    """A valid schedule with coverage 11 refutes another schedule's claim that 10 is the most
+    possible; a claim it does not beat stands."""
+    weaker = _claiming(tmp_path, "weaker.json", coverage=(10, 10))
+    result = ipe("check", BASE, SCHEDULES / "valid.json", "--against", weaker)
+    assert result.exit_code == 1, result.output
+    assert "against: coverage: the claimed bound 10 is beaten by a valid schedule with 11" in (
+        " ".join(result.output.split())
+    )
+    fair = _claiming(tmp_path, "fair.json", coverage=(11, 12))
+    assert ipe("check", BASE, SCHEDULES / "valid.json", "--against", fair).exit_code == 0

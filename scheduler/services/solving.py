@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
+from scheduler.domain.claims import claim_problems, refuted_bounds
 from scheduler.domain.loading import Loaded, load_scenario_text, load_schedule_text
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import ErrorItem, Schedule
@@ -51,6 +52,9 @@ class CheckOutcome:
 
     violations: list[Violation]
     recomputed: dict[str, float]
+    claim_problems: list[str] = field(default_factory=list)
+    """Claimed values that differ from the recomputed ones, and claimed bounds that are
+    beaten (by this schedule, or by it against another schedule's claims)."""
 
 
 def _read_bytes(path: FilePath) -> tuple[bytes | None, list[ErrorItem]]:
@@ -109,9 +113,15 @@ def solve_scenario(
     return SolveOutcome(schedule=schedule, violations=validate_schedule(scenario, schedule))
 
 
-def check_schedule(*, scenario: Scenario, schedule: Schedule) -> CheckOutcome:
-    """Re-check a schedule from outside (a file, a stored run) against its scenario."""
-    return CheckOutcome(
-        violations=validate_schedule(scenario, schedule),
-        recomputed=dict(objective_values(scenario, schedule)),
-    )
+def check_schedule(
+    *, scenario: Scenario, schedule: Schedule, against: Schedule | None = None
+) -> CheckOutcome:
+    """Re-check a schedule from outside (a file, a stored run) against its scenario: its
+    hard rules, its claimed values and bounds, and (with `against`, when it is valid) the
+    bounds another schedule of the same scenario claims."""
+    violations = validate_schedule(scenario, schedule)
+    recomputed = dict(objective_values(scenario, schedule))
+    problems = claim_problems(schedule, recomputed)
+    if against is not None and not violations:
+        problems += [f"against: {p}" for p in refuted_bounds(against, recomputed)]
+    return CheckOutcome(violations=violations, recomputed=recomputed, claim_problems=problems)

@@ -25,6 +25,7 @@ from solver.api import ProgressCallback, SolveOptions, SolveProgress
 from solver.bounds import TermBounds
 from solver.candidates import restrict_options
 from solver.incremental.run import LocalSettings, full_path_metrics, local_repair
+from solver.ipe_bound import ipe_attendance_bound
 from solver.model import TermModel
 from solver.objectives import Objective, builders, level_value
 from solver.objectives.stability import forced as stability_forced
@@ -172,7 +173,7 @@ def run(
     model = TermModel(prep)
     apply_rules(model)
     warm = warm_start(model, lambda: _start_solver(settings), settings.seed, starts, drafts)
-    bounds = TermBounds.of(prep, warm.ipe_best)
+    bounds = TermBounds.of(prep, _attendance_bound(prep, warm.ipe_best))
     levels = list(scenario.policy.objectives)
     start = repair_start(model, warm.values, lambda: _solver(settings), settings.remaining())
     _report_start(model, start, bounds, settings, on_progress)
@@ -196,6 +197,13 @@ def run(
     why = handed_over or "the full solve was asked for"  # repair hook: which path, and why
     metrics = {**schedule.metrics, "repair": full_path_metrics(why)}
     return schedule.model_copy(update={"metrics": metrics})
+
+
+def _attendance_bound(prep: Prepared, ipe_best: int) -> int:
+    """The tighter of the warm start's IPE bound and the LP relaxation that sees sessions'
+    capacity, rooms and facilitators (`solver.ipe_bound`)."""
+    relaxed = ipe_attendance_bound(prep)
+    return ipe_best if relaxed is None else min(ipe_best, relaxed)
 
 
 def _lp_deadline(settings: RunSettings, students: int) -> float | None:

@@ -1,0 +1,132 @@
+"""An upper bound on IPE attendance that sees what binds sessions: an LP relaxation.
+
+Counting one session per student and activity (`solver.warm.attendance_ceiling`) ignores
+that a session holds at most `max_teams` teams of `max_size`, that every team needs its
+profession minimums, that a facilitator-session serves `teams_per_facilitator` teams (each
+facilitator in one of the sessions running together and in at most `max_sessions`), and
+that a room holds one session at a time. On a term where facilitators are short that
+ceiling was twice the truth. This LP keeps all of those as linear rows over continuous
+variables, so every schedule is a point of it and its optimum (rounded down) is a bound:
+
+- x[c, s]: members of IPE class c attending session s (one session per activity each, at
+  most one of the sessions running together);
+- t[s]: teams of s: min_size*t <= attendees <= max_size*t, profession p between min_p*t and
+  max_p*t, t <= max_teams, and t / max_teams summed over sessions running together in one
+  room <= 1 (at most one is held);
+- f[s, g]: facilitators of group g in s: t <= teams_per_facilitator * sum_g f, with each
+  group's cliques and `max_sessions` limits as in `solver.rules.facilitators`.
+Placements are left out (the coverage bound adds their own relaxation), and so is
+`min_professions` (not linear in counts): dropping rows only loosens the bound.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ortools.linear_solver import pywraplp
+
+from solver.cliques import running_together
+from solver.prepare import Prepared
+from solver.staffing import facilitator_groups
+
+SAFETY = 1e-6
+"""Slack before rounding the LP optimum down: GLOP's answer is exact to about 1e-9 here."""
+
+
+def ipe_attendance_bound(prep: Prepared) -> int | None:
+    """The LP bound on attendances (None when the LP could not be solved: no bound)."""
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    if lp is None:
+        return None
+    attend = _attendance_columns(lp, prep)
+    if not attend:
+        return 0
+    teams = _team_rows(lp, prep, attend)
+    _room_rows(lp, prep, teams)
+    _facilitator_rows(lp, prep, teams)
+    lp.Maximize(sum(attend.values()))
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    return int(lp.Objective().Value() + SAFETY)
+
+
+def _attendance_columns(lp: pywraplp.Solver, prep: Prepared) -> dict[tuple[int, str], object]:
+    """x[c, s] with one session per activity and per moment for each class member."""
+    cliques = running_together(prep.sessions.values())
+    attend: dict[tuple[int, str], object] = {}
+    for ipe_class in prep.classes:
+        size = len(ipe_class.students)
+        free = {s for sessions in ipe_class.free_sessions.values() for s in sessions}
+        for sessions in ipe_class.free_sessions.values():
+            for session in sessions:
+                attend[ipe_class.index, session] = lp.NumVar(0, size, "")
+            if len(sessions) > 1:
+                lp.Add(sum(attend[ipe_class.index, s] for s in sessions) <= size)
+        for clique in cliques:
+            together = sorted(clique & free)
+            if len(together) > 1:
+                lp.Add(sum(attend[ipe_class.index, s] for s in together) <= size)
+    return attend
+
+
+def _team_rows(
+    lp: pywraplp.Solver, prep: Prepared, attend: dict[tuple[int, str], object]
+) -> dict[str, object]:
+    """t[s] for every session someone can attend, with the team rule's size rows."""
+    profession = {c.index: c.profession for c in prep.classes}
+    by_session: dict[str, list[tuple[str, object]]] = defaultdict(list)
+    for (class_index, session), column in attend.items():
+        by_session[session].append((profession[class_index], column))
+    teams: dict[str, object] = {}
+    for session, columns in by_session.items():
+        info = prep.sessions[session]
+        rule = prep.activities[info.activity].team
+        used = lp.NumVar(0, info.max_teams, "")
+        teams[session] = used
+        total = sum(column for _, column in columns)
+        lp.Add(total <= rule.max_size * used)
+        lp.Add(total >= rule.min_size * used)
+        for code, limit in rule.professions.items():
+            members = sum(column for p, column in columns if p == code)
+            if limit.min:
+                lp.Add(members >= limit.min * used)
+            if limit.max is not None:
+                lp.Add(members <= limit.max * used)
+    return teams
+
+
+def _room_rows(lp: pywraplp.Solver, prep: Prepared, teams: dict[str, object]) -> None:
+    """One room, one session at a time: held shares of sessions running together <= 1."""
+    by_room: dict[str, list] = defaultdict(list)
+    for session in teams:
+        by_room[prep.sessions[session].room].append(prep.sessions[session])
+    for sessions in by_room.values():
+        for clique in running_together(sessions):
+            shares = [
+                teams[s] * (1.0 / prep.sessions[s].max_teams)
+                for s in sorted(clique)
+                if prep.sessions[s].max_teams > 0
+            ]
+            if len(shares) > 1:
+                lp.Add(sum(shares) <= 1)
+
+
+def _facilitator_rows(lp: pywraplp.Solver, prep: Prepared, teams: dict[str, object]) -> None:
+    """Enough facilitator-sessions for the teams, within each group's limits."""
+    staffed = [
+        s for s in teams if prep.activities[prep.sessions[s].activity].teams_per_facilitator > 0
+    ]
+    staff: dict[str, list] = defaultdict(list)
+    groups = facilitator_groups(prep, staffed)
+    for group in groups:
+        columns = {s: lp.NumVar(0, group.size, "") for s in sorted(group.sessions)}
+        for session, column in columns.items():
+            staff[session].append(column)
+        for clique in running_together(prep.sessions[s] for s in group.sessions):
+            if len(clique) > 1:
+                lp.Add(sum(columns[s] for s in sorted(clique)) <= group.size)
+        if group.max_sessions is not None:
+            lp.Add(sum(columns.values()) <= group.size * group.max_sessions)
+    for session in staffed:
+        per = prep.activities[prep.sessions[session].activity].teams_per_facilitator
+        lp.Add(teams[session] <= per * sum(staff[session]))

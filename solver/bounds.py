@@ -12,8 +12,9 @@ merged: the same optimal values over about a third of the arcs).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from solver.joint_bound import JointRelaxation
 from solver.prepare import TRAVEL_SCALE, Prepared
 from solver.relaxation import PlacementTotals
 
@@ -27,21 +28,29 @@ class TermBounds:
 
     networks: list[PlacementTotals]
     ipe_best: int
+    joint: JointRelaxation | None = None
+    """The LP over sessions and placements together (`solver.joint_bound`), when built."""
+    _joint_coverage: int | None = field(default=None, init=False)
 
     @classmethod
-    def of(cls, prep: Prepared, ipe_best: int) -> TermBounds:
-        """The plain flow relaxation and, when students need placements, the tag-aware one."""
+    def of(cls, prep: Prepared, ipe_best: int, joint_seconds: float = 0.0) -> TermBounds:
+        """The plain flow relaxation and, when students need placements, the tag-aware one;
+        with `joint_seconds` > 0 the joint LP too, each of its solves capped at that."""
         networks = [PlacementTotals(prep)]
         if networks[0].total_need > 0:
             networks.append(PlacementTotals(prep, tag_aware=True))
-        return cls(networks, ipe_best)
+        joint = JointRelaxation.of(prep, joint_seconds) if joint_seconds > 0 else None
+        return cls(networks, ipe_best, joint)
 
     @property
     def most_placements(self) -> int:
         return min(network.max_placements() for network in self.networks)
 
     def coverage(self) -> int:
-        return self.ipe_best + self.most_placements
+        flows = self.ipe_best + self.most_placements
+        if self.joint is not None and self._joint_coverage is None:
+            self._joint_coverage = self.joint.coverage()
+        return flows if self._joint_coverage is None else min(flows, self._joint_coverage)
 
     def placements_needed(self, fixed: dict[str, float]) -> int:
         """Placements any schedule holds once the coverage level is fixed (0 if it is not)."""
@@ -51,23 +60,28 @@ class TermBounds:
     def bound(self, name: str, fixed: dict[str, float]) -> float | None:
         """The relaxation bound of a level given the levels fixed before it (None: unknown)."""
         if name == "coverage":
-            return float(self.ipe_best + self.most_placements)
+            return float(self.coverage())
         needed = self.placements_needed(fixed)
-        if needed == 0 and name in ("preferences", "travel_fairness", "travel_total"):
-            return 0.0
         if name == "preferences":
-            return float(
-                max(
-                    n.totals(rank_weight=1, travel_weight=0, limit=needed).rank
-                    for n in self.networks
-                )
+            flows = max(
+                n.totals(rank_weight=1, travel_weight=0, limit=needed).rank for n in self.networks
             )
+            joint = self._joint_rank(fixed)
+            return float(flows if joint is None else max(flows, joint))
+        if needed == 0 and name in ("travel_fairness", "travel_total"):
+            return 0.0
         if name == "travel_fairness":
             # one network: each binary-search step is a max flow over every option
             return self.networks[0].least_worst_travel(needed) / TRAVEL_SCALE
         if name == "travel_total":
             return max(_travel_total(n, needed, fixed) for n in self.networks)
         return None
+
+    def _joint_rank(self, fixed: dict[str, float]) -> int | None:
+        coverage = fixed.get("coverage")
+        if self.joint is None or coverage is None:
+            return None
+        return self.joint.least_rank(coverage)
 
 
 def _travel_total(network: PlacementTotals, needed: int, fixed: dict[str, float]) -> float:

@@ -64,6 +64,8 @@ POLISHED_LEVELS = ("preferences", "travel_total")
 POLISH_KEEPS = {"coverage", "preferences", "travel_fairness", "team_balance"}
 BOUND_TIME_FACTORS = {"travel_total": 3.0}
 LARGE_SEARCH_SECONDS = 20.0
+JOINT_LP_SHARE = 0.1
+"""Share of the time limit that each solve of the joint LP bound may take."""
 WARM_START_SHARE = 0.3
 """Share of the time limit for the IPE-only solve that starts (and bounds) the joint one."""
 
@@ -173,7 +175,9 @@ def run(
     model = TermModel(prep)
     apply_rules(model)
     warm = warm_start(model, lambda: _start_solver(settings), settings.seed, starts, drafts)
-    bounds = TermBounds.of(prep, _attendance_bound(prep, warm.ipe_best))
+    bounds = TermBounds.of(
+        prep, _attendance_bound(prep, warm.ipe_best), joint_seconds=_joint_seconds(settings)
+    )
     levels = list(scenario.policy.objectives)
     start = repair_start(model, warm.values, lambda: _solver(settings), settings.remaining())
     _report_start(model, start, bounds, settings, on_progress)
@@ -197,6 +201,13 @@ def run(
     why = handed_over or "the full solve was asked for"  # repair hook: which path, and why
     metrics = {**schedule.metrics, "repair": full_path_metrics(why)}
     return schedule.model_copy(update={"metrics": metrics})
+
+
+def _joint_seconds(settings: RunSettings) -> float:
+    """Cap of each joint-LP solve (`solver.joint_bound`): a share of the limit, never most of
+    what is left (0: not built)."""
+    share = min(settings.time_limit * JOINT_LP_SHARE, settings.remaining() * 0.25)
+    return share if share >= MIN_LEVEL_SECONDS else 0.0
 
 
 def _attendance_bound(prep: Prepared, ipe_best: int) -> int:

@@ -38,22 +38,32 @@ def ipe_attendance_bound(prep: Prepared) -> int | None:
     lp = pywraplp.Solver.CreateSolver("GLOP")
     if lp is None:
         return None
-    attend = _attendance_columns(lp, prep)
+    attend = add_ipe_rows(lp, prep)
     if not attend:
         return 0
-    teams = _team_rows(lp, prep, attend)
-    _room_rows(lp, prep, teams)
-    _facilitator_rows(lp, prep, teams)
     lp.Maximize(sum(attend.values()))
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None
     return int(lp.Objective().Value() + SAFETY)
 
 
-def _attendance_columns(lp: pywraplp.Solver, prep: Prepared) -> dict[tuple[int, str], object]:
+def add_ipe_rows(lp: pywraplp.Solver, prep: Prepared) -> dict[tuple[int, str], pywraplp.Variable]:
+    """The IPE part of the relaxation in `lp`: x[c, s] by (class index, session), with the
+    team, room and facilitator rows."""
+    attend = _attendance_columns(lp, prep)
+    if attend:
+        teams = _team_rows(lp, prep, attend)
+        _room_rows(lp, prep, teams)
+        _facilitator_rows(lp, prep, teams)
+    return attend
+
+
+def _attendance_columns(
+    lp: pywraplp.Solver, prep: Prepared
+) -> dict[tuple[int, str], pywraplp.Variable]:
     """x[c, s] with one session per activity and per moment for each class member."""
     cliques = running_together(prep.sessions.values())
-    attend: dict[tuple[int, str], object] = {}
+    attend: dict[tuple[int, str], pywraplp.Variable] = {}
     for ipe_class in prep.classes:
         size = len(ipe_class.students)
         free = {s for sessions in ipe_class.free_sessions.values() for s in sessions}
@@ -70,14 +80,14 @@ def _attendance_columns(lp: pywraplp.Solver, prep: Prepared) -> dict[tuple[int, 
 
 
 def _team_rows(
-    lp: pywraplp.Solver, prep: Prepared, attend: dict[tuple[int, str], object]
-) -> dict[str, object]:
+    lp: pywraplp.Solver, prep: Prepared, attend: dict[tuple[int, str], pywraplp.Variable]
+) -> dict[str, pywraplp.Variable]:
     """t[s] for every session someone can attend, with the team rule's size rows."""
     profession = {c.index: c.profession for c in prep.classes}
-    by_session: dict[str, list[tuple[str, object]]] = defaultdict(list)
+    by_session: dict[str, list[tuple[str, pywraplp.Variable]]] = defaultdict(list)
     for (class_index, session), column in attend.items():
         by_session[session].append((profession[class_index], column))
-    teams: dict[str, object] = {}
+    teams: dict[str, pywraplp.Variable] = {}
     for session, columns in by_session.items():
         info = prep.sessions[session]
         rule = prep.activities[info.activity].team
@@ -95,7 +105,7 @@ def _team_rows(
     return teams
 
 
-def _room_rows(lp: pywraplp.Solver, prep: Prepared, teams: dict[str, object]) -> None:
+def _room_rows(lp: pywraplp.Solver, prep: Prepared, teams: dict[str, pywraplp.Variable]) -> None:
     """One room, one session at a time: held shares of sessions running together <= 1."""
     by_room: dict[str, list] = defaultdict(list)
     for session in teams:
@@ -111,7 +121,9 @@ def _room_rows(lp: pywraplp.Solver, prep: Prepared, teams: dict[str, object]) ->
                 lp.Add(sum(shares) <= 1)
 
 
-def _facilitator_rows(lp: pywraplp.Solver, prep: Prepared, teams: dict[str, object]) -> None:
+def _facilitator_rows(
+    lp: pywraplp.Solver, prep: Prepared, teams: dict[str, pywraplp.Variable]
+) -> None:
     """Enough facilitator-sessions for the teams, within each group's limits."""
     staffed = [
         s for s in teams if prep.activities[prep.sessions[s].activity].teams_per_facilitator > 0

@@ -30,6 +30,7 @@ from ortools.graph.python import min_cost_flow
 
 from scheduler.domain.scenario import Scenario
 from solver.options import OptionList, SlotTable
+from solver.period_fit import largest_clash_free
 from solver.prepare import Prepared, SlotOption, StudentInfo
 
 SOURCE, SINK = 0, 1
@@ -327,9 +328,7 @@ class PeriodClashes:
 
     def most_held(self, periods: np.ndarray) -> int:
         """Most placements one student can hold among options in `periods` (one entry per
-        option): every option in a period without hours, plus the largest set of periods
-        with hours no two of which clash (exact up to 16 such periods, else their number:
-        still an upper bound)."""
+        option), as `solver.period_fit.most_held` counts it (here by period position)."""
         free = int(np.count_nonzero(~self.self_clash[periods]))
         timed = frozenset(int(p) for p in np.unique(periods[self.self_clash[periods]]))
         if timed not in self._most:
@@ -337,18 +336,7 @@ class PeriodClashes:
         return free + self._most[timed]
 
     def _independent(self, periods: list[int]) -> int:
-        if len(periods) > 16 or not any(
-            (a, b) in self.pairs for i, a in enumerate(periods) for b in periods[i + 1 :]
-        ):
-            return len(periods)
-        best = 0
-        for mask in range(1 << len(periods)):
-            chosen = [p for bit, p in enumerate(periods) if mask >> bit & 1]
-            if len(chosen) > best and not any(
-                (a, b) in self.pairs for i, a in enumerate(chosen) for b in chosen[i + 1 :]
-            ):
-                best = len(chosen)
-        return best
+        return largest_clash_free(periods, lambda a, b: (min(a, b), max(a, b)) in self.pairs)
 
 
 @dataclass

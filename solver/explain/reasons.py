@@ -1,7 +1,9 @@
 """Reasons of each `unassigned` entry: a headline code, then one reason per cause.
 
-The headline keeps the codes the read-out always used (`no_free_session`, `sessions_full`,
-`no_eligible_slot`, `seats_taken`, plus `no_sessions`); the causes after it name the rule
+The headline is the binding cause when one stands out (`_binding_cause`: a search stopped
+early, the student's own overlapping periods, a single cause such as a facilitator
+shortage), else a summary code (`no_free_session`, `sessions_full`, `no_eligible_slot`,
+`seats_taken`, `no_sessions`); the causes after it name the rule
 and the ids: busy time with its source, rooms, facilitators, the team rule against who is
 free, seats and who holds them, language, transit, travel limit, tag minimums, and
 conflicts that keep an activity from ever holding a team (`solver.explain.conflicts`).
@@ -31,6 +33,17 @@ USAGE_CODES = frozenset(
     }
 )
 """Causes about eligible slots; for `seats_taken` they lead and the removed slots follow."""
+SINGLE_CAUSE_HEADLINES = frozenset(
+    {
+        codes.NO_FACILITATOR,
+        codes.FACILITATORS_BUSY,
+        codes.ROOM_TAKEN,
+        codes.PLACEMENT_CLASH,
+        codes.TAG_MINIMUM,
+        codes.SESSION_CLASH,
+    }
+)
+"""Causes that, when they alone say why a need is unmet, lead its reasons."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,11 @@ class Explainer:
         else:
             headline, causes = self.placement(entry.student)
             primary = _primary_placement_causes(causes)
+        lead = _binding_cause(causes, primary)
+        if lead is not None:
+            causes = tuple(c for c in causes if c is not lead)
+            primary = 0 if lead.code == codes.TOO_FEW_PERIODS else max(0, primary - 1)
+            headline = lead
         return Explained(entry, profession, headline, causes, primary)
 
     def sources(self, student: str) -> list[BusySource]:
@@ -129,6 +147,23 @@ class Explainer:
             (codes.SEATS_TAKEN, info.profession),
         )
         return headline, (*usage, *removed)
+
+
+def _binding_cause(causes: tuple[Cause, ...], primary: int) -> Cause | None:
+    """The cause that leads instead of the summary headline: a search that stopped before
+    proving the need unmeetable (said first, whatever else applies); else the student's
+    own periods, when they overlap too much for `count` placements (seats elsewhere cannot
+    help); else the one cause that says why, when only one does (a facilitator shortage,
+    a room taken at every free session)."""
+    leading = causes[:primary]
+    for cause in leading:
+        if cause.code == codes.SEARCH_INCOMPLETE:
+            return cause
+    if leading and leading[0].code == codes.TOO_FEW_PERIODS:
+        return leading[0]
+    if len(leading) == 1 and leading[0].code in SINGLE_CAUSE_HEADLINES:
+        return leading[0]
+    return None
 
 
 def _primary_placement_causes(causes: tuple[Cause, ...]) -> int:

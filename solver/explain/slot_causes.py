@@ -10,7 +10,6 @@ student's sessions or placements, or breaking a tag minimum.
 from __future__ import annotations
 
 from collections import defaultdict
-from itertools import combinations
 
 from scheduler.domain.geo import travel_between
 from scheduler.domain.scenario import Site, Slot, Student
@@ -18,6 +17,7 @@ from solver.explain import codes
 from solver.explain.busy import BusySource
 from solver.explain.facts import Cause, Facts
 from solver.explain.merge import listing, plural, unique
+from solver.period_fit import most_held
 from solver.prepare import SlotOption
 
 SlotRule = tuple[str, str]
@@ -222,7 +222,9 @@ def periods_cause(facts: Facts, student: str) -> Cause | None:
     `count` placements, whoever holds the seats."""
     info = facts.prep.students[student]
     periods = sorted({o.period for o in info.all_options})
-    fit = _most_periods(facts, periods, info.count)
+    fit = min(
+        info.count, most_held([o.period for o in info.all_options], facts.prep.period_clashes)
+    )
     if fit >= info.count:
         return None
     offered = {s.period for s in facts.scenario.slots if s.profession == info.profession}
@@ -235,20 +237,6 @@ def periods_cause(facts: Facts, student: str) -> Cause | None:
         unique([*periods, *lost]),
         (codes.TOO_FEW_PERIODS, info.requirement.key if info.requirement else ""),
     )
-
-
-def _most_periods(facts: Facts, periods: list[str], needed: int) -> int:
-    """Size of the largest set of mutually non-clashing periods, up to `needed`."""
-    clashes = facts.prep.period_clashes
-    best = 0
-    for size in range(1, min(needed, len(periods)) + 1):
-        for combo in combinations(periods, size):
-            if all(frozenset(pair) not in clashes for pair in combinations(combo, 2)):
-                best = size
-                break
-        if best < size:
-            break
-    return best
 
 
 def has_alternative(facts: Facts, holder: str, slot: str) -> bool:

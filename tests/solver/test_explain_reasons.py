@@ -185,6 +185,8 @@ def test_too_few_usable_periods_for_the_count_leads():
         placement_requirements=[{"profession": "NURS", "count": 2}],
     )
     item = entry(solve_valid(scenario), "n1", "NURS")
-    assert codes(item)[:2] == ["seats_taken", "too_few_periods"]
-    assert "at most 1 of 2 placements" in item.reasons[1].message
+    # the student's own periods bind (free seats elsewhere cannot help): it heads the reasons
+    assert codes(item)[0] == "too_few_periods"
+    assert "seats_taken" not in codes(item)
+    assert "at most 1 of 2 placements" in item.reasons[0].message
     assert reason(item, "busy_period").related[:2] == ["P2", "students[0].unavailable[0]"]

@@ -124,3 +124,19 @@ def test_touching_and_nested_periods() -> None:
     schedule = solve_valid(scenario)
     assert level(schedule, "coverage").value == truth
     assert level(schedule, "coverage").bound >= truth
+
+
+def test_unmet_placements_are_headed_by_the_overlapping_periods() -> None:
+    """Seats are free (9 seats, 4 held), so `seats_taken` would mislead: each student's own
+    overlapping periods are what keeps their third placement out of reach."""
+    periods = [
+        _period("P1", "2027-03-01", "2027-03-12", TUESDAY),
+        _period("P2", "2027-03-08", "2027-03-19", TUESDAY),
+        _period("P3", "2027-03-22", "2027-04-02", TUESDAY),
+    ]
+    schedule = solve_valid(_term(periods, students=2, count=3))
+    unmet = [entry for entry in schedule.unassigned if entry.requirement is not None]
+    assert len(unmet) == 2
+    for entry in unmet:
+        assert entry.reasons[0].code == "too_few_periods"
+        assert "at most 2 of 3 placements" in entry.reasons[0].message

@@ -21,6 +21,7 @@ otherwise (or if GLOP stops early) it gives no bound and the flow bounds stand a
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -47,16 +48,20 @@ class JointRelaxation:
 
     @classmethod
     def of(cls, prep: Prepared, time_cap_s: float) -> JointRelaxation | None:
-        """None when the term is too large for it or has no placement to couple."""
+        """None when the term is too large for it, has no placement to couple, or building
+        it takes longer than `time_cap_s` (checked as it goes: its rows are built in Python)."""
         columns = sum(len(info.all_options) for info in prep.students.values() if info.count)
         if columns == 0 or columns > MAX_COLUMNS:
             return None
         lp = pywraplp.Solver.CreateSolver("GLOP")
         if lp is None:
             return None
+        deadline = time.monotonic() + time_cap_s
         attend = add_ipe_rows(lp, prep)
         placed: Placed = {}
-        for info in prep.students.values():
+        for number, info in enumerate(prep.students.values()):
+            if number % 100 == 0 and time.monotonic() > deadline:
+                return None
             if info.count and info.all_options:
                 placed[info.id] = _student_rows(lp, prep, info)
         _seat_rows(lp, prep, placed)

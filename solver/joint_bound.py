@@ -7,15 +7,19 @@ students carry several tag minimums, those bounds were far from the truth. This 
 over continuous variables (so its optimum bounds every schedule):
 
 - the IPE rows of `solver.ipe_bound` (x[c, s] per class and session);
-- y[i, o] per student and eligible slot: at most `count` each, at most one in a period
-  with hours and one among periods that clash, seats per slot;
-- each tag minimum m of a requirement of `count` k, for whoever holds all k:
-  tagged >= m * (held - k + 1) (the rule exactly at whole numbers: 0 when held < k);
-- the student's time shared: in each class, for a period p and an activity, members placed
-  in p plus members attending the activity's sessions that clash with p <= class size.
+- y[k, g]: members of placement class k (students alike for the question: same IPE class,
+  requirement and eligible slot groups, and for the preference bound the same ranks) in
+  slot group g (slots of one site, period, language and profession: the same to them);
+  at most `count` per member, at most one per member in a period with hours and among
+  periods that clash, and each group's seats;
+- each tag minimum m of a requirement of `count` k, summed over members holding all k:
+  tagged >= m * (held - k + 1) per member (the rule exactly at whole numbers);
+- the student's time shared: per IPE class, period p and activity, members placed in p
+  plus members attending the activity's sessions that clash with p <= class size.
 
-It is built only while its columns stay under `MAX_COLUMNS` and solved within a time cap;
-otherwise (or if GLOP stops early) it gives no bound and the flow bounds stand alone.
+Every row is a sum of rows each student's own schedule meets, so merging alike students
+loses nothing that holds. Built only under `MAX_COLUMNS` columns and within a time cap;
+otherwise (or if GLOP stops early) there is no bound from it and the flows stand alone.
 """
 
 from __future__ import annotations
@@ -30,123 +34,207 @@ from ortools.linear_solver import pywraplp
 from solver.ipe_bound import add_ipe_rows
 from solver.prepare import Prepared, SlotOption, StudentInfo
 
-Placed = dict[str, list[tuple[SlotOption, pywraplp.Variable]]]
-"""Each student's placement columns with the option they stand for."""
 MAX_COLUMNS = 60_000
-"""Placement columns (student x eligible slot) beyond which the LP is not built."""
+"""Placement columns (placement class x slot group) beyond which an LP is not built."""
 SAFETY = 1e-6
 
+GroupKey = tuple[str, str, str | None, str]
+"""(site, period, language, profession): slots a student cannot tell apart."""
 
-@dataclass
+
+@dataclass(frozen=True)
+class _Alike:
+    """Members of one placement class and what they share."""
+
+    members: int
+    ipe_class: int | None
+    count: int
+    tags: tuple[tuple[str, int], ...]
+    groups: tuple[tuple[GroupKey, int], ...]
+    """Each eligible group with the rank it costs (0 when ranks are not asked)."""
+
+
 class JointRelaxation:
-    """The joint LP, built once; each query re-solves it with another objective."""
+    """The joint LPs: one over classes alike for coverage, built at once; one over classes
+    alike also in ranks, built on the first preference query."""
 
-    lp: pywraplp.Solver
-    coverage_terms: list
-    rank_terms: list
-    time_cap_s: float
+    def __init__(self, prep: Prepared, time_cap_s: float) -> None:
+        self._prep = prep
+        self._time_cap_s = time_cap_s
+        self._rank_lp: _JointLp | None | bool = False  # False: not built yet
 
     @classmethod
     def of(cls, prep: Prepared, time_cap_s: float) -> JointRelaxation | None:
-        """None when the term is too large for it, has no placement to couple, or building
-        it takes longer than `time_cap_s` (checked as it goes: its rows are built in Python)."""
-        columns = sum(len(info.all_options) for info in prep.students.values() if info.count)
-        if columns == 0 or columns > MAX_COLUMNS:
+        """None when no student needs a placement (the flow bounds are then exact enough)."""
+        if not any(info.count and info.all_options for info in prep.students.values()):
             return None
-        lp = pywraplp.Solver.CreateSolver("GLOP")
-        if lp is None:
-            return None
-        deadline = time.monotonic() + time_cap_s
-        attend = add_ipe_rows(lp, prep)
-        placed: Placed = {}
-        for number, info in enumerate(prep.students.values()):
-            if number % 100 == 0 and time.monotonic() > deadline:
-                return None
-            if info.count and info.all_options:
-                placed[info.id] = _student_rows(lp, prep, info)
-        _seat_rows(lp, prep, placed)
-        _shared_time_rows(lp, prep, attend, placed)
-        every = [column for columns in placed.values() for _, column in columns]
-        ranks = [o.rank * column for columns in placed.values() for o, column in columns]
-        return cls(lp, [*attend.values(), *every], ranks, time_cap_s)
+        return cls(prep, time_cap_s)
 
     def coverage(self) -> int | None:
-        """Most needs met (rounded down), or None when GLOP did not finish."""
-        self.lp.Maximize(sum(self.coverage_terms))
-        value = self._solve()
+        """Most needs met (rounded down), or None when not computed in time."""
+        lp = _JointLp.build(self._prep, self._time_cap_s, with_ranks=False)
+        value = lp.maximise_coverage() if lp is not None else None
         return None if value is None else math.floor(value + SAFETY * max(1.0, value))
 
     def least_rank(self, coverage: float) -> int | None:
         """Least summed preference rank of schedules meeting at least `coverage` needs."""
+        if self._rank_lp is False:
+            self._rank_lp = _JointLp.build(self._prep, self._time_cap_s, with_ranks=True)
+        if not isinstance(self._rank_lp, _JointLp):
+            return None
+        value = self._rank_lp.least_rank(coverage)
+        return None if value is None else math.ceil(value - SAFETY * max(1.0, value))
+
+
+@dataclass
+class _JointLp:
+    lp: pywraplp.Solver
+    coverage_terms: list[pywraplp.Variable]
+    rank_terms: list
+    time_cap_s: float
+
+    @classmethod
+    def build(cls, prep: Prepared, time_cap_s: float, *, with_ranks: bool) -> _JointLp | None:
+        deadline = time.monotonic() + time_cap_s
+        classes = _placement_classes(prep, with_ranks)
+        if sum(len(k.groups) for k in classes) > MAX_COLUMNS:
+            return None
+        lp = pywraplp.Solver.CreateSolver("GLOP")
+        if lp is None:
+            return None
+        attend = add_ipe_rows(lp, prep)
+        seats: dict[GroupKey, list[pywraplp.Variable]] = defaultdict(list)
+        by_ipe_period: dict[tuple[int, str], list[pywraplp.Variable]] = defaultdict(list)
+        placed: list[pywraplp.Variable] = []
+        ranks = []
+        sizes = _group_sizes(prep)
+        for number, alike in enumerate(classes):
+            if number % 50 == 0 and time.monotonic() > deadline:
+                return None
+            columns = _class_rows(lp, prep, alike, sizes)
+            for (group, rank), column in zip(alike.groups, columns, strict=True):
+                seats[group].append(column)
+                placed.append(column)
+                if rank:
+                    ranks.append(rank * column)
+                if alike.ipe_class is not None:
+                    by_ipe_period[alike.ipe_class, group[1]].append(column)
+        _seat_rows(lp, prep, seats)
+        _shared_time_rows(lp, prep, attend, by_ipe_period)
+        return cls(lp, [*attend.values(), *placed], ranks, max(0.0, deadline - time.monotonic()))
+
+    def maximise_coverage(self) -> float | None:
+        self.lp.Maximize(sum(self.coverage_terms))
+        return self._solve()
+
+    def least_rank(self, coverage: float) -> float | None:
         row = self.lp.Add(sum(self.coverage_terms) >= coverage)
         self.lp.Minimize(sum(self.rank_terms))
         value = self._solve()
         row.SetBounds(-self.lp.infinity(), self.lp.infinity())
-        return None if value is None else math.ceil(value - SAFETY * max(1.0, value))
+        return value
 
     def _solve(self) -> float | None:
+        if self.time_cap_s <= 0:
+            return None
         self.lp.SetTimeLimit(max(1, int(self.time_cap_s * 1000)))
         if self.lp.Solve() != pywraplp.Solver.OPTIMAL:
             return None
         return float(self.lp.Objective().Value())
 
 
-def _student_rows(
-    lp: pywraplp.Solver, prep: Prepared, info: StudentInfo
-) -> list[tuple[SlotOption, pywraplp.Variable]]:
-    """y[i, o] for each eligible slot, with the count, clash and tag rows of the student."""
-    columns = [(option, lp.NumVar(0, 1, "")) for option in info.all_options]
-    held = sum(column for _, column in columns)
-    lp.Add(held <= info.count)
+def _group_key(option: SlotOption, slot_language: dict[str, str | None], profession: str):
+    return (option.site, option.period, slot_language[option.slot], profession)
+
+
+def _placement_classes(prep: Prepared, with_ranks: bool) -> list[_Alike]:
+    """Students needing placements, merged when alike for the LP (see `_Alike`)."""
+    language = {slot.id: slot.language for slot in prep.scenario.slots}
+    ipe_class = {s: c.index for c in prep.classes for s in c.students}
+    counts: dict[tuple, int] = defaultdict(int)
+    for info in prep.students.values():
+        if info.count and info.all_options:
+            counts[_alike_key(info, language, ipe_class.get(info.id), with_ranks)] += 1
+    return [_Alike(members, key[0], key[1], key[2], key[3]) for key, members in counts.items()]
+
+
+def _alike_key(
+    info: StudentInfo, language: dict[str, str | None], ipe_class: int | None, with_ranks: bool
+) -> tuple:
+    groups: dict[GroupKey, int] = {}
+    for option in info.all_options:
+        groups[_group_key(option, language, info.profession)] = option.rank if with_ranks else 0
+    minimums = info.requirement.tags if info.requirement is not None else {}
+    tags = tuple(sorted((t, m) for t, m in minimums.items() if m > 0))
+    return (ipe_class, info.count, tags, tuple(sorted(groups.items(), key=repr)))
+
+
+def _class_rows(
+    lp: pywraplp.Solver, prep: Prepared, alike: _Alike, slots_in: dict[GroupKey, int]
+) -> list[pywraplp.Variable]:
+    """y[k, g] per eligible group, with the count, clash and tag rows of the members."""
+    members = alike.members
+    columns = []
+    for group, _rank in alike.groups:
+        timed = frozenset({group[1]}) in prep.period_clashes
+        columns.append(lp.NumVar(0, members * (1 if timed else slots_in[group]), ""))
+    held = sum(columns)
+    lp.Add(held <= members * alike.count)
     by_period: dict[str, list] = defaultdict(list)
-    for option, column in columns:
-        by_period[option.period].append(column)
+    for (group, _rank), column in zip(alike.groups, columns, strict=True):
+        by_period[group[1]].append(column)
     periods = sorted(by_period)
     for i, first in enumerate(periods):
         for second in periods[i:]:
             if frozenset({first, second}) in prep.period_clashes:
                 both = by_period[first] + (by_period[second] if second != first else [])
-                if len(both) > 1:
-                    lp.Add(sum(both) <= 1)
-    minimums = info.requirement.tags if info.requirement is not None else {}
-    for tag, minimum in minimums.items():
-        if minimum > 0:
-            tagged = sum(column for option, column in columns if tag in option.tags)
-            lp.Add(tagged - minimum * held >= minimum * (1 - info.count))
+                lp.Add(sum(both) <= members)
+    site_tags = {site.id: set(site.tags) for site in prep.scenario.sites}
+    for tag, minimum in alike.tags:
+        tagged = sum(
+            column
+            for (group, _rank), column in zip(alike.groups, columns, strict=True)
+            if tag in site_tags[group[0]]
+        )
+        lp.Add(tagged - minimum * held >= members * minimum * (1 - alike.count))
     return columns
 
 
-def _seat_rows(lp: pywraplp.Solver, prep: Prepared, placed: Placed) -> None:
-    by_slot: dict[str, list] = defaultdict(list)
-    for columns in placed.values():
-        for option, column in columns:
-            by_slot[option.slot].append(column)
-    capacity = {slot.id: slot.capacity for slot in prep.scenario.slots}
-    for slot, holders in by_slot.items():
-        if len(holders) > capacity[slot]:
-            lp.Add(sum(holders) <= capacity[slot])
+def _group_sizes(prep: Prepared) -> dict[GroupKey, int]:
+    """Usable slots per group (a student holds at most one seat of each slot)."""
+    sizes: dict[GroupKey, int] = defaultdict(int)
+    for slot in prep.scenario.slots:
+        if slot.status != "declined" and slot.capacity > 0:
+            sizes[slot.site, slot.period, slot.language, slot.profession] += 1
+    return sizes
+
+
+def _seat_rows(
+    lp: pywraplp.Solver, prep: Prepared, seats: dict[GroupKey, list[pywraplp.Variable]]
+) -> None:
+    capacity: dict[GroupKey, int] = defaultdict(int)
+    for slot in prep.scenario.slots:
+        if slot.status != "declined":
+            capacity[slot.site, slot.period, slot.language, slot.profession] += slot.capacity
+    for group, holders in seats.items():
+        lp.Add(sum(holders) <= capacity[group])
 
 
 def _shared_time_rows(
     lp: pywraplp.Solver,
     prep: Prepared,
     attend: dict[tuple[int, str], pywraplp.Variable],
-    placed: Placed,
+    by_ipe_period: dict[tuple[int, str], list[pywraplp.Variable]],
 ) -> None:
-    """Per class, period p and activity: placed in p + attending its sessions clashing p."""
-    for ipe_class in prep.classes:
-        in_period: dict[str, list] = defaultdict(list)
-        for student in ipe_class.students:
-            for option, column in placed.get(student, ()):
-                in_period[option.period].append(column)
-        for period, columns in in_period.items():
-            if frozenset({period}) not in prep.period_clashes:
-                continue
-            for sessions in ipe_class.free_sessions.values():
-                clashing = [
-                    attend[ipe_class.index, s]
-                    for s in sessions
-                    if period in prep.sessions[s].clash_periods
-                ]
-                if clashing:
-                    lp.Add(sum(columns) + sum(clashing) <= len(ipe_class.students))
+    """Per IPE class, period p and activity: placed in p + attending its sessions clashing p."""
+    classes = {c.index: c for c in prep.classes}
+    for (class_index, period), columns in by_ipe_period.items():
+        if frozenset({period}) not in prep.period_clashes:
+            continue
+        ipe_class = classes[class_index]
+        for sessions in ipe_class.free_sessions.values():
+            clashing = [
+                attend[class_index, s] for s in sessions if period in prep.sessions[s].clash_periods
+            ]
+            if clashing:
+                lp.Add(sum(columns) + sum(clashing) <= len(ipe_class.students))

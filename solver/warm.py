@@ -28,6 +28,7 @@ from ortools.sat.python import cp_model
 from solver.greedy import GreedyState, greedy_sessions, greedy_values
 from solver.model import Pattern, TermModel
 from solver.options import options_among, without_periods
+from solver.period_choice import clash_free_options
 from solver.placement_flow import TAG_ROUNDS, flow_plan
 from solver.placement_lp import lp_placements
 from solver.placement_repair import repair_placements
@@ -89,18 +90,21 @@ def flow_starts(
     large term whose sessions clash with placements, only the avoiding one (the best-rank
     start lost 406 attendees to clashes on the 5,000 term)."""
     network = PlacementTotals(prep)
+    allowed = clash_free_options(prep)  # students whose own periods overlap: one set each
+    planned = PlacementTotals(prep, options_of=allowed) if allowed is not None else network
     clashing = clash_periods(prep)
     best, avoiding = None, None
     if not clashing or not prep.large:
-        best = repair_placements(
-            prep, flow_plan(prep, network, rounds=rounds, deadline=deadline).chosen
-        )
+        plan = flow_plan(prep, planned, rounds=rounds, options_of=allowed, deadline=deadline)
+        best = repair_placements(prep, plan.chosen)
     if not clashing:
         return FlowStarts(best, None, network.max_placements())
-    plan = flow_plan(prep, network, avoid=clashing, rounds=rounds, deadline=deadline)
+    plan = flow_plan(
+        prep, planned, avoid=clashing, rounds=rounds, options_of=allowed, deadline=deadline
+    )
     avoiding = repair_placements(prep, plan.chosen)
     if best is None:  # one flow without the tag rounds says well enough who wants what
-        best_rank = network.solve(rank_weight=network.rank_weight, travel_weight=1).chosen
+        best_rank = planned.solve(rank_weight=planned.rank_weight, travel_weight=1).chosen
     else:
         best_rank = best
     wanted = _held_periods(prep, best_rank, clashing)

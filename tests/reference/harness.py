@@ -30,7 +30,7 @@ _COMMON = {
 }
 settings.register_profile(
     "reference-fast",
-    max_examples=60,
+    max_examples=80,
     derandomize=True,
     database=None,
     phases=[Phase.explicit, Phase.generate],

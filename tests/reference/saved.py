@@ -23,6 +23,14 @@ CASES: dict[str, dict[str, str]] = {
         "hard_rule_disagreements": "the solver forbids two placements in one period without "
         "weekly hours; the validator allows them",
     },
+    "absent-weekday-same-period": {
+        "false_optimal": "one student, two slots of one period (Tue..Sun) whose only weekly "
+        "window is on Monday: the windows never occur, so the placements never clash; the "
+        "solver says optimal with 1, the validator accepts 2",
+        "wrong_bounds": "coverage bound 1, a valid schedule meets 2 needs",
+        "hard_rule_disagreements": "the solver forbids two placements of one period whose "
+        "windows never occur in it; the validator allows them",
+    },
     "claimed-travel-fairness-not-recomputed": {
         "claimed_not_recomputed": "travel_fairness claimed 10.1, the validator recomputes 0.0: "
         "S1 (home 10.1 km away) holds no slot, S2 (no home) holds both",
@@ -30,6 +38,13 @@ CASES: dict[str, dict[str, str]] = {
         "L2, S2 also in L5: one period without weekly hours); travel_total bound 10.1 above "
         "the value 0.0 reached",
         "hard_rule_disagreements": "coverage bound 2, the validator accepts a schedule meeting 3",
+    },
+    "claimed-travel-total-with-pin": {
+        "claimed_not_recomputed": "travel_total claimed 170.6, the validator recomputes 136.0 "
+        "for the very schedule the reference proves optimal (a pinned slot; periods "
+        "without weekly hours)",
+        "wrong_bounds": "travel_total bound 222.9 claimed, true optimum 136.0 (and above "
+        "the value claimed)",
     },
     "travel-total-bound-above-value": {
         "wrong_bounds": "travel_total bound 40.7 claimed above the value 0.0 reached (a "

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from hypothesis import assume
+from hypothesis import assume, event
 from hypothesis import strategies as st
 
 from scheduler.domain.checks import check_scenario
@@ -125,8 +125,9 @@ def scenario_data(draw: st.DrawFn, max_students: int = 8) -> dict[str, Any]:
         )
     site_ids = [s["id"] for s in sites]
 
+    equity = shape == "placements" and _sometimes(draw, 4)  # `equity_gap` needs groups of 5
     students = []
-    for i in range(draw(st.integers(2, max_students))):
+    for i in range(draw(st.integers(10, 12)) if equity else draw(st.integers(2, max_students))):
         student: dict[str, Any] = {
             "id": f"S{i}",
             "name": f"Student {i}",
@@ -136,7 +137,9 @@ def scenario_data(draw: st.DrawFn, max_students: int = 8) -> dict[str, Any]:
             "languages": draw(st.lists(st.sampled_from(LANGUAGES), unique=True, max_size=2)),
             "needs": ["accessible"] if _sometimes(draw, 5) else [],
             "site_preferences": draw(st.permutations(site_ids))[: draw(st.integers(0, 3))],
-            "attributes": {"first_generation": draw(st.booleans())} if _sometimes(draw, 2) else {},
+            "attributes": (
+                {"first_generation": draw(st.booleans())} if equity or _sometimes(draw, 2) else {}
+            ),
         }
         if _sometimes(draw, 4):
             student["unavailable"] = [draw(span(days))]
@@ -282,6 +285,8 @@ def policy(draw: st.DrawFn, data: dict[str, Any]) -> dict[str, Any]:
         if "coverage" in levels and not _sometimes(draw, 5):
             levels.remove("coverage")
             levels.insert(0, "coverage")
+    if len(data["students"]) >= 10 and "equity_gap" not in levels and _sometimes(draw, 2):
+        levels.insert(1 if levels[0] == "coverage" else 0, "equity_gap")
     out: dict[str, Any] = {"objectives": levels}
     if _sometimes(draw, 3):
         out["max_travel_km"] = draw(st.integers(3, 40))
@@ -289,7 +294,7 @@ def policy(draw: st.DrawFn, data: dict[str, Any]) -> dict[str, Any]:
     slots = [s["id"] for s in data["slots"]]
     students = data["students"]
     pins = []
-    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):
+    for _ in range(draw(st.sampled_from([0, 0, 0, 0, 0, 1, 1, 2]))):
         student = draw(st.sampled_from(students))
         options = [("session", sid) for _a, sid in sessions] + [("slot", s) for s in slots]
         if not _sometimes(draw, 5):  # mostly a pin the student could hold
@@ -351,4 +356,33 @@ def scenarios(draw: st.DrawFn, max_students: int = 8) -> Scenario:
     data = draw(scenario_data(max_students))
     scenario = Scenario.model_validate(data)
     assume(not check_scenario(scenario))
+    for feature in features(scenario):
+        event(feature)
     return scenario
+
+
+def features(scenario: Scenario) -> list[str]:
+    """What a drawn term exercises (`pytest --hypothesis-show-statistics` counts them)."""
+    periods = scenario.periods
+    found = {
+        "sessions only": not scenario.slots and bool(scenario.activities),
+        "placements only": not scenario.activities and bool(scenario.slots),
+        "period without weekly hours": any(not p.weekly for p in periods),
+        "overlapping periods": any(
+            a.id < b.id and a.start <= b.end and b.start <= a.end for a in periods for b in periods
+        ),
+        "count above periods": any(r.count > len(periods) for r in scenario.placement_requirements),
+        "several tag minimums": any(len(r.tags) > 1 for r in scenario.placement_requirements),
+        "tag minimum above 1": any(
+            m > 1 for r in scenario.placement_requirements for m in r.tags.values()
+        ),
+        "facilitated sessions": any(a.teams_per_facilitator for a in scenario.activities),
+        "max_sessions": any(f.max_sessions is not None for f in scenario.facilitators),
+        "declined slot": any(s.status == "declined" for s in scenario.slots),
+        "slot language": any(s.language for s in scenario.slots),
+        "travel limit": scenario.policy.max_travel_km is not None,
+        "pins": bool(scenario.policy.pinned),
+        "previous": scenario.policy.previous is not None,
+        "equity groups": len(scenario.students) >= 10,
+    }
+    return [name for name, present in found.items() if present]

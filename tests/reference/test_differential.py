@@ -14,7 +14,7 @@ One test per property, all drawing the same terms (the answers are cached per te
   `infeasible` exactly when the reference finds no schedule keeping every pin, and the
   coverage bound is never beaten by the reference's valid schedule.
 
-Profiles: the default (`reference-fast`) runs 60 derandomized terms without shrinking, so
+Profiles: the default (`reference-fast`) runs 80 derandomized terms without shrinking, so
 CI is reproducible and the module takes well under a minute. `IPE_HYPOTHESIS_PROFILE=long`
 runs 2,000 random terms with shrinking (`make test-reference-long`, about an hour on a
 loaded 2-core machine); a failing term found there becomes a JSON case under

@@ -54,7 +54,7 @@ class Run:
     reference: ReferenceResult | None
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)
 def _run(text: str, seconds: float) -> Run:
     scenario = Scenario.model_validate_json(text)
     schedule = solve(scenario, options=SolveOptions(time_limit_s=seconds, workers=1, seed=0))

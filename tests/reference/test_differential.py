@@ -15,10 +15,13 @@ One test per property, all drawing the same terms (the answers are cached per te
   coverage bound is never beaten by the reference's valid schedule.
 
 Profiles: the default (`reference-fast`) runs 80 derandomized terms without shrinking, so
-CI is reproducible and the module takes well under a minute. `IPE_HYPOTHESIS_PROFILE=long`
-runs 2,000 random terms with shrinking (`make test-reference-long`, about an hour on a
-loaded 2-core machine); a failing term found there becomes a JSON case under
-`tests/reference/cases/` (see `test_cases.py`).
+CI is reproducible and the module takes well under a minute. The long profile runs 2,000
+random terms with shrinking (about 10 minutes on a loaded 2-core machine):
+
+    IPE_HYPOTHESIS_PROFILE=long .venv/bin/python -m pytest tests/reference/test_differential.py
+
+A failing term found there becomes a JSON case under `tests/reference/cases/`, listed in
+`saved.py` with what it breaks (`test_cases.py` runs each as a plain test).
 
 A property that fails on main today is marked `xfail(strict=True)` with what is wrong: the
 fix of issue 17 turns it into a strict XPASS, which fails until the marker is removed.

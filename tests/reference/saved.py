@@ -46,6 +46,23 @@ CASES: dict[str, dict[str, str]] = {
         "wrong_bounds": "travel_total bound 222.9 claimed, true optimum 136.0 (and above "
         "the value claimed)",
     },
+    "coverage-value-above-bound": {
+        "wrong_bounds": "coverage 2 reached (S2 holds L1 and L2, one period without weekly "
+        "hours; L2 pinned) but its bound is 1: a maximised level above its own bound",
+        "hard_rule_disagreements": "coverage bound 1, the validator accepts a schedule "
+        "meeting 2 needs (the solver's own schedule)",
+    },
+    "pin-without-levels-infeasible": {
+        "hard_rule_disagreements": "policy.objectives is [] and S2 is pinned to L2: the "
+        "solver answers infeasible, yet holding L2 (and L1, same period without weekly "
+        "hours) is valid; with the default levels it solves",
+    },
+    "repair-coverage-above-bound": {
+        "wrong_bounds": "a repair (previous: an empty schedule): coverage 3 reached with "
+        "bound 2, and travel_fairness 47.6 claimed as proven (bound 47.6) while the "
+        "optimum at coverage 3 is 29.8 (S1 to SITE0, S0 holds L0 and L1)",
+        "hard_rule_disagreements": "coverage bound 2, the validator accepts 3",
+    },
     "travel-total-bound-above-value": {
         "wrong_bounds": "travel_total bound 40.7 claimed above the value 0.0 reached (a "
         "lower bound above the schedule's own value): the one seat goes to the student "

@@ -384,5 +384,12 @@ def features(scenario: Scenario) -> list[str]:
         "pins": bool(scenario.policy.pinned),
         "previous": scenario.policy.previous is not None,
         "equity groups": len(scenario.students) >= 10,
+        "student without options": any(
+            not any(
+                p.profession == s.profession for a in scenario.activities for p in a.participants
+            )
+            and not any(r.profession == s.profession for r in scenario.placement_requirements)
+            for s in scenario.students
+        ),
     }
     return [name for name, present in found.items() if present]

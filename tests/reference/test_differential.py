@@ -30,7 +30,7 @@ fix of issue 17 turns it into a strict XPASS, which fails until the marker is re
 from __future__ import annotations
 
 import pytest
-from hypothesis import example, given
+from hypothesis import assume, example, given
 
 from scheduler.domain.scenario import Scenario
 
@@ -84,6 +84,7 @@ def _with_cases(test: object) -> object:
 def test_property(prop: str, scenario: Scenario) -> None:
     check, _ = PROPERTIES[prop]
     result = harness.run(scenario)
+    assume(result.reference is not None)  # a level not proven in time: no truth to compare
     found = check(result)
     assert not found, (
         f"{prop} broken:\n"

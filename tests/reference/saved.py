@@ -66,7 +66,7 @@ CASES: dict[str, dict[str, str]] = {
     "travel-total-bound-above-value": {
         "wrong_bounds": "travel_total bound 40.7 claimed above the value 0.0 reached (a "
         "lower bound above the schedule's own value): the one seat goes to the student "
-        "without a home, who travels 0",
+        "without a home, who travels 0 (the period's hours occur: not the empty-period bug)",
     },
 }
 """Case file stem -> {harness property it breaks on main: what is wrong}."""

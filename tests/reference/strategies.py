@@ -57,9 +57,9 @@ def span(draw: st.DrawFn, days: int) -> dict[str, str]:
 
 
 @st.composite
-def weekly(draw: st.DrawFn) -> dict[str, str]:
+def weekly(draw: st.DrawFn, days: list[str] | None = None) -> dict[str, str]:
     """A weekly window: mostly weekdays on the grid, now and then a whole day."""
-    day = draw(st.sampled_from(["mon", "tue", "wed", "thu", "fri", "mon", "tue", "sat"]))
+    day = draw(st.sampled_from(days or ["mon", "tue", "wed", "thu", "fri", "mon", "tue", "sat"]))
     if draw(st.integers(0, 9)) == 0:
         return {"day": day, "start": "00:00", "end": "24:00"}
     start = draw(st.sampled_from([8, 9, 12, 13]))
@@ -98,9 +98,22 @@ def team_rule(draw: st.DrawFn, codes: list[str]) -> dict[str, Any]:
     }
 
 
+def _period_hours(draw: st.DrawFn, first: int, last: int, occupied: bool) -> list[dict[str, str]]:
+    """A period's weekly windows: none a third of the time; with `occupied`, at least one
+    window on a weekday the period's dates contain (so a placement always takes time)."""
+    if not occupied:
+        return [] if _sometimes(draw, 3) else draw(st.lists(weekly(), min_size=1, max_size=2))
+    names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    present = sorted(
+        {names[(MONDAY + timedelta(days=d)).weekday()] for d in range(first, last + 1)}
+    )
+    return draw(st.lists(weekly(present), min_size=1, max_size=2))
+
+
 @st.composite
-def scenario_data(draw: st.DrawFn, max_students: int = 8) -> dict[str, Any]:
-    """A tiny scenario as JSON data (see the module docstring for what it spans)."""
+def scenario_data(draw: st.DrawFn, max_students: int = 8, occupied: bool = False) -> dict[str, Any]:
+    """A tiny scenario as JSON data (see the module docstring for what it spans); with
+    `occupied`, every period's weekly hours occur in it (no `weekly: []`)."""
     shape = draw(st.sampled_from(SHAPES))
     weeks = draw(st.integers(1, 3))
     days = 7 * weeks
@@ -215,9 +228,7 @@ def scenario_data(draw: st.DrawFn, max_students: int = 8) -> dict[str, Any]:
                 "id": f"P{i}",
                 "start": (MONDAY + timedelta(days=first)).isoformat(),
                 "end": (MONDAY + timedelta(days=last)).isoformat(),
-                "weekly": []
-                if _sometimes(draw, 3)
-                else draw(st.lists(weekly(), min_size=1, max_size=2)),
+                "weekly": _period_hours(draw, first, last, occupied),
             }
         )
     slots = []
@@ -351,9 +362,10 @@ def previous_schedule(draw: st.DrawFn, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn, max_students: int = 8) -> Scenario:
-    """A tiny scenario that passes `scheduler.domain` validation."""
-    data = draw(scenario_data(max_students))
+def scenarios(draw: st.DrawFn, max_students: int = 8, occupied: bool = False) -> Scenario:
+    """A tiny scenario that passes `scheduler.domain` validation (`occupied`: see
+    `scenario_data`)."""
+    data = draw(scenario_data(max_students, occupied))
     scenario = Scenario.model_validate(data)
     assume(not check_scenario(scenario))
     for feature in features(scenario):

@@ -2,7 +2,8 @@
 
 Each is solved once by the product (8 s, two workers, seed 0) and checked against its true
 lexicographic optimum, proven by the reference model and stored in `shapes_truth.json`
-(`test_stored_truth_is_current`, slow, proves it again):
+(`test_stored_truth_is_current` proves it again in the long profile,
+`IPE_HYPOTHESIS_PROFILE=long`, about a minute):
 - no false `optimal`: an optimal status means every level equals the true optimum;
 - every claimed bound is on the right side of the true optimum;
 - every claimed value equals the validator's recomputation, and the schedule is valid;
@@ -26,7 +27,7 @@ from scheduler.domain.schedule import Schedule
 from scheduler.domain.validator import objective_values, validate_schedule
 from solver import SolveOptions, solve
 
-from .harness import EPS, right_side
+from .harness import EPS, PROFILE, right_side
 from .model import MAXIMISED, solve_reference
 from .shapes import FIXTURES, PROOF_SECONDS, SHAPES, TRUTH
 
@@ -126,6 +127,7 @@ def test_reported_gap_within_five_percent(name: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(PROFILE != "reference-long", reason="the long profile proves it again")
 @pytest.mark.parametrize("name", list(SHAPES))
 def test_stored_truth_is_current(name: str) -> None:
     """The reference proves the stored optimum again from the fixture as it is now."""

@@ -21,7 +21,7 @@ from solver import SolveOptions, solve
 from .model import MAXIMISED, ReferenceResult, solve_reference
 
 EPS = 1e-6
-SOLVER_SECONDS = float(os.environ.get("IPE_REFERENCE_SOLVER_SECONDS", "2"))
+SOLVER_SECONDS = float(os.environ.get("IPE_REFERENCE_SOLVER_SECONDS", "10"))
 """The product's time limit on a tiny term (the fast profile)."""
 
 _COMMON = {

@@ -85,15 +85,17 @@ class TermBounds:
 
 
 def _travel_total(network: PlacementTotals, needed: int, fixed: dict[str, float]) -> float:
-    """Least total travel (km) with the worst-travel cap and, when the flow's best rank is
-    the preference level's value, that rank: lexicographic in one flow."""
+    """Least total travel (km) with the worst-travel cap; when the preference level was fixed
+    before at the flow's best rank, among plans of that rank (lexicographic in one flow).
+    Without a fixed preference level rank plays no part: the least travel of any plan."""
     worst = fixed.get("travel_fairness")
     cap = None if worst is None else round(worst * TRAVEL_SCALE)
-    plan = network.totals(
-        rank_weight=network.rank_weight, travel_weight=1, limit=needed, max_travel=cap
-    )
     preferences = fixed.get("preferences")
-    if preferences is None or plan.rank == round(preferences):
-        return plan.travel / TRAVEL_SCALE
+    if preferences is not None:
+        plan = network.totals(
+            rank_weight=network.rank_weight, travel_weight=1, limit=needed, max_travel=cap
+        )
+        if plan.rank == round(preferences):
+            return plan.travel / TRAVEL_SCALE
     plan = network.totals(rank_weight=0, travel_weight=1, limit=needed, max_travel=cap)
     return plan.travel / TRAVEL_SCALE

@@ -197,17 +197,18 @@ class _FlowNetwork:
         surcharge = self._avoid_surcharge(avoid, rank_weight) if avoid else None
         shut = self._closed_options(closed) if closed else None
         every = self._flows(rank_weight, travel_weight, limit, max_travel, surcharge, shut, True)
-        flows = every[self._option_index]
+        flows = every[self._option_index].astype(np.int64)
         chosen: dict[str, list[str]] = {}
-        placed = np.nonzero(flows)[0]
+        carrying = np.nonzero(flows)[0]
+        # an arc into a slot group of a period without hours may carry several seats
+        placed = np.repeat(carrying, flows[carrying])
         students, slots = self._holders(placed, every)
         for student, slot in zip(students.tolist(), slots.tolist(), strict=True):
             chosen.setdefault(self._students[student], []).append(self._table.ids[slot])
-        used = self._option_index[flows > 0]
         return FlowPlan(
             placements=int(flows.sum()),
-            rank=int(self._ranks[used].sum()),
-            travel=int(self._travels[used].sum()),
+            rank=int(flows @ self._ranks[self._option_index]),
+            travel=int(flows @ self._travels[self._option_index]),
             chosen=chosen,
         )
 

@@ -103,10 +103,16 @@ def false_optimal(r: Run) -> list[str]:
 
 
 def claimed_not_recomputed(r: Run) -> list[str]:
-    """Claimed objective values that differ from the validator's recomputation."""
+    """Claimed objective values that differ from the validator's recomputation, and bounds
+    the solver had to withdraw because its own schedule beat them (`solver.claims` keeps
+    the claim honest, but a bound that needed it was wrong)."""
     if r.schedule.status in ("infeasible", "invalid"):
         return []
-    return [
+    withdrawn = [
+        f"{name}: the solver's bound was beaten by its own schedule (withdrawn)"
+        for name in r.schedule.metrics.get("claims_corrected", [])
+    ]
+    return withdrawn + [
         f"{o.name}: claimed {o.value}, validator recomputes {r.recomputed[o.name]}"
         for o in r.schedule.objectives
         if o.value is not None

@@ -69,7 +69,8 @@ CASES: dict[str, dict[str, str]] = {
         "without a home, who travels 0 (the period's hours occur: not the empty-period bug)",
     },
 }
-"""Case file stem -> {harness property it breaks on main: what is wrong}."""
+"""Case file stem -> {harness property it broke before the fixes of issue 17: what was
+wrong}. Every case now holds every property (`test_cases.py`)."""
 
 
 def load_case(name: str) -> Scenario:

@@ -23,8 +23,9 @@ random terms with shrinking (about 10 minutes on a loaded 2-core machine):
 A failing term found there becomes a JSON case under `tests/reference/cases/`, listed in
 `saved.py` with what it breaks (`test_cases.py` runs each as a plain test).
 
-A property that fails on main today is marked `xfail(strict=True)` with what is wrong: the
-fix of issue 17 turns it into a strict XPASS, which fails until the marker is removed.
+A property that fails on main is marked `xfail(strict=True)` in `KNOWN_FAILURES` with what
+is wrong, so its fix turns it into a strict XPASS that fails until the marker is removed.
+None is marked since the fixes of issue 17.
 """
 
 from __future__ import annotations
@@ -38,18 +39,9 @@ from . import harness
 from .saved import CASES, load_case
 from .strategies import scenarios
 
-KNOWN_FAILURES = {
-    "bounds_never_tighter_than_truth": "claimed bounds tighter than the true optimum: a "
-    "coverage bound that ignores that periods without weekly hours never clash, a "
-    "travel_total bound above the value reached (cases/)",
-    "optimal_only_when_every_level_is": "status optimal with coverage below the true "
-    "optimum when a period has no weekly hours (cases/no-weekly-same-period.json)",
-    "validator_and_solver_agree_on_hard_rules": "the solver forbids placements the validator "
-    "accepts (periods without weekly hours; cases/no-weekly-same-period.json)",
-    "claimed_values_are_recomputed": "travel_fairness claimed for a student who holds no "
-    "placement (cases/claimed-travel-fairness-not-recomputed.json)",
-}
-"""Properties that fail on main today, and why (issue 17)."""
+KNOWN_FAILURES: dict[str, str] = {}
+"""Properties that fail on main today, and why (empty since the fixes of issue 17: the
+saved cases under cases/ record what each broke before)."""
 
 PROPERTIES = {
     "reference_agrees_with_validator": (harness.reference_disagreements, None),

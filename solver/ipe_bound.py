@@ -15,8 +15,10 @@ variables, so every schedule is a point of it and its optimum (rounded down) is 
   room <= 1 (at most one is held);
 - f[s, g]: facilitators of group g in s: t <= teams_per_facilitator * sum_g f, with each
   group's cliques and `max_sessions` limits as in `solver.rules.facilitators`.
-Placements are left out (the coverage bound adds their own relaxation), and so is
-`min_professions` (not linear in counts): dropping rows only loosens the bound.
+- at least `min_professions` professions per team: sum over professions of min(n_p, t) >=
+  min_professions * t, with one s_p <= n_p, s_p <= t per profession.
+Placements are left out (the coverage bound adds their own relaxation): dropping rows only
+loosens the bound.
 """
 
 from __future__ import annotations
@@ -102,7 +104,26 @@ def _team_rows(
                 lp.Add(members >= limit.min * used)
             if limit.max is not None:
                 lp.Add(members <= limit.max * used)
+        if rule.min_professions > 1:
+            _distinct_professions_rows(lp, columns, used, rule.min_professions)
     return teams
+
+
+def _distinct_professions_rows(
+    lp: pywraplp.Solver,
+    columns: list[tuple[str, pywraplp.Variable]],
+    used: pywraplp.Variable,
+    least: int,
+) -> None:
+    """Every team has `least` professions, so sum_p min(n_p, t) >= least * t: with
+    s_p <= n_p and s_p <= t (the same conditions as `solver.rules.teams`)."""
+    spreads = []
+    for code in sorted({p for p, _ in columns}):
+        spread = lp.NumVar(0, lp.infinity(), "")
+        lp.Add(spread <= sum(column for p, column in columns if p == code))
+        lp.Add(spread <= used)
+        spreads.append(spread)
+    lp.Add(sum(spreads) >= least * used)
 
 
 def _room_rows(lp: pywraplp.Solver, prep: Prepared, teams: dict[str, pywraplp.Variable]) -> None:

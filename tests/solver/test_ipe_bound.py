@@ -77,3 +77,15 @@ def test_profession_minimums_cap_the_teams() -> None:
     schedule = solve_valid(scenario)
     assert level(schedule, "coverage").value == 3
     assert level(schedule, "coverage").bound == 3
+
+
+def test_distinct_professions_per_team_cap_the_teams() -> None:
+    """Teams need 2 professions (min_professions 2, no per-profession minimum): 1 PT and 6
+    nurses make one team of at most 4 (a nurse-only team is not allowed)."""
+    team = {"min_size": 2, "max_size": 4, "min_professions": 2, "professions": {}}
+    scenario = ipe_only(students=_students(6, 1), activities=[activity(team=team)])
+    ceiling, relaxed = _bounds(scenario)
+    assert ceiling == 7
+    assert relaxed == 4
+    schedule = solve_valid(scenario)
+    assert level(schedule, "coverage").value == 4

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,27 @@ def _students(
     return out
 
 
+def _slots(
+    sites: list[dict[str, Any]],
+    periods: list[dict[str, Any]],
+    professions: list[str],
+    capacity: Callable[[str], int],
+) -> list[dict[str, Any]]:
+    """One slot per site, period and profession, its capacity drawn per period."""
+    return [
+        {
+            "id": f"{site['id']}-{period['id']}-{code}",
+            "site": site["id"],
+            "period": period["id"],
+            "profession": code,
+            "capacity": capacity(period["id"]),
+        }
+        for site in sites
+        for period in periods
+        for code in professions
+    ]
+
+
 def _sites(rng: random.Random, count: int) -> list[dict[str, Any]]:
     return [
         {
@@ -111,19 +133,7 @@ def no_weekly_hours() -> dict[str, Any]:
         {"id": "P1", "start": "2027-01-18", "end": "2027-02-26", "weekly": []},
         {"id": "P2", "start": "2027-03-08", "end": "2027-04-16", "weekly": []},
     ]
-    slots = []
-    for site in sites:
-        for period in periods:
-            for code in professions:
-                slots.append(
-                    {
-                        "id": f"{site['id']}-{period['id']}-{code}",
-                        "site": site["id"],
-                        "period": period["id"],
-                        "profession": code,
-                        "capacity": rng.randint(2, 4),
-                    }
-                )
+    slots = _slots(sites, periods, professions, lambda _period: rng.randint(2, 4))
     return _base(professions) | {
         "students": _students(rng, 30, professions, [s["id"] for s in sites]),
         "sites": sites,
@@ -162,19 +172,12 @@ def overlapping_blocks() -> dict[str, Any]:
             "weekly": _weekdays("08:00", "16:00"),
         },
     ]
-    slots = []
-    for site in sites:
-        for period in periods:
-            for code in professions:
-                slots.append(
-                    {
-                        "id": f"{site['id']}-{period['id']}-{code}",
-                        "site": site["id"],
-                        "period": period["id"],
-                        "profession": code,
-                        "capacity": rng.randint(4, 6) if period["id"] == "B" else rng.randint(0, 2),
-                    }
-                )
+    slots = _slots(
+        sites,
+        periods,
+        professions,
+        lambda period: rng.randint(4, 6) if period == "B" else rng.randint(0, 2),
+    )
     return _base(professions) | {
         "students": _students(rng, 80, professions, [s["id"] for s in sites]),
         "sites": sites,

@@ -14,27 +14,19 @@ would not are filtered out).
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, get_args
 
 from hypothesis import assume, event
 from hypothesis import strategies as st
 
 from scheduler.domain.checks import check_scenario
-from scheduler.domain.scenario import Scenario
+from scheduler.domain.scenario import ObjectiveName, Scenario
 
 MONDAY = date(2027, 3, 1)
 PROFESSIONS = ["NURS", "PT", "OT"]
 TAGS = ["acute", "rural", "peds"]
 LANGUAGES = ["es", "fr"]
-ALL_LEVELS = [
-    "coverage",
-    "preferences",
-    "travel_fairness",
-    "travel_total",
-    "team_balance",
-    "stability",
-    "equity_gap",
-]
+ALL_LEVELS = list(get_args(ObjectiveName))
 DEFAULT_LEVELS = ALL_LEVELS[:5]
 CENTRE = (42.35, -71.1)
 SHAPES = ("sessions", "placements", "both")

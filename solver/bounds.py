@@ -72,10 +72,18 @@ class TermBounds:
             return 0.0
         if name == "travel_fairness":
             # one network: each binary-search step is a max flow over every option
-            return self.networks[0].least_worst_travel(needed) / TRAVEL_SCALE
+            flows = self.networks[0].least_worst_travel(needed)
+            joint = self._joint_worst_travel(fixed)
+            return (flows if joint is None else max(flows, joint)) / TRAVEL_SCALE
         if name == "travel_total":
             return max(_travel_total(n, needed, fixed) for n in self.networks)
         return None
+
+    def _joint_worst_travel(self, fixed: dict[str, float]) -> int | None:
+        coverage = fixed.get("coverage")
+        if self.joint is None or coverage is None:
+            return None
+        return self.joint.least_worst_travel(coverage)
 
     def _joint_rank(self, fixed: dict[str, float]) -> int | None:
         coverage = fixed.get("coverage")

@@ -50,18 +50,18 @@ class _Alike:
     ipe_class: int | None
     count: int
     tags: tuple[tuple[str, int], ...]
-    groups: tuple[tuple[GroupKey, int], ...]
-    """Each eligible group with the rank it costs (0 when ranks are not asked)."""
+    groups: tuple[tuple[GroupKey, int, int], ...]
+    """Each eligible group with the rank and travel it costs (0 when not detailed)."""
 
 
 class JointRelaxation:
     """The joint LPs: one over classes alike for coverage, built at once; one over classes
-    alike also in ranks, built on the first preference query."""
+    alike also in ranks and travel, built on the first preference or travel query."""
 
     def __init__(self, prep: Prepared, time_cap_s: float) -> None:
         self._prep = prep
         self._time_cap_s = time_cap_s
-        self._rank_lp: _JointLp | None | bool = False  # False: not built yet
+        self._detailed: _JointLp | None | bool = False  # False: not built yet
 
     @classmethod
     def of(cls, prep: Prepared, time_cap_s: float) -> JointRelaxation | None:
@@ -72,18 +72,26 @@ class JointRelaxation:
 
     def coverage(self) -> int | None:
         """Most needs met (rounded down), or None when not computed in time."""
-        lp = _JointLp.build(self._prep, self._time_cap_s, with_ranks=False)
+        lp = _JointLp.build(self._prep, self._time_cap_s, detailed=False)
         value = lp.maximise_coverage() if lp is not None else None
         return None if value is None else math.floor(value + SAFETY * max(1.0, value))
 
     def least_rank(self, coverage: float) -> int | None:
         """Least summed preference rank of schedules meeting at least `coverage` needs."""
-        if self._rank_lp is False:
-            self._rank_lp = _JointLp.build(self._prep, self._time_cap_s, with_ranks=True)
-        if not isinstance(self._rank_lp, _JointLp):
-            return None
-        value = self._rank_lp.least_rank(coverage)
+        lp = self._detailed_lp()
+        value = lp.least_rank(coverage) if lp is not None else None
         return None if value is None else math.ceil(value - SAFETY * max(1.0, value))
+
+    def least_worst_travel(self, coverage: float) -> int | None:
+        """Smallest travel (model units) such that schedules whose every placement is within
+        it can meet `coverage` needs: the LP's coverage with farther options closed."""
+        lp = self._detailed_lp()
+        return lp.least_worst_travel(coverage) if lp is not None else None
+
+    def _detailed_lp(self) -> _JointLp | None:
+        if self._detailed is False:
+            self._detailed = _JointLp.build(self._prep, self._time_cap_s, detailed=True)
+        return self._detailed if isinstance(self._detailed, _JointLp) else None
 
 
 @dataclass
@@ -91,12 +99,13 @@ class _JointLp:
     lp: pywraplp.Solver
     coverage_terms: list[pywraplp.Variable]
     rank_terms: list
+    travels: list[tuple[pywraplp.Variable, int]]
     time_cap_s: float
 
     @classmethod
-    def build(cls, prep: Prepared, time_cap_s: float, *, with_ranks: bool) -> _JointLp | None:
+    def build(cls, prep: Prepared, time_cap_s: float, *, detailed: bool) -> _JointLp | None:
         deadline = time.monotonic() + time_cap_s
-        classes = _placement_classes(prep, with_ranks)
+        classes = _placement_classes(prep, detailed)
         if sum(len(k.groups) for k in classes) > MAX_COLUMNS:
             return None
         lp = pywraplp.Solver.CreateSolver("GLOP")
@@ -107,21 +116,24 @@ class _JointLp:
         by_ipe_period: dict[tuple[int, str], list[pywraplp.Variable]] = defaultdict(list)
         placed: list[pywraplp.Variable] = []
         ranks = []
+        travels: list[tuple[pywraplp.Variable, int]] = []
         sizes = _group_sizes(prep)
         for number, alike in enumerate(classes):
             if number % 50 == 0 and time.monotonic() > deadline:
                 return None
             columns = _class_rows(lp, prep, alike, sizes)
-            for (group, rank), column in zip(alike.groups, columns, strict=True):
+            for (group, rank, travel), column in zip(alike.groups, columns, strict=True):
                 seats[group].append(column)
                 placed.append(column)
+                travels.append((column, travel))
                 if rank:
                     ranks.append(rank * column)
                 if alike.ipe_class is not None:
                     by_ipe_period[alike.ipe_class, group[1]].append(column)
         _seat_rows(lp, prep, seats)
         _shared_time_rows(lp, prep, attend, by_ipe_period)
-        return cls(lp, [*attend.values(), *placed], ranks, max(0.0, deadline - time.monotonic()))
+        left = max(0.0, deadline - time.monotonic())
+        return cls(lp, [*attend.values(), *placed], ranks, travels, left)
 
     def maximise_coverage(self) -> float | None:
         self.lp.Maximize(sum(self.coverage_terms))
@@ -133,6 +145,29 @@ class _JointLp:
         value = self._solve()
         row.SetBounds(-self.lp.infinity(), self.lp.infinity())
         return value
+
+    def least_worst_travel(self, coverage: float) -> int | None:
+        """Binary search over the travel values for the least cap the LP still meets
+        `coverage` under (None: not solved in time)."""
+        values = sorted({travel for _, travel in self.travels})
+        needed = coverage - SAFETY * max(1.0, coverage)
+        self.lp.Maximize(sum(self.coverage_terms))
+        low, high = 0, len(values) - 1
+        while low < high:
+            middle = (low + high) // 2
+            closed = [column for column, travel in self.travels if travel > values[middle]]
+            for column in closed:
+                column.SetUb(0)
+            reached = self._solve()
+            for column in closed:
+                column.SetUb(self.lp.infinity())
+            if reached is None:
+                return None
+            if reached >= needed:
+                high = middle
+            else:
+                low = middle + 1
+        return values[low] if values else 0
 
     def _solve(self) -> float | None:
         if self.time_cap_s <= 0:
@@ -147,26 +182,28 @@ def _group_key(option: SlotOption, slot_language: dict[str, str | None], profess
     return (option.site, option.period, slot_language[option.slot], profession)
 
 
-def _placement_classes(prep: Prepared, with_ranks: bool) -> list[_Alike]:
+def _placement_classes(prep: Prepared, detailed: bool) -> list[_Alike]:
     """Students needing placements, merged when alike for the LP (see `_Alike`)."""
     language = {slot.id: slot.language for slot in prep.scenario.slots}
     ipe_class = {s: c.index for c in prep.classes for s in c.students}
     counts: dict[tuple, int] = defaultdict(int)
     for info in prep.students.values():
         if info.count and info.all_options:
-            counts[_alike_key(info, language, ipe_class.get(info.id), with_ranks)] += 1
+            counts[_alike_key(info, language, ipe_class.get(info.id), detailed)] += 1
     return [_Alike(members, key[0], key[1], key[2], key[3]) for key, members in counts.items()]
 
 
 def _alike_key(
-    info: StudentInfo, language: dict[str, str | None], ipe_class: int | None, with_ranks: bool
+    info: StudentInfo, language: dict[str, str | None], ipe_class: int | None, detailed: bool
 ) -> tuple:
-    groups: dict[GroupKey, int] = {}
+    groups: dict[GroupKey, tuple[int, int]] = {}
     for option in info.all_options:
-        groups[_group_key(option, language, info.profession)] = option.rank if with_ranks else 0
+        cost = (option.rank, option.travel) if detailed else (0, 0)
+        groups[_group_key(option, language, info.profession)] = cost
     minimums = info.requirement.tags if info.requirement is not None else {}
     tags = tuple(sorted((t, m) for t, m in minimums.items() if m > 0))
-    return (ipe_class, info.count, tags, tuple(sorted(groups.items(), key=repr)))
+    costed = tuple(sorted(((g, r, t) for g, (r, t) in groups.items()), key=repr))
+    return (ipe_class, info.count, tags, costed)
 
 
 def _class_rows(
@@ -175,13 +212,13 @@ def _class_rows(
     """y[k, g] per eligible group, with the count, clash and tag rows of the members."""
     members = alike.members
     columns = []
-    for group, _rank in alike.groups:
+    for group, _rank, _travel in alike.groups:
         timed = frozenset({group[1]}) in prep.period_clashes
         columns.append(lp.NumVar(0, members * (1 if timed else slots_in[group]), ""))
     held = sum(columns)
     lp.Add(held <= members * alike.count)
     by_period: dict[str, list] = defaultdict(list)
-    for (group, _rank), column in zip(alike.groups, columns, strict=True):
+    for (group, _rank, _travel), column in zip(alike.groups, columns, strict=True):
         by_period[group[1]].append(column)
     periods = sorted(by_period)
     for i, first in enumerate(periods):
@@ -193,7 +230,7 @@ def _class_rows(
     for tag, minimum in alike.tags:
         tagged = sum(
             column
-            for (group, _rank), column in zip(alike.groups, columns, strict=True)
+            for (group, _rank, _travel), column in zip(alike.groups, columns, strict=True)
             if tag in site_tags[group[0]]
         )
         lp.Add(tagged - minimum * held >= members * minimum * (1 - alike.count))

@@ -137,6 +137,8 @@ class _Vars:
 
 
 class _Reference:
+    """The CP-SAT model of one scenario: hard rules in `build`, levels in `solve`."""
+
     def __init__(self, scenario: Scenario) -> None:
         self.sc = scenario
         self.m = cp_model.CpModel()
@@ -146,7 +148,6 @@ class _Reference:
         self.sites = {s.id: s for s in scenario.sites}
         self.periods = {p.id: p for p in scenario.periods}
         self.rooms = {r.id: r for r in scenario.rooms}
-        self.occupied: dict[tuple[str, str], list[Interval]] = {}
         self.levels: dict[str, cp_model.LinearExprT] = {}
         self.scale: dict[str, float] = {}
 

@@ -103,10 +103,16 @@ def _period_hours(draw: st.DrawFn, first: int, last: int, occupied: bool) -> lis
 
 
 @st.composite
-def scenario_data(draw: st.DrawFn, max_students: int = 8, occupied: bool = False) -> dict[str, Any]:
+def scenario_data(
+    draw: st.DrawFn,
+    max_students: int = 8,
+    occupied: bool = False,
+    shapes: tuple[str, ...] = SHAPES,
+) -> dict[str, Any]:
     """A tiny scenario as JSON data (see the module docstring for what it spans); with
-    `occupied`, every period's weekly hours occur in it (no `weekly: []`)."""
-    shape = draw(st.sampled_from(SHAPES))
+    `occupied`, every period's weekly hours occur in it (no `weekly: []`); `shapes`
+    narrows the kinds of term drawn."""
+    shape = draw(st.sampled_from(shapes))
     weeks = draw(st.integers(1, 3))
     days = 7 * weeks
     term_end = MONDAY + timedelta(days=days - 1)
@@ -354,10 +360,15 @@ def previous_schedule(draw: st.DrawFn, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn, max_students: int = 8, occupied: bool = False) -> Scenario:
+def scenarios(
+    draw: st.DrawFn,
+    max_students: int = 8,
+    occupied: bool = False,
+    shapes: tuple[str, ...] = SHAPES,
+) -> Scenario:
     """A tiny scenario that passes `scheduler.domain` validation (`occupied`: see
-    `scenario_data`)."""
-    data = draw(scenario_data(max_students, occupied))
+    `scenario_data`; `shapes`: any of "sessions", "placements", "both")."""
+    data = draw(scenario_data(max_students, occupied, shapes))
     scenario = Scenario.model_validate(data)
     assume(not check_scenario(scenario))
     for feature in features(scenario):

@@ -31,7 +31,10 @@ from .harness import EPS, PROFILE, right_side
 from .model import MAXIMISED, solve_reference
 from .shapes import FIXTURES, PROOF_SECONDS, SHAPES, TRUTH
 
-SECONDS = 8.0
+SECONDS = 60.0
+"""Generous: each shape is proven in a few seconds on an idle machine and the solve stops
+at the proof, so the limit only matters on a loaded one (at 8 s, clinical_days once missed
+its proof under load 15)."""
 GAP = 0.05
 
 WRONG_TRUTH: dict[str, tuple[bool, str]] = {}

@@ -101,6 +101,8 @@ class _JointLp:
     rank_terms: list
     travels: list[tuple[pywraplp.Variable, int]]
     time_cap_s: float
+    """Seconds each query (all its LP solves together) may take."""
+    _deadline: float = 0.0
 
     @classmethod
     def build(cls, prep: Prepared, time_cap_s: float, *, detailed: bool) -> _JointLp | None:
@@ -132,14 +134,17 @@ class _JointLp:
                     by_ipe_period[alike.ipe_class, group[1]].append(column)
         _seat_rows(lp, prep, seats)
         _shared_time_rows(lp, prep, attend, by_ipe_period)
-        left = max(0.0, deadline - time.monotonic())
-        return cls(lp, [*attend.values(), *placed], ranks, travels, left)
+        if time.monotonic() > deadline:
+            return None
+        return cls(lp, [*attend.values(), *placed], ranks, travels, time_cap_s)
 
     def maximise_coverage(self) -> float | None:
+        self._deadline = time.monotonic() + self.time_cap_s
         self.lp.Maximize(sum(self.coverage_terms))
         return self._solve()
 
     def least_rank(self, coverage: float) -> float | None:
+        self._deadline = time.monotonic() + self.time_cap_s
         row = self.lp.Add(sum(self.coverage_terms) >= coverage)
         self.lp.Minimize(sum(self.rank_terms))
         value = self._solve()
@@ -149,18 +154,21 @@ class _JointLp:
     def least_worst_travel(self, coverage: float) -> int | None:
         """Binary search over the travel values for the least cap the LP still meets
         `coverage` under (None: not solved in time)."""
+        self._deadline = time.monotonic() + self.time_cap_s
         values = sorted({travel for _, travel in self.travels})
         needed = coverage - SAFETY * max(1.0, coverage)
         self.lp.Maximize(sum(self.coverage_terms))
         low, high = 0, len(values) - 1
         while low < high:
             middle = (low + high) // 2
-            closed = [column for column, travel in self.travels if travel > values[middle]]
-            for column in closed:
+            closed = [
+                (column, column.ub()) for column, travel in self.travels if travel > values[middle]
+            ]
+            for column, _ in closed:
                 column.SetUb(0)
             reached = self._solve()
-            for column in closed:
-                column.SetUb(self.lp.infinity())
+            for column, upper in closed:
+                column.SetUb(upper)
             if reached is None:
                 return None
             if reached >= needed:
@@ -170,9 +178,11 @@ class _JointLp:
         return values[low] if values else 0
 
     def _solve(self) -> float | None:
-        if self.time_cap_s <= 0:
+        """The LP's optimum within what is left of the query's time (None: not in time)."""
+        left = self._deadline - time.monotonic()
+        if left <= 0:
             return None
-        self.lp.SetTimeLimit(max(1, int(self.time_cap_s * 1000)))
+        self.lp.SetTimeLimit(max(1, int(left * 1000)))
         if self.lp.Solve() != pywraplp.Solver.OPTIMAL:
             return None
         return float(self.lp.Objective().Value())

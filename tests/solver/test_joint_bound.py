@@ -81,3 +81,34 @@ def test_two_tag_minimums_raise_the_preference_bound() -> None:
     schedule = solve_valid(scenario)
     assert schedule.status == "optimal"
     assert level(schedule, "preferences").value == 4
+
+
+def test_overlapping_periods_raise_the_worst_travel_bound() -> None:
+    """n1 needs 2 placements; the near site offers seats only in P1 and P2, which overlap,
+    so the second placement must be at the far site in P3 (about 50 km). The flows see P1
+    + P2 near (about 1 km); the joint LP's clash row does not."""
+    tuesdays = [weekly("tue", "08:00", "16:00")]
+    periods = [
+        {"id": "P1", "start": "2027-03-01", "end": "2027-03-12", "weekly": tuesdays},
+        {"id": "P2", "start": "2027-03-08", "end": "2027-03-19", "weekly": tuesdays},
+        {"id": "P3", "start": "2027-03-22", "end": "2027-04-02", "weekly": tuesdays},
+    ]
+    scenario = placements_only(
+        students=[student("n1", home={"lat": 45.0, "lon": -75.0})],
+        sites=[site("NEAR", lat=45.01, lon=-75.0), site("FAR", lat=45.45, lon=-75.0)],
+        periods=periods,
+        slots=[
+            slot("N1", site="NEAR", period="P1", capacity=1),
+            slot("N2", site="NEAR", period="P2", capacity=1),
+            slot("F3", site="FAR", period="P3", capacity=1),
+        ],
+        placement_requirements=[{"profession": "NURS", "count": 2, "tags": {}}],
+    )
+    fixed = {"coverage": 2.0}
+    flows = _bounds(scenario, joint=False).bound("travel_fairness", fixed)
+    joint = _bounds(scenario, joint=True).bound("travel_fairness", fixed)
+    assert flows is not None and flows < 5
+    assert joint is not None and joint > 45
+    schedule = solve_valid(scenario)
+    assert level(schedule, "travel_fairness").value == joint
+    assert schedule.status == "optimal"

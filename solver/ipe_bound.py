@@ -28,6 +28,7 @@ from collections import defaultdict
 from ortools.linear_solver import pywraplp
 
 from solver.cliques import running_together
+from solver.lp_rows import add_row, ones, set_objective
 from solver.prepare import Prepared
 from solver.staffing import facilitator_groups
 
@@ -43,7 +44,7 @@ def ipe_attendance_bound(prep: Prepared) -> int | None:
     attend = add_ipe_rows(lp, prep)
     if not attend:
         return 0
-    lp.Maximize(sum(attend.values()))
+    set_objective(lp, ones(attend.values()), maximize=True)
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None
     return int(lp.Objective().Value() + SAFETY)
@@ -73,11 +74,11 @@ def _attendance_columns(
             for session in sessions:
                 attend[ipe_class.index, session] = lp.NumVar(0, size, "")
             if len(sessions) > 1:
-                lp.Add(sum(attend[ipe_class.index, s] for s in sessions) <= size)
+                add_row(lp, ones(attend[ipe_class.index, s] for s in sessions), high=size)
         for clique in cliques:
             together = sorted(clique & free)
             if len(together) > 1:
-                lp.Add(sum(attend[ipe_class.index, s] for s in together) <= size)
+                add_row(lp, ones(attend[ipe_class.index, s] for s in together), high=size)
     return attend
 
 
@@ -95,15 +96,15 @@ def _team_rows(
         rule = prep.activities[info.activity].team
         used = lp.NumVar(0, info.max_teams, "")
         teams[session] = used
-        total = sum(column for _, column in columns)
-        lp.Add(total <= rule.max_size * used)
-        lp.Add(total >= rule.min_size * used)
+        total = ones(column for _, column in columns)
+        add_row(lp, [*total, (used, -rule.max_size)], high=0)
+        add_row(lp, [*total, (used, -rule.min_size)], low=0)
         for code, limit in rule.professions.items():
-            members = sum(column for p, column in columns if p == code)
+            members = ones(column for p, column in columns if p == code)
             if limit.min:
-                lp.Add(members >= limit.min * used)
+                add_row(lp, [*members, (used, -limit.min)], low=0)
             if limit.max is not None:
-                lp.Add(members <= limit.max * used)
+                add_row(lp, [*members, (used, -limit.max)], high=0)
         if rule.min_professions > 1:
             _distinct_professions_rows(lp, columns, used, rule.min_professions)
     return teams
@@ -120,10 +121,11 @@ def _distinct_professions_rows(
     spreads = []
     for code in sorted({p for p, _ in columns}):
         spread = lp.NumVar(0, lp.infinity(), "")
-        lp.Add(spread <= sum(column for p, column in columns if p == code))
-        lp.Add(spread <= used)
+        members = ones((column for p, column in columns if p == code), -1.0)
+        add_row(lp, [(spread, 1.0), *members], high=0)
+        add_row(lp, [(spread, 1.0), (used, -1.0)], high=0)
         spreads.append(spread)
-    lp.Add(sum(spreads) >= least * used)
+    add_row(lp, [*ones(spreads), (used, -least)], low=0)
 
 
 def _room_rows(lp: pywraplp.Solver, prep: Prepared, teams: dict[str, pywraplp.Variable]) -> None:
@@ -134,12 +136,12 @@ def _room_rows(lp: pywraplp.Solver, prep: Prepared, teams: dict[str, pywraplp.Va
     for sessions in by_room.values():
         for clique in running_together(sessions):
             shares = [
-                teams[s] * (1.0 / prep.sessions[s].max_teams)
+                (teams[s], 1.0 / prep.sessions[s].max_teams)
                 for s in sorted(clique)
                 if prep.sessions[s].max_teams > 0
             ]
             if len(shares) > 1:
-                lp.Add(sum(shares) <= 1)
+                add_row(lp, shares, high=1)
 
 
 def _facilitator_rows(
@@ -157,9 +159,9 @@ def _facilitator_rows(
             staff[session].append(column)
         for clique in running_together(prep.sessions[s] for s in group.sessions):
             if len(clique) > 1:
-                lp.Add(sum(columns[s] for s in sorted(clique)) <= group.size)
+                add_row(lp, ones(columns[s] for s in sorted(clique)), high=group.size)
         if group.max_sessions is not None:
-            lp.Add(sum(columns.values()) <= group.size * group.max_sessions)
+            add_row(lp, ones(columns.values()), high=group.size * group.max_sessions)
     for session in staffed:
         per = prep.activities[prep.sessions[session].activity].teams_per_facilitator
-        lp.Add(teams[session] <= per * sum(staff[session]))
+        add_row(lp, [(teams[session], 1.0), *ones(staff[session], -per)], high=0)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from ortools.linear_solver import pywraplp
 
 from solver.ipe_bound import add_ipe_rows
+from solver.lp_rows import INFINITY, add_row, ones, set_objective
 from solver.prepare import Prepared, SlotOption, StudentInfo
 
 MAX_COLUMNS = 60_000
@@ -98,7 +99,7 @@ class JointRelaxation:
 class _JointLp:
     lp: pywraplp.Solver
     coverage_terms: list[pywraplp.Variable]
-    rank_terms: list
+    rank_terms: list[tuple[pywraplp.Variable, float]]
     travels: list[tuple[pywraplp.Variable, int]]
     time_cap_s: float
     """Seconds each query (all its LP solves together) may take."""
@@ -117,7 +118,7 @@ class _JointLp:
         seats: dict[GroupKey, list[pywraplp.Variable]] = defaultdict(list)
         by_ipe_period: dict[tuple[int, str], list[pywraplp.Variable]] = defaultdict(list)
         placed: list[pywraplp.Variable] = []
-        ranks = []
+        ranks: list[tuple[pywraplp.Variable, float]] = []
         travels: list[tuple[pywraplp.Variable, int]] = []
         sizes = _group_sizes(prep)
         for number, alike in enumerate(classes):
@@ -129,7 +130,7 @@ class _JointLp:
                 placed.append(column)
                 travels.append((column, travel))
                 if rank:
-                    ranks.append(rank * column)
+                    ranks.append((column, float(rank)))
                 if alike.ipe_class is not None:
                     by_ipe_period[alike.ipe_class, group[1]].append(column)
         _seat_rows(lp, prep, seats)
@@ -140,15 +141,15 @@ class _JointLp:
 
     def maximise_coverage(self) -> float | None:
         self._deadline = time.monotonic() + self.time_cap_s
-        self.lp.Maximize(sum(self.coverage_terms))
+        set_objective(self.lp, ones(self.coverage_terms), maximize=True)
         return self._solve()
 
     def least_rank(self, coverage: float) -> float | None:
         self._deadline = time.monotonic() + self.time_cap_s
-        row = self.lp.Add(sum(self.coverage_terms) >= coverage)
-        self.lp.Minimize(sum(self.rank_terms))
+        row = add_row(self.lp, ones(self.coverage_terms), low=coverage)
+        set_objective(self.lp, self.rank_terms, maximize=False)
         value = self._solve()
-        row.SetBounds(-self.lp.infinity(), self.lp.infinity())
+        row.SetBounds(-INFINITY, INFINITY)
         return value
 
     def least_worst_travel(self, coverage: float) -> int | None:
@@ -157,7 +158,7 @@ class _JointLp:
         self._deadline = time.monotonic() + self.time_cap_s
         values = sorted({travel for _, travel in self.travels})
         needed = coverage - SAFETY * max(1.0, coverage)
-        self.lp.Maximize(sum(self.coverage_terms))
+        set_objective(self.lp, ones(self.coverage_terms), maximize=True)
         low, high = 0, len(values) - 1
         while low < high:
             middle = (low + high) // 2
@@ -225,8 +226,7 @@ def _class_rows(
     for group, _rank, _travel in alike.groups:
         timed = frozenset({group[1]}) in prep.period_clashes
         columns.append(lp.NumVar(0, members * (1 if timed else slots_in[group]), ""))
-    held = sum(columns)
-    lp.Add(held <= members * alike.count)
+    add_row(lp, ones(columns), high=members * alike.count)
     by_period: dict[str, list] = defaultdict(list)
     for (group, _rank, _travel), column in zip(alike.groups, columns, strict=True):
         by_period[group[1]].append(column)
@@ -235,15 +235,17 @@ def _class_rows(
         for second in periods[i:]:
             if frozenset({first, second}) in prep.period_clashes:
                 both = by_period[first] + (by_period[second] if second != first else [])
-                lp.Add(sum(both) <= members)
+                add_row(lp, ones(both), high=members)
     site_tags = {site.id: set(site.tags) for site in prep.scenario.sites}
     for tag, minimum in alike.tags:
-        tagged = sum(
-            column
+        tagged = [
+            (column, 1.0)
             for (group, _rank, _travel), column in zip(alike.groups, columns, strict=True)
             if tag in site_tags[group[0]]
-        )
-        lp.Add(tagged - minimum * held >= members * minimum * (1 - alike.count))
+        ]
+        # tagged - minimum * held >= members * minimum * (1 - count)
+        terms = [*tagged, *ones(columns, -minimum)]
+        add_row(lp, terms, low=members * minimum * (1 - alike.count))
     return columns
 
 
@@ -264,7 +266,7 @@ def _seat_rows(
         if slot.status != "declined":
             capacity[slot.site, slot.period, slot.language, slot.profession] += slot.capacity
     for group, holders in seats.items():
-        lp.Add(sum(holders) <= capacity[group])
+        add_row(lp, ones(holders), high=capacity[group])
 
 
 def _shared_time_rows(
@@ -284,4 +286,4 @@ def _shared_time_rows(
                 attend[class_index, s] for s in sessions if period in prep.sessions[s].clash_periods
             ]
             if clashing:
-                lp.Add(sum(columns) + sum(clashing) <= len(ipe_class.students))
+                add_row(lp, ones([*columns, *clashing]), high=len(ipe_class.students))

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     import_max_sessions: int = Field(default=20_000, ge=1)
     import_max_items: int = Field(default=10_000, ge=1)  # any other list of the scenario
     import_max_nested: int = Field(default=1_000, ge=1)  # a list inside one item
+    import_max_columns: int = Field(default=200, ge=1)  # per CSV file
+    import_max_cell_chars: int = Field(default=65_536, ge=1)  # per CSV cell
     page_size_default: int = Field(default=100, ge=1)  # scheduler/db/paging.py
     page_size_max: int = Field(default=500, ge=1)
     run_memory_limit_mb: int = Field(default=8192, ge=0)  # scheduler/services/run_caps.py

@@ -29,6 +29,7 @@ from scheduler.services.jobs import ProcessJobRunner
 from scheduler.services.reports import coverage
 from scheduler.services.solving import SolveProgress, load_scenario_file
 from scheduler.services.views import RunView
+from scheduler.settings import Settings
 
 FINISHED = ("succeeded", "failed", "cancelled")
 
@@ -63,7 +64,25 @@ def serve(url: str, host: str, port: int) -> None:
     # The app factory reads its settings from the environment: hand the URL over there.
     os.environ["IPE_DATABASE_URL"] = url
     render.say(f"serving on [bold]http://{host}:{port}/app/[/] (API docs at /docs); Ctrl-C stops")
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="info",
+        **proxy_options(Settings().trusted_proxies),
+    )
+
+
+def proxy_options(trusted: str) -> dict[str, object]:
+    """uvicorn's proxy-header options: off unless proxies are named.
+
+    uvicorn's own default believes X-Forwarded-For from 127.0.0.1, so any local client
+    could pick the address the per-address login limit counts."""
+    trusted = trusted.strip()
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
 def run_demo(url: str, scenario: Path, *, time_limit: float, workers: int, resolve: bool) -> None:

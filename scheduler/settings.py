@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = Field(default=5, ge=1)  # services/login_throttle.py
     login_max_failures_per_address: int = Field(default=50, ge=1)
     login_window_s: int = Field(default=15 * 60, gt=0)
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto `ipe serve` believes (uvicorn's
+    # --forwarded-allow-ips: comma-separated addresses, or "*"). Empty (the default): none,
+    # so no client can choose the address the login limit counts (scheduler/cli_demo.py).
+    trusted_proxies: str = ""
     # Strict-Transport-Security over HTTPS only (api/security_headers.py); 0: never sent.
     hsts_max_age_s: int = Field(default=365 * 24 * 3600, ge=0)
 

@@ -481,7 +481,8 @@ class OutboxMessageRow(SQLModel, table=True):
 
 
 class LoginAttemptRow(SQLModel, table=True):
-    """A failed sign-in, kept for the throttling window (`scheduler.services.login_throttle`).
+    """A failed sign-in (or one whose password is being checked), kept for the throttling
+    window (`scheduler.services.login_throttle`).
 
     In the database, not in memory, so the limit holds across server processes. The account
     is the SHA-256 of the normalised email: people type passwords into the email field,
@@ -489,8 +490,16 @@ class LoginAttemptRow(SQLModel, table=True):
     """
 
     __tablename__ = "login_attempt"
+    __table_args__ = (
+        UniqueConstraint("account", "account_seat"),
+        UniqueConstraint("address", "address_seat"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     account: str = Field(index=True)
     address: str = Field(index=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    # Seats: attempts in the window are numbered per account and per address, uniquely, so
+    # simultaneous attempts cannot both take the last one (`login_throttle.claim_attempt`).
+    account_seat: int = 0
+    address_seat: int = 0

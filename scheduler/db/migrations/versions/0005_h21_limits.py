@@ -1,5 +1,7 @@
-"""Run caps kept by the database: one active run per term, numbered seats per school and
-for the service, each unique among the active runs (`scheduler.services.run_caps`).
+"""Limits kept by the database. Runs: one active run per term, numbered seats per school
+and for the service, each unique among the active runs (`scheduler.services.run_caps`).
+Login attempts: numbered seats per account and per address, unique, so simultaneous
+attempts are counted atomically (`scheduler.services.login_throttle`).
 
 Revision ID: 0005_h21
 Revises: 0004
@@ -46,10 +48,31 @@ def upgrade() -> None:
         op.create_index(
             name, "solve_run", columns, unique=True, sqlite_where=ACTIVE, postgresql_where=ACTIVE
         )
+    # Attempts are kept for minutes; those of before the upgrade are dropped rather than
+    # numbered (a lock in force ends early, once).
+    op.execute("DELETE FROM login_attempt")
+    with op.batch_alter_table("login_attempt", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("account_seat", sa.Integer(), nullable=False))
+        batch_op.add_column(sa.Column("address_seat", sa.Integer(), nullable=False))
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_login_attempt_account_account_seat"), ["account", "account_seat"]
+        )
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_login_attempt_address_address_seat"), ["address", "address_seat"]
+        )
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    with op.batch_alter_table("login_attempt", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("uq_login_attempt_address_address_seat"), type_="unique"
+        )
+        batch_op.drop_constraint(
+            batch_op.f("uq_login_attempt_account_account_seat"), type_="unique"
+        )
+        batch_op.drop_column("address_seat")
+        batch_op.drop_column("account_seat")
     for name in INDEXES:
         op.drop_index(name, table_name="solve_run")
     with op.batch_alter_table("solve_run", schema=None) as batch_op:

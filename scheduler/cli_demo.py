@@ -64,25 +64,25 @@ def serve(url: str, host: str, port: int) -> None:
     # The app factory reads its settings from the environment: hand the URL over there.
     os.environ["IPE_DATABASE_URL"] = url
     render.say(f"serving on [bold]http://{host}:{port}/app/[/] (API docs at /docs); Ctrl-C stops")
+    proxy_headers, forwarded_allow_ips = proxy_options(Settings().trusted_proxies)
     uvicorn.run(
         "api.app:create_app",
         factory=True,
         host=host,
         port=port,
         log_level="info",
-        **proxy_options(Settings().trusted_proxies),
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 
-def proxy_options(trusted: str) -> dict[str, object]:
-    """uvicorn's proxy-header options: off unless proxies are named.
+def proxy_options(trusted: str) -> tuple[bool, str | None]:
+    """uvicorn's `proxy_headers` and `forwarded_allow_ips`: off unless proxies are named.
 
     uvicorn's own default believes X-Forwarded-For from 127.0.0.1, so any local client
     could pick the address the per-address login limit counts."""
     trusted = trusted.strip()
-    if not trusted:
-        return {"proxy_headers": False}
-    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
+    return (True, trusted) if trusted else (False, None)
 
 
 def run_demo(url: str, scenario: Path, *, time_limit: float, workers: int, resolve: bool) -> None:

@@ -498,12 +498,14 @@ def test_forwarded_addresses_count_only_from_trusted_proxies(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
+    proxy_headers, forwarded_allow_ips = proxy_options(trusted)
     config = uvicorn.Config(
         create_app(settings),
         host="127.0.0.1",
         port=port,
         log_level="warning",
-        **proxy_options(trusted),  # type: ignore[arg-type]
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

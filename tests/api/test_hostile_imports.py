@@ -372,6 +372,20 @@ def test_a_byte_order_mark_is_not_a_problem(client: TestClient, world: World) ->
     assert response.status_code == 201, response.text
 
 
+@pytest.mark.parametrize(
+    ("name", "start"), [(" =1+1", "' ' (read as '=')"), ("\uff1d1+1", "'\uff1d' (read as '=')")]
+)
+def test_formulas_behind_spaces_or_fullwidth_are_refused(
+    client: TestClient, engine: Engine, world: World, name: str, start: str
+) -> None:
+    document = tiny_document(id=f"fullwidth-{len(name)}-{ord(name[0])}")
+    document["students"][0]["name"] = name
+    before = row_counts(engine)
+    response = post_json(client, world, json.dumps(document).encode())
+    assert_refused(response, "students[0].name", f"starts with {start}, which {FORMULA}")
+    assert row_counts(engine) == before
+
+
 def test_negative_numbers_and_plain_text_are_not_formulas(client: TestClient, world: World) -> None:
     """Only a leading =, +, - or @ before non-numeric text is refused."""
     document = tiny_document(id="negatives")

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from long_run import LONG
 from queue_support import WorkerPool
 from service_support import World, wait_for
 from sqlalchemy import Engine
@@ -33,6 +34,11 @@ from scheduler.synthetic import generate_term
 
 FINISHED = ("succeeded", "failed", "cancelled")
 BUSY_STUDENTS = 150  # CP-SAT keeps improving this term until its time limit
+
+STOP_S = 2 if LONG else 10
+"""How soon a cancelled solve must have stopped: 2 s is the promise, checked by `make
+test-long`; `make test` allows 10 s, so a loaded machine does not fail it
+(tests/long_run.py)."""
 
 
 def new_term(engine: Engine, world: World, students: int = BUSY_STUDENTS) -> int:
@@ -151,9 +157,10 @@ def test_progress_flows_back_and_a_cancel_stops_the_solve_within_2_s(
     def cancelled() -> bool:
         return get_run(client, world, term_id, run_id)["status"] == "cancelled"
 
-    wait_for(cancelled, timeout=2, interval=0.05)
-    wait_for(lambda: not _pid_alive(horse), timeout=2 - (time.monotonic() - asked), interval=0.05)
-    assert time.monotonic() - asked < 2
+    wait_for(cancelled, timeout=STOP_S, interval=0.05)
+    left = STOP_S - (time.monotonic() - asked)
+    wait_for(lambda: not _pid_alive(horse), timeout=left, interval=0.05)
+    assert time.monotonic() - asked < STOP_S
     assert versions_of(engine, run_id) == []
 
 

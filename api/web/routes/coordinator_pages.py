@@ -192,7 +192,10 @@ def start_run(
 def _seconds(form: FormData) -> float | None:
     """A time limit from the form: empty means the default; anything else must be > 0
     (its upper bound is the service's, checked by the use case)."""
-    value = decimal_number(form, "time_limit_s", low=0, high=10**9)
+    try:
+        value = decimal_number(form, "time_limit_s", low=0, high=10**9)
+    except Invalid:
+        value = -1.0
     if value is not None and not value > 0:
         raise Invalid("the time limit must be a number of seconds above 0", code="bad_limit")
     return value

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB ?= ipe.sqlite
 
-.PHONY: run test check lint types imports audit test-fast bench bench-quick clean
+.PHONY: run test test-long check lint types imports audit test-fast bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -16,8 +16,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/ipe demo --database $(DB)
 
+# `make test`: the whole suite with short fuzz/property runs (at most 8 minutes on a
+# 2-core machine). `make test-long`: the same suite with the long ones (the API fuzz at
+# 100 examples per operation and role, the 2,000-student explanation, speed figures);
+# IPE_TEST_LONG=1 selects them and the hypothesis profile "long" (tests/long_run.py).
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+test-long: $(STAMP)
+	IPE_TEST_LONG=1 $(BIN)/python -m pytest -q --durations=20
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"

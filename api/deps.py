@@ -116,6 +116,8 @@ def import_limits(settings: SettingsDep) -> ImportLimits:
         sessions=settings.import_max_sessions,
         items=settings.import_max_items,
         nested=settings.import_max_nested,
+        columns=settings.import_max_columns,
+        cell_chars=settings.import_max_cell_chars,
     )
 
 

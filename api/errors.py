@@ -14,6 +14,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scheduler.domain.schedule import ErrorItem
@@ -32,7 +34,13 @@ CODES = {
     415: "unsupported_media_type",
     422: "invalid",
     429: "too_many_requests",
+    503: "unavailable",
 }
+
+UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+"""What the database driver raises while the database cannot be reached (down, restarting,
+out of connections, SQLite locked past its busy timeout): a 503, not a 500."""
+RETRY_AFTER_UNAVAILABLE_S = 5
 
 
 class ErrorDetail(BaseModel):
@@ -63,6 +71,7 @@ DESCRIPTIONS = {
     413: "The upload is too large.",
     422: "Invalid input; `details` lists every problem with its path.",
     429: "A limit was reached (sign-in attempts, active solve runs); see `Retry-After`.",
+    503: "The database (or the job queue) cannot be reached just now; see `Retry-After`.",
 }
 
 
@@ -123,6 +132,16 @@ async def http_error(request: Request, error: Exception) -> JSONResponse:
     return error_response(error.status_code, code, message, headers=headers)
 
 
+async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+    return error_response(
+        503,
+        "database_unavailable",
+        "the database cannot be reached just now; try again shortly",
+        headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)},
+    )
+
+
 async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return error_response(500, "internal_error", "something went wrong on our side")
@@ -134,6 +153,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, service_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    for unavailable in UNAVAILABLE:
+        app.add_exception_handler(unavailable, database_unavailable)
     app.add_exception_handler(Exception, unexpected_error)
 
 

@@ -29,6 +29,7 @@ from scheduler.services.jobs import ProcessJobRunner
 from scheduler.services.reports import coverage
 from scheduler.services.solving import SolveProgress, load_scenario_file
 from scheduler.services.views import RunView
+from scheduler.settings import Settings
 
 FINISHED = ("succeeded", "failed", "cancelled")
 
@@ -63,7 +64,25 @@ def serve(url: str, host: str, port: int) -> None:
     # The app factory reads its settings from the environment: hand the URL over there.
     os.environ["IPE_DATABASE_URL"] = url
     render.say(f"serving on [bold]http://{host}:{port}/app/[/] (API docs at /docs); Ctrl-C stops")
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
+    proxy_headers, forwarded_allow_ips = proxy_options(Settings().trusted_proxies)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
+
+
+def proxy_options(trusted: str) -> tuple[bool, str | None]:
+    """uvicorn's `proxy_headers` and `forwarded_allow_ips`: off unless proxies are named.
+
+    uvicorn's own default believes X-Forwarded-For from 127.0.0.1, so any local client
+    could pick the address the per-address login limit counts."""
+    trusted = trusted.strip()
+    return (True, trusted) if trusted else (False, None)
 
 
 def run_demo(url: str, scenario: Path, *, time_limit: float, workers: int, resolve: bool) -> None:

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     import_max_sessions: int = Field(default=20_000, ge=1)
     import_max_items: int = Field(default=10_000, ge=1)  # any other list of the scenario
     import_max_nested: int = Field(default=1_000, ge=1)  # a list inside one item
+    import_max_columns: int = Field(default=200, ge=1)  # per CSV file
+    import_max_cell_chars: int = Field(default=65_536, ge=1)  # per CSV cell
     page_size_default: int = Field(default=100, ge=1)  # scheduler/db/paging.py
     page_size_max: int = Field(default=500, ge=1)
     run_memory_limit_mb: int = Field(default=8192, ge=0)  # scheduler/services/run_caps.py
@@ -76,6 +78,10 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = Field(default=5, ge=1)  # services/login_throttle.py
     login_max_failures_per_address: int = Field(default=50, ge=1)
     login_window_s: int = Field(default=15 * 60, gt=0)
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto `ipe serve` believes (uvicorn's
+    # --forwarded-allow-ips: comma-separated addresses, or "*"). Empty (the default): none,
+    # so no client can choose the address the login limit counts (scheduler/cli_demo.py).
+    trusted_proxies: str = ""
     # Strict-Transport-Security over HTTPS only (api/security_headers.py); 0: never sent.
     hsts_max_age_s: int = Field(default=365 * 24 * 3600, ge=0)
 

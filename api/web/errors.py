@@ -30,6 +30,7 @@ TITLES = {
     409: "Conflict",
     413: "Too large",
     422: "Not valid",
+    503: "Unavailable",
 }
 
 
@@ -45,7 +46,10 @@ def error_page(request: Request, status: int, message: str) -> Response:
         clear_session_cookie(response)
         return response
     title = TITLES.get(status, "Something went wrong")
-    return render(request, "error.html", {"title": title, "message": message}, status=status)
+    page = render(request, "error.html", {"title": title, "message": message}, status=status)
+    if status == 503:
+        page.headers["Retry-After"] = str(json_errors.RETRY_AFTER_UNAVAILABLE_S)
+    return page
 
 
 def for_pages(fallback: Handler, message: Callable[[Exception], tuple[int, str]]) -> Handler:
@@ -74,6 +78,11 @@ def _invalid(error: Exception) -> tuple[int, str]:
     return 422, "The address or form is not valid."
 
 
+def _unavailable(error: Exception) -> tuple[int, str]:
+    log.warning("database unavailable on a page: %s", error)
+    return 503, "The service cannot reach its database just now; try again in a moment."
+
+
 def _unexpected(error: Exception) -> tuple[int, str]:
     log.error("unhandled error on a page", exc_info=error)
     return 500, "Something went wrong on our side."
@@ -86,4 +95,7 @@ def install(app: FastAPI) -> None:
         RequestValidationError, for_pages(json_errors.validation_error, _invalid)
     )
     app.add_exception_handler(StarletteHTTPException, for_pages(json_errors.http_error, _http))
+    unavailable = for_pages(json_errors.database_unavailable, _unavailable)
+    for kind in json_errors.UNAVAILABLE:
+        app.add_exception_handler(kind, unavailable)
     app.add_exception_handler(Exception, for_pages(json_errors.unexpected_error, _unexpected))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -130,3 +131,31 @@ def field(form: FormData, name: str) -> str:
             details=[ErrorItem(path=name, message="may not contain a NUL character")],
         )
     return value.strip()
+
+
+WHOLE = re.compile(r"[0-9]{1,10}")
+DECIMAL = re.compile(r"[0-9]{1,10}(?:\.[0-9]{1,6})?")
+"""ASCII digits only, and few of them: `str.isdigit` and `int` accept '²' or '٣' (and
+`int` fails past 4,300 digits), `float` accepts '1_0', 'inf' and fullwidth digits."""
+
+
+def whole_number(form: FormData, name: str, *, low: int, high: int) -> int | None:
+    """A whole-number field between `low` and `high` (None when empty); else 422 naming it."""
+    text = field(form, name)
+    if not text:
+        return None
+    if WHOLE.fullmatch(text) and low <= int(text) <= high:
+        return int(text)
+    message = f"must be a whole number from {low} to {high}"
+    raise Invalid(f"{name} {message}", details=[ErrorItem(path=name, message=message)])
+
+
+def decimal_number(form: FormData, name: str, *, low: float, high: float) -> float | None:
+    """A decimal field (digits, an optional point) from `low` to `high`; None when empty."""
+    text = field(form, name)
+    if not text:
+        return None
+    if DECIMAL.fullmatch(text) and low <= float(text) <= high:
+        return float(text)
+    message = f"must be a number from {low:g} to {high:g}"
+    raise Invalid(f"{name} {message}", details=[ErrorItem(path=name, message=message)])

@@ -32,6 +32,7 @@ from sqlmodel import Session, col, select
 from scheduler.db import audit
 from scheduler.db.paging import ALL, Page
 from scheduler.db.tables import (
+    ACTIVE_RUN_STATES,
     ActivityRow,
     AssignmentRow,
     DirectoryOptOutRow,
@@ -50,8 +51,6 @@ from scheduler.db.tables import (
     TokenRow,
     UserRow,
 )
-
-ACTIVE_RUN_STATES = ("queued", "running", "cancelling")
 
 # ---- scopes: the one place that says who sees what ------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from scheduler.db.types import UTCDateTime, utcnow
@@ -320,13 +320,40 @@ class PlacementRequirementRow(SQLModel, table=True):
     count: int
 
 
+ACTIVE_RUN_STATES = ("queued", "running", "cancelling")
+"""Run states that hold their term and their seats: a worker is, or will be, on them."""
+ACTIVE_RUN = "status IN ({})".format(", ".join(f"'{state}'" for state in ACTIVE_RUN_STATES))
+
+
+def _while_active(name: str, *columns: str) -> Index:
+    """A unique index over the active runs only: finished runs free what they held."""
+    where = text(ACTIVE_RUN)
+    return Index(name, *columns, unique=True, sqlite_where=where, postgresql_where=where)
+
+
 class SolveRunRow(SQLModel, table=True):
-    """One solve job: what it was asked, how it went, and what produced it."""
+    """One solve job: what it was asked, how it went, and what produced it.
+
+    The database itself keeps the run caps (`scheduler.services.run_caps`): while a run is
+    active it holds its term (one active run per term), a numbered seat of its school
+    (`school_seat` < the per-school cap) and one of the service (`service_seat` < the
+    overall cap), each unique among active runs. Two starts racing for the last seat cannot
+    both be inserted, on SQLite or PostgreSQL; finishing (any status change out of the
+    active ones) frees the seats with no further write.
+    """
 
     __tablename__ = "solve_run"
+    __table_args__ = (
+        _while_active("uq_solve_run_active_term", "term_id"),
+        _while_active("uq_solve_run_school_seat", "school_id", "school_seat"),
+        _while_active("uq_solve_run_service_seat", "service_seat"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     term_id: int = _term_fk()
+    school_id: int | None = None
+    school_seat: int | None = None
+    service_seat: int | None = None
     created_by: int | None = Field(
         default=None, foreign_key="app_user.id", ondelete="SET NULL", nullable=True
     )
@@ -454,7 +481,8 @@ class OutboxMessageRow(SQLModel, table=True):
 
 
 class LoginAttemptRow(SQLModel, table=True):
-    """A failed sign-in, kept for the throttling window (`scheduler.services.login_throttle`).
+    """A failed sign-in (or one whose password is being checked), kept for the throttling
+    window (`scheduler.services.login_throttle`).
 
     In the database, not in memory, so the limit holds across server processes. The account
     is the SHA-256 of the normalised email: people type passwords into the email field,
@@ -462,8 +490,16 @@ class LoginAttemptRow(SQLModel, table=True):
     """
 
     __tablename__ = "login_attempt"
+    __table_args__ = (
+        UniqueConstraint("account", "account_seat"),
+        UniqueConstraint("address", "address_seat"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     account: str = Field(index=True)
     address: str = Field(index=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    # Seats: attempts in the window are numbered per account and per address, uniquely, so
+    # simultaneous attempts cannot both take the last one (`login_throttle.claim_attempt`).
+    account_seat: int = 0
+    address_seat: int = 0

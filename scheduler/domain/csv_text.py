@@ -6,6 +6,8 @@ return is run as a formula by Excel, LibreOffice and Google Sheets when the file
 opened (CSV injection: `=HYPERLINK(...)`, `@SUM(...)`, `-2+3+cmd|...`), so such a cell gets
 a leading apostrophe, which those programs read as "this is text". Plain numbers ("-3",
 "+1.5", "2e-3") are left alone: they are data, and the apostrophe would turn them into text.
+The check reads the cell as NFKC-normalised Unicode without leading whitespace, so
+" =1+1" and fullwidth "＝1+1" get the apostrophe too.
 
 Imports decide what is accepted; this is the last line on the way out, for whatever got in
 by another road (user names, a partner's decline reason, a group label) or older data.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -31,7 +34,10 @@ def safe_cell(value: object) -> object:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
     text = str(value)
-    if text.startswith(FORMULA_STARTS) and NUMBER.match(text) is None:
+    probe = unicodedata.normalize("NFKC", text).lstrip()
+    if (text.startswith(FORMULA_STARTS) or probe.startswith(FORMULA_STARTS)) and (
+        NUMBER.match(probe) is None or text.startswith(("\t", "\r"))
+    ):
         return "'" + text
     return text
 

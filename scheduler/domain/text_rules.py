@@ -5,7 +5,8 @@ in CSV exports that people open in spreadsheet programs, in URL paths
 (`/terms/{id}/students/{student_id}`), in e-mails and in calendar files.
 - A value that starts with `=`, `+`, `-` or `@` is run as a formula by a spreadsheet
   program (CSV injection: `=HYPERLINK(...)`, `@SUM(...)`). A number such as "-3" is not a
-  formula and is accepted.
+  formula and is accepted. The check looks at the value as NFKC-normalised Unicode
+  without leading whitespace, so neither " =1+1" nor fullwidth "＝1+1" slips through.
 - Control characters break CSV, e-mail and iCalendar lines; an unpaired surrogate cannot
   be stored as UTF-8.
 - An id with `/` or `\\` cannot be addressed in a URL path; invisible formatting
@@ -53,12 +54,22 @@ def check_text(value: str) -> str:
             raise ValueError(f"control character U+{ord(char):04X} at position {index + 1}")
         if kind == "Cs":
             raise ValueError(f"unpaired surrogate U+{ord(char):04X} at position {index + 1}")
-    if value.startswith(FORMULA_PREFIXES) and not _is_number(value):
+    probe = as_spreadsheets_read(value)
+    if probe.startswith(FORMULA_PREFIXES) and not _is_number(probe):
+        start = (
+            repr(probe[0]) if value.startswith(probe[0]) else f"{value[0]!r} (read as {probe[0]!r})"
+        )
         raise ValueError(
-            f"starts with {value[0]!r}, which spreadsheet programs run as a formula"
+            f"starts with {start}, which spreadsheet programs run as a formula"
             " (CSV injection); remove it"
         )
     return value
+
+
+def as_spreadsheets_read(value: str) -> str:
+    """The start of a value as a spreadsheet program may take it: Unicode compatibility
+    forms folded (NFKC: fullwidth '＝' is '=') and leading whitespace dropped (" =1+1")."""
+    return unicodedata.normalize("NFKC", value).lstrip()
 
 
 def _is_number(value: str) -> bool:

@@ -14,6 +14,7 @@ import csv
 import io
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -192,7 +193,7 @@ def parse_files(files: Mapping[str, bytes], *, limits: ImportLimits = DEFAULT_LI
             continue
         text = _text(f"{name}.csv", data, parsed)
         if text is not None:
-            _parse_file(name, text, SPECS[name], parsed, max_rows=limits.rows(name))
+            _parse_file(name, text, SPECS[name], parsed, limits=limits)
     return parsed
 
 
@@ -211,17 +212,26 @@ def _text(source: str, data: bytes, parsed: Parsed) -> str | None:
     return text
 
 
-def _parse_file(name: str, text: str, spec: FileSpec, parsed: Parsed, *, max_rows: int) -> None:
+def _parse_file(
+    name: str, text: str, spec: FileSpec, parsed: Parsed, *, limits: ImportLimits
+) -> None:
     """Rows into scenario items. Quotes must pair up (`strict`): a stray quote would
-    otherwise swallow the rest of the file into one cell. A file with more than `max_rows`
-    rows is not read further, and keeps no list."""
+    otherwise swallow the rest of the file into one cell. A file with more rows than its
+    limit, more columns than `limits.columns` or a cell longer than `limits.cell_chars` is
+    not read further, and keeps no list. Linear in the file's size throughout."""
     source = f"{name}.csv"
+    max_rows = limits.rows(name)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [cell.strip() for cell in next(reader, [])]
+        if not _within_caps(source, 1, header, limits, parsed):
+            return
         if not _header_ok(source, header, spec, parsed):
             return
-        items, lines = _items(reader, source, header, spec, parsed, max_rows)
+        read = _items(reader, source, header, spec, parsed, limits)
+        if read is None:
+            return
+        items, lines = read
     except csv.Error as error:
         message = f"not a readable CSV file: {error}"
         parsed.errors.append(ErrorItem(path=f"{source}:{reader.line_num}", message=message))
@@ -233,14 +243,39 @@ def _parse_file(name: str, text: str, spec: FileSpec, parsed: Parsed, *, max_row
     parsed.lines[name] = lines
 
 
+def _within_caps(
+    source: str, line: int, row: list[str], limits: ImportLimits, parsed: Parsed
+) -> bool:
+    """At most `limits.columns` cells and none longer than `limits.cell_chars`."""
+    if len(row) > limits.columns:
+        message = f"at most {limits.columns:,} columns per file, found {len(row):,}"
+        parsed.errors.append(ErrorItem(path=f"{source}:{line}", message=message))
+        return False
+    longest = max((len(cell) for cell in row), default=0)
+    if longest > limits.cell_chars:
+        message = f"at most {limits.cell_chars:,} characters per cell, found {longest:,}"
+        parsed.errors.append(ErrorItem(path=f"{source}:{line}", message=message))
+        return False
+    return True
+
+
 def _items(
-    reader: Any, source: str, header: list[str], spec: FileSpec, parsed: Parsed, max_rows: int
-) -> tuple[list[Row], list[int]]:
-    """The file's rows as scenario items (stops one past `max_rows`), with their lines."""
+    reader: Any,
+    source: str,
+    header: list[str],
+    spec: FileSpec,
+    parsed: Parsed,
+    limits: ImportLimits,
+) -> tuple[list[Row], list[int]] | None:
+    """The file's rows as scenario items (stops one past the row limit), with their lines;
+    None once a row is past the caps of `_within_caps`."""
+    max_rows = limits.rows(source.removesuffix(".csv"))
     items: list[Row] = []
     lines: list[int] = []
     for row in reader:
         line = reader.line_num
+        if not _within_caps(source, line, row, limits, parsed):
+            return None
         if not any(cell.strip() for cell in row):
             continue
         if len(items) == max_rows:
@@ -283,7 +318,8 @@ def _header_ok(source: str, header: list[str], spec: FileSpec, parsed: Parsed) -
                 ErrorItem(path=f"{source}:1", message=f"required column {column!r} is missing")
             )
             ok = False
-    repeated = {column for column in header if header.count(column) > 1}
+    seen = Counter(header)  # not header.count(column) per column: quadratic in columns
+    repeated = {column for column, times in seen.items() if times > 1}
     for column in sorted(repeated):
         parsed.errors.append(
             ErrorItem(path=f"{source}:1:{column}", message=f"column {column!r} appears twice")

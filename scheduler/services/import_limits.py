@@ -7,6 +7,9 @@ up front with a 422 that names the list and both numbers. Counting runs on the d
 document before it is validated, so refusing an oversized import costs one pass over it.
 Lists inside one row (a student's busy times, a site's tags, an attribute map) are bounded
 too: a single row repeating one entry a million times is the JSON form of a zip bomb.
+A CSV file's header may name at most `columns` columns (the known ones are about 20, plus
+`attr:` columns) and no cell may be longer than `cell_chars`: either is refused as soon as
+it is read, before any row is shaped, so an upload of 100,000 columns costs one pass.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ OWN_LIMIT = ("students", "sites", "slots")
 
 @dataclass(frozen=True)
 class ImportLimits:
-    """The most rows of each kind, of any other list, and of any list inside one row."""
+    """The most rows of each kind, of any other list, and of any list inside one row;
+    for CSV files also the most columns and the longest cell (in characters)."""
 
     students: int = 50_000
     sites: int = 5_000
@@ -34,6 +38,8 @@ class ImportLimits:
     sessions: int = 20_000
     items: int = 10_000
     nested: int = 1_000
+    columns: int = 200
+    cell_chars: int = 65_536
 
     def rows(self, name: str) -> int:
         """The row limit of a top-level list (or of `sessions`)."""

@@ -84,6 +84,10 @@ class RedisJobRunner:
     def queue(self) -> Queue:
         return self._queue
 
+    def ready(self) -> None:
+        """Raise unless Redis answers a ping (for the readiness check, `/readyz`)."""
+        self._redis.ping()
+
     def submit(self, run_id: int) -> None:
         """Enqueue the run; if Redis cannot take it, fail the run now rather than never."""
         try:

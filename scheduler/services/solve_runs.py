@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from scheduler.db import audit, repositories
@@ -86,14 +87,6 @@ def start_solve_run(
     answer, else (or with `full_repair`) by solving the whole term."""
     term = get_term(session, actor=actor, term_id=term_id)
     reap_runs(session, runner=runner, stale_after_s=limits.stale_after_s)
-    if any(run.term_id == term.id for run in repositories.active_runs(session)):
-        raise Conflict("this term already has an active solve run", code="run_active")
-    run_caps.require_capacity(
-        session,
-        school_id=term.school_id,
-        per_school=limits.max_active_per_school,
-        overall=limits.max_active,
-    )
     scenario = _with_previous(
         session, term, term_rows.current_scenario(session, term), previous_version
     )
@@ -113,8 +106,13 @@ def start_solve_run(
         | {"previous_version": previous_version, "full_repair": full_repair}
         | _caps(limit, limits),
     )
-    session.add(run)
-    session.flush()
+    run = run_caps.insert_run(
+        session,
+        run,
+        school_id=term.school_id,
+        per_school=limits.max_active_per_school,
+        overall=limits.max_active,
+    )
     run_id = _id(run.id)
     audit.record(
         session,
@@ -443,6 +441,14 @@ def _finish(engine: Engine, run_id: int, scenario: Scenario, outcome: SolveOutco
         except ServiceError as error:
             session.rollback()
             _finish_failed(engine, run_id, f"{error.message} (status {schedule.status})")
+            return
+        except SQLAlchemyError as error:
+            # A save that loses a race (or the database refusing it) fails the run saying
+            # so; left to escape, it would end the worker and read as a crash.
+            session.rollback()
+            cause = getattr(error, "orig", None) or error
+            message = f"the result could not be saved: {type(error).__name__}: {cause}"
+            _finish_failed(engine, run_id, message[:2000])
             return
         _final_progress(run, schedule)
         done = _set_status(session, run_id, "succeeded", expect=("running",), finished=True)

@@ -72,7 +72,7 @@ def record_schedule(
     version = ScheduleVersionRow(
         term_id=_id(term.id),
         run_id=run.id if run else None,
-        number=_next_number(session, _id(term.id)),
+        number=_next_number(session, term),
         status=schedule.status,
         schedule_json=schedule.model_dump_json(exclude_none=True),
     )
@@ -91,7 +91,13 @@ def record_schedule(
     return version
 
 
-def _next_number(session: Session, term_id: int) -> int:
+def _next_number(session: Session, term: TermRow) -> int:
+    """max + 1, read under the term's lock: two saves of one term cannot take one number.
+
+    (The unique (term, number) constraint would refuse the second anyway, and the worker
+    would fail its run over it; the lock makes the second save wait and number on.)"""
+    _lock_term(session, term)
+    term_id = _id(term.id)
     query = select(func.max(ScheduleVersionRow.number)).where(
         col(ScheduleVersionRow.term_id) == term_id
     )

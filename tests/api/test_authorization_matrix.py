@@ -455,7 +455,7 @@ def _fresh_token(ctx: Ctx, user: str) -> str:
 
 def test_every_route_is_in_the_matrix(client: TestClient) -> None:
     """A new endpoint must be added to the matrix (only sign-in and health are public)."""
-    public = {"POST /auth/token", "GET /healthz"}
+    public = {"POST /auth/token", "GET /healthz", "GET /readyz"}
     documented = {
         f"{method.upper()} {path}"
         for path, operations in client.app.openapi()["paths"].items()  # type: ignore[attr-defined]
@@ -545,7 +545,7 @@ def app_routes(client: TestClient) -> set[str]:
 def test_every_app_route_is_in_a_matrix(client: TestClient) -> None:
     """A new route, page or not, must be added here (or to ENDPOINTS) with its audience."""
     operations = {_openapi_key(endpoint) for endpoint in ENDPOINTS}
-    operations |= {"POST /auth/token", "GET /healthz"}
+    operations |= {"POST /auth/token", "GET /healthz", "GET /readyz"}
     assert app_routes(client) - operations == set(PAGES)
 
 

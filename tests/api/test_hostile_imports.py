@@ -26,6 +26,8 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from scheduler.cli import app as cli_app
+from scheduler.services import csv_import
+from scheduler.services.import_limits import ImportLimits
 
 HOSTILE = Path(__file__).resolve().parent.parent / "hostile"
 BASE = json.loads((HOSTILE.parent / "malformed" / "_base.json").read_text())
@@ -298,6 +300,59 @@ def test_csv_with_too_many_rows_is_refused(
     assert row_counts(engine) == before
 
 
+@pytest.mark.timeout(120)  # generous: the quadratic header check never answered at all
+def test_a_csv_of_100000_columns_is_refused_at_once(
+    client: TestClient, engine: Engine, world: World, blank_term: int
+) -> None:
+    """0.7 MB of header: once quadratic (`header.count` per column), now one pass."""
+    header = ",".join(f"c{i}" for i in range(100_000)) + "\n"
+    before = row_counts(engine)
+    response = post_csv(client, world, blank_term, {"students": header.encode()})
+    assert_refused(response, "students.csv:1", "at most 200 columns per file, found 100,000")
+    assert row_counts(engine) == before
+
+
+def test_a_csv_cell_past_the_cap_is_refused(
+    client: TestClient, engine: Engine, world: World, blank_term: int
+) -> None:
+    body = "id,name,profession\nT01," + "x" * 65_537 + ",NURS\n"
+    before = row_counts(engine)
+    response = post_csv(client, world, blank_term, {"students": body.encode()})
+    assert_refused(response, "students.csv:2", "at most 65,536 characters per cell, found 65,537")
+    assert row_counts(engine) == before
+
+
+@pytest.mark.timeout(120)
+def test_the_header_check_is_linear_in_its_columns() -> None:
+    """With the column cap lifted, 100,000 columns (half of them repeated) are still one
+    pass: every repeat and every unknown column is found, and `list.count` never runs."""
+    names = [f"c{i}" for i in range(50_000)] * 2
+    text = "id,name,profession," + ",".join(names) + "\n"
+    limits = ImportLimits(columns=200_000)
+    with pytest.MonkeyPatch.context() as patch:
+        counted: list[int] = []
+        patch.setattr(csv_import, "_header_ok", counting(csv_import._header_ok, counted))
+        parsed = csv_import.parse_files({"students": text.encode()}, limits=limits)
+    assert counted == [100_003]
+    repeated = [e for e in parsed.errors if e.message.endswith("appears twice")]
+    assert len(repeated) == 50_000
+    assert "students" not in parsed.lists
+
+
+def counting(check: Any, counted: list[int]) -> Any:
+    """`check` with its header wrapped in a list whose `count` may not be called."""
+
+    class NoCount(list[str]):
+        def count(self, value: str) -> int:  # type: ignore[override]
+            raise AssertionError("list.count per column is quadratic in the columns")
+
+    def wrapped(source: str, header: list[str], *rest: Any) -> bool:
+        counted.append(len(header))
+        return bool(check(source, NoCount(header), *rest))
+
+    return wrapped
+
+
 def test_csv_into_another_schools_term_is_not_found(
     client: TestClient, engine: Engine, world: World
 ) -> None:
@@ -315,6 +370,20 @@ def test_a_byte_order_mark_is_not_a_problem(client: TestClient, world: World) ->
     document = tiny_document(id="with-bom")
     response = post_json(client, world, b"\xef\xbb\xbf" + json.dumps(document).encode())
     assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize(
+    ("name", "start"), [(" =1+1", "' ' (read as '=')"), ("\uff1d1+1", "'\uff1d' (read as '=')")]
+)
+def test_formulas_behind_spaces_or_fullwidth_are_refused(
+    client: TestClient, engine: Engine, world: World, name: str, start: str
+) -> None:
+    document = tiny_document(id=f"fullwidth-{len(name)}-{ord(name[0])}")
+    document["students"][0]["name"] = name
+    before = row_counts(engine)
+    response = post_json(client, world, json.dumps(document).encode())
+    assert_refused(response, "students[0].name", f"starts with {start}, which {FORMULA}")
+    assert row_counts(engine) == before
 
 
 def test_negative_numbers_and_plain_text_are_not_formulas(client: TestClient, world: World) -> None:

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from service_support import (
@@ -472,6 +475,56 @@ def test_the_address_limit_covers_every_account(
         client.post("/auth/token", data={"username": "y@example.test", "password": "-"})
         refused = login(client, world.users["partner_b"].email, PASSWORD)
         assert "your network address" in error_of(refused, 429)["message"]
+
+
+@pytest.mark.parametrize(("trusted", "third"), [("", 429), ("127.0.0.1", 401)])
+def test_forwarded_addresses_count_only_from_trusted_proxies(
+    database_url: str, world: World, trusted: str, third: int
+) -> None:
+    """`ipe serve`'s uvicorn options: by default a local client sending X-Forwarded-For
+    is still one address (the third failure hits the address limit of 2); only with
+    `IPE_TRUSTED_PROXIES` naming it does each forwarded address count on its own."""
+    import uvicorn
+
+    from api import create_app
+    from scheduler.cli_demo import proxy_options
+    from scheduler.settings import Settings
+
+    settings = Settings(
+        database_url=database_url,
+        login_max_failures_per_account=100,
+        login_max_failures_per_address=2,
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    proxy_headers, forwarded_allow_ips = proxy_options(trusted)
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: server.started, timeout=60, interval=0.05)
+        statuses = []
+        for i in range(3):
+            response = httpx.post(
+                f"http://127.0.0.1:{port}/auth/token",
+                data={"username": f"proxy-{trusted}-{i}@example.test", "password": "-"},
+                headers={"X-Forwarded-For": f"203.0.113.{i + 1}"},
+                timeout=60,
+            )
+            statuses.append(response.status_code)
+    finally:
+        server.should_exit = True
+        thread.join(30)
+    assert statuses == [401, 401, third]
 
 
 def test_the_lock_ends_with_the_window(engine: Engine) -> None:

@@ -48,6 +48,11 @@ def add_run(engine: Engine, term_id: int, **fields: object) -> int:
         return run.id or 0
 
 
+def new_term(engine: Engine, coordinator: Coordinator) -> int:
+    """A term of its own per run: one term has at most one active run."""
+    return add_term(engine, coordinator, scenario_of(tiny(unique_code("rec"))))
+
+
 def recover(engine: Engine, runner: Runner) -> list[int]:
     with new_session(engine) as session:
         reaped = recover_runs(session, runner=runner, stale_after_s=30)
@@ -65,10 +70,13 @@ def status(engine: Engine, run_id: int) -> str:
 def test_queued_runs_are_started_again_and_dead_ones_reaped(
     engine: Engine, coordinator: Coordinator
 ) -> None:
-    term_id = add_term(engine, coordinator, scenario_of(tiny(unique_code("rec"))))
-    queued = add_run(engine, term_id)
+    queued = add_run(engine, new_term(engine, coordinator))
     dead = add_run(
-        engine, term_id, status="running", pid=DEAD_PID, worker_host=socket.gethostname()
+        engine,
+        new_term(engine, coordinator),
+        status="running",
+        pid=DEAD_PID,
+        worker_host=socket.gethostname(),
     )
     runner = Runner(alive=None)
     reaped = recover(engine, runner)
@@ -82,10 +90,10 @@ def test_a_live_claimer_outlives_a_second_start_that_found_the_run_taken(
 ) -> None:
     """The runner's own process exited (it lost the claim), but the pid that claimed the
     run lives and beats: not reaped. Once its heartbeat is stale, it is."""
-    term_id = add_term(engine, coordinator, scenario_of(tiny(unique_code("rec"))))
     here = {"status": "running", "pid": os.getpid(), "worker_host": socket.gethostname()}
-    beating = add_run(engine, term_id, heartbeat_at=utcnow(), **here)
-    silent = add_run(engine, term_id, heartbeat_at=utcnow() - timedelta(minutes=5), **here)
+    beating = add_run(engine, new_term(engine, coordinator), heartbeat_at=utcnow(), **here)
+    stale = utcnow() - timedelta(minutes=5)
+    silent = add_run(engine, new_term(engine, coordinator), heartbeat_at=stale, **here)
     reaped = recover(engine, Runner(alive=False))
     assert silent in reaped and beating not in reaped
     assert (status(engine, beating), status(engine, silent)) == ("running", "failed")

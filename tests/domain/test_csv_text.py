@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.domain.csv_text import csv_text, safe_cell
+from scheduler.domain.text_rules import check_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,6 +24,13 @@ ROOT = Path(__file__).resolve().parents[2]
         ("\t=1+1", "'\t=1+1"),
         ("\r=1+1", "'\r=1+1"),
         ("-", "'-"),
+        # what a spreadsheet may still read as a formula: after spaces, or in fullwidth
+        (" =1+1", "' =1+1"),
+        ("\u00a0\u3000@SUM(A1)", "'\u00a0\u3000@SUM(A1)"),
+        ("\uff1d1+1", "'\uff1d1+1"),
+        ("\ufe621+1", "'\ufe621+1"),
+        (" -3", " -3"),
+        ("\uff0d3", "\uff0d3"),
         # plain numbers keep their sign: they are data
         ("-3", "-3"),
         ("+1.5", "+1.5"),
@@ -58,3 +66,14 @@ def test_no_csv_writer_outside_the_helper() -> None:
         if "csv.writer(" in path.read_text() or "csv.DictWriter(" in path.read_text()
     ]
     assert writers == ["scheduler/domain/csv_text.py"]
+
+
+@pytest.mark.parametrize("value", [" =1+1", "\uff1d1+1", "  @SUM(A1)", "\u3000+cmd", "\ufe63x"])
+def test_imports_refuse_formulas_behind_spaces_or_compatibility_forms(value: str) -> None:
+    with pytest.raises(ValueError, match="spreadsheet programs run as a formula"):
+        check_text(value)
+
+
+@pytest.mark.parametrize("value", [" -3", "\uff0d3", "Ana Reyes", " a=b"])
+def test_imports_accept_numbers_and_text_behind_the_same(value: str) -> None:
+    assert check_text(value) == value

@@ -24,6 +24,7 @@ from factories import (
     unassigned_requirement,
     weekly,
 )
+from long_run import LONG
 
 from scheduler.domain.checks import check_scenario
 from scheduler.domain.scenario import Scenario
@@ -817,4 +818,5 @@ def test_validates_5000_students_quickly() -> None:
     found = validate_schedule(scenario, schedule)
     elapsed = time.perf_counter() - started
     assert found == []
-    assert elapsed < 2.0, f"validation took {elapsed:.2f}s"
+    if LONG:  # a measurement: meaningful on a quiet machine only (tests/long_run.py)
+        assert elapsed < 2.0, f"validation took {elapsed:.2f}s"

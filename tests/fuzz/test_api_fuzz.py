@@ -1,7 +1,8 @@
 """Property-based tests of the whole JSON API, generated from its own OpenAPI document.
 
 For every operation and every caller (coordinator, student, partner, anonymous),
-schemathesis generates at least `EXAMPLES` requests, valid and invalid ones, with a fixed
+schemathesis generates at least `EXAMPLES` requests (10 in `make test`, about a minute;
+100 in `make test-long`, about eleven: tests/long_run.py), valid and invalid ones, with a fixed
 seed (hypothesis `derandomize`), and each answer must:
 - never be a server error (5xx, or an exception escaping the app);
 - conform to the document: a documented status, the documented content type, headers and
@@ -36,6 +37,7 @@ from fastapi.testclient import TestClient
 from fuzz_support import CASES
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from long_run import examples
 from schemathesis import APIOperation, Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.python.asgi import ASGIClient
@@ -64,14 +66,14 @@ from scheduler.db.tables import SiteRow, SlotRow
 from scheduler.services import auth, terms
 from scheduler.settings import Settings
 
-EXAMPLES = 100
+EXAMPLES = examples(10, 100)
 CALLERS = {
     "coordinator": "coord_a",
     "student": "student_a",
     "partner": "partner_a",
     "anonymous": None,
 }
-PUBLIC = {"POST /auth/token", "GET /healthz"}
+PUBLIC = {"POST /auth/token", "GET /healthz", "GET /readyz"}
 SIGNED_IN = "signed in"
 """The audience of an operation any signed-in user may call (the `auth` tag)."""
 

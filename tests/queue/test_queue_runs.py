@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from long_run import LONG
 from queue_support import WorkerPool
 from service_support import World, wait_for
 from sqlalchemy import Engine
@@ -33,6 +34,14 @@ from scheduler.synthetic import generate_term
 
 FINISHED = ("succeeded", "failed", "cancelled")
 BUSY_STUDENTS = 150  # CP-SAT keeps improving this term until its time limit
+
+STOP_S = 2 if LONG else 10
+"""How soon a cancelled solve must have stopped: 2 s is the promise, checked by `make
+test-long`; `make test` allows 10 s, so a loaded machine does not fail it
+(tests/long_run.py)."""
+SETTLE_S = 30
+"""How long other waits may take (a process to die, a run to be closed): a bound for a
+broken feature, not a speed claim; `wait_for` returns as soon as the thing happened."""
 
 
 def new_term(engine: Engine, world: World, students: int = BUSY_STUDENTS) -> int:
@@ -151,9 +160,10 @@ def test_progress_flows_back_and_a_cancel_stops_the_solve_within_2_s(
     def cancelled() -> bool:
         return get_run(client, world, term_id, run_id)["status"] == "cancelled"
 
-    wait_for(cancelled, timeout=2, interval=0.05)
-    wait_for(lambda: not _pid_alive(horse), timeout=2 - (time.monotonic() - asked), interval=0.05)
-    assert time.monotonic() - asked < 2
+    wait_for(cancelled, timeout=STOP_S, interval=0.05)
+    left = STOP_S - (time.monotonic() - asked)
+    wait_for(lambda: not _pid_alive(horse), timeout=left, interval=0.05)
+    assert time.monotonic() - asked < STOP_S
     assert versions_of(engine, run_id) == []
 
 
@@ -171,8 +181,8 @@ def test_a_cancel_whose_stop_message_was_lost_still_stops_the_solve(
         run.status = "cancelling"
         session.add(run)
         session.commit()
-    wait_for(lambda: not _pid_alive(horse), timeout=3, interval=0.05)
-    ended = wait_for(lambda: _finished(client, world, term_id, run_id), timeout=5)
+    wait_for(lambda: not _pid_alive(horse), timeout=STOP_S + 1, interval=0.05)
+    ended = wait_for(lambda: _finished(client, world, term_id, run_id), timeout=SETTLE_S)
     assert ended["status"] == "cancelled", ended
 
 
@@ -185,10 +195,10 @@ def test_a_worker_killed_mid_run_leaves_its_run_failed_and_the_other_goes_on(
     horse = wait_running_with_progress(client, world, term_id, run_id)["pid"]
     victim = workers.owner_of(horse)
     os.kill(victim.pid, signal.SIGKILL)
-    victim.wait(timeout=5)
+    victim.wait(timeout=SETTLE_S)
 
-    wait_for(lambda: not _pid_alive(horse), timeout=5, interval=0.05)  # died with its worker
-    ended = wait_for(lambda: _finished(client, world, term_id, run_id), timeout=10)
+    wait_for(lambda: not _pid_alive(horse), timeout=SETTLE_S, interval=0.05)  # with its worker
+    ended = wait_for(lambda: _finished(client, world, term_id, run_id), timeout=SETTLE_S)
     assert ended["status"] == "failed", ended
     assert "ended before the run finished" in (ended["error"] or "")
     time.sleep(2)  # nothing picks the dead worker's job up again

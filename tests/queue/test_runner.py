@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from queue_support import delete_queue_keys, new_queue_name, redis_url_or_skip
-from service_support import World, _migrate, build_world
+from service_support import World, _migrate, add_blank_term, build_world
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
@@ -22,7 +22,7 @@ from api.app import default_runner
 from scheduler.cli import app as cli
 from scheduler.db.engine import make_engine, new_session
 from scheduler.db.migrate import downgrade
-from scheduler.db.tables import SolveRunRow, TermRow
+from scheduler.db.tables import SolveRunRow
 from scheduler.services.jobs import ProcessJobRunner
 from scheduler.services.queue import RedisJobRunner, database_label, job_id
 from scheduler.settings import QueueConfig, Settings
@@ -58,9 +58,10 @@ def queue(sqlite_url: str) -> Iterator[tuple[str, str]]:
 
 
 def add_run(engine: Engine, world: World, status: str = "queued") -> int:
-    term: TermRow = world.terms["a"]
+    """A run of a term of its own: one term has at most one active run."""
+    term_id = add_blank_term(engine, world, f"runner-{uuid.uuid4().hex[:8]}")
     with new_session(engine) as session:
-        run = SolveRunRow(term_id=term.id or 0, time_limit_s=5, workers=1, seed=0, status=status)
+        run = SolveRunRow(term_id=term_id, time_limit_s=5, workers=1, seed=0, status=status)
         session.add(run)
         session.commit()
         return run.id or 0

@@ -37,9 +37,9 @@ settings.register_profile(
     **_COMMON,
 )
 settings.register_profile("reference-long", max_examples=2000, **_COMMON)
-PROFILE = (
-    "reference-long" if os.environ.get("IPE_HYPOTHESIS_PROFILE") == "long" else "reference-fast"
-)
+LONG = os.environ.get("IPE_HYPOTHESIS_PROFILE") == "long" or os.environ.get("IPE_TEST_LONG") == "1"
+"""`make test-long` (IPE_TEST_LONG=1, `tests/long_run.py`) or IPE_HYPOTHESIS_PROFILE=long."""
+PROFILE = "reference-long" if LONG else "reference-fast"
 DIFFERENTIAL = settings.get_profile(PROFILE)
 
 

@@ -13,12 +13,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from api.deps import LimitsDep, RunnerDep, SessionDep, SettingsDep, import_limits
 from api.params import ID_MAX, Id, Ref
 from api.web.rendering import render
-from api.web.security import CheckedForm, CoordinatorPage, WebSession, field
+from api.web.security import CheckedForm, CoordinatorPage, WebSession, decimal_number
 from scheduler.services import (
     disclosures,
     equity_reports,
@@ -181,7 +181,7 @@ def start_run(
             term_id=term_id,
             runner=runner,
             limits=limits,
-            time_limit_s=_seconds(field(form, "time_limit_s")),
+            time_limit_s=_seconds(form),
         )
     except (Invalid, Conflict) as error:
         session.rollback()
@@ -189,15 +189,14 @@ def start_run(
     return RedirectResponse(f"/app/terms/{term_id}/runs/{run.id}", status_code=303)
 
 
-def _seconds(text: str) -> float | None:
-    """A time limit from the form: empty means the default; anything else must be > 0."""
-    if not text:
-        return None
+def _seconds(form: FormData) -> float | None:
+    """A time limit from the form: empty means the default; anything else must be > 0
+    (its upper bound is the service's, checked by the use case)."""
     try:
-        value = float(text)
-    except ValueError:
+        value = decimal_number(form, "time_limit_s", low=0, high=10**9)
+    except Invalid:
         value = -1.0
-    if not value > 0:
+    if value is not None and not value > 0:
         raise Invalid("the time limit must be a number of seconds above 0", code="bad_limit")
     return value
 

@@ -8,10 +8,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from api.deps import SessionDep
-from api.params import Id
+from api.params import ID_MAX, Id
 from api.web.rendering import render
 from api.web.routes.feeds import feed_url
-from api.web.security import CheckedForm, PartnerPage, WebSession, field
+from api.web.security import CheckedForm, PartnerPage, WebSession, field, whole_number
 from scheduler.services import feeds, partner_pages, slots
 from scheduler.services.disclosures import SIGNED_IN
 from scheduler.services.errors import Conflict, Invalid, ServiceError
@@ -33,7 +33,6 @@ def respond(
 ) -> Response:
     """Confirm or decline one slot; a decline needs a reason, shown to the coordinator."""
     decision = field(form, "decision")
-    expected = field(form, "expected_version")
     try:
         if decision not in ("confirm", "decline"):
             raise Invalid("choose confirm or decline", code="bad_decision")
@@ -43,7 +42,7 @@ def respond(
             slot_id=slot_id,
             decision=decision,  # type: ignore[arg-type]
             reason=field(form, "reason"),
-            expected_version=int(expected) if expected.isdigit() else None,
+            expected_version=whole_number(form, "expected_version", low=1, high=ID_MAX),
         )
     except (Invalid, Conflict) as error:
         session.rollback()

@@ -185,6 +185,8 @@ def run(
         _hint(model, start or {})
         start = None
     results, values = _solve_levels(model, levels, settings, bounds, restricted, on_progress, start)
+    if values is None:  # no level found one (none asked, or pins broke every start): any
+        values = _any_solution(model, settings)
     info = SolveInfo(
         seconds=round(time.monotonic() - settings.started, 3),
         solver=f"ortools-cp-sat {_ortools_version()}",
@@ -563,6 +565,16 @@ def _preference_tie_break(model: TermModel) -> TieBreak | None:
         if info.options
     )
     return TieBreak(built.expression, most + 1)
+
+
+def _any_solution(model: TermModel, settings: RunSettings) -> dict[int, int] | None:
+    """A solution of the model without objective in the time left (None: none found, or
+    none exists). Without it a policy with no levels, or pins that every start broke, was
+    answered infeasible while a schedule existed."""
+    solver = _solver(settings)
+    if not _solve_plain(model, solver, max(MIN_LEVEL_SECONDS, settings.remaining())):
+        return None
+    return snapshot(model, solver)
 
 
 def _solve_plain(model: TermModel, solver: cp_model.CpSolver, budget: float) -> bool:

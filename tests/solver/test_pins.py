@@ -3,7 +3,7 @@ and pins that cannot hold give an `infeasible` answer with reasons, never a bare
 
 from __future__ import annotations
 
-from factories import make_scenario, replace_item, student
+from factories import make_scenario, replace_item, slot, student
 from repair_helpers import (
     BUSY_S2,
     CHAIN_BEFORE,
@@ -99,3 +99,20 @@ def test_pins_that_only_clash_together_give_infeasible_with_the_reason():
 def test_an_unpinned_term_is_unaffected():
     schedule = solve_valid(make_scenario(students=[student("n1"), student("p1", "PT")]))
     assert schedule.status == "optimal"
+
+
+def test_pins_without_objective_levels_still_get_a_schedule():
+    """With `objectives: []` no level searches; when the drafts break a pin the solve must
+    still look for any schedule keeping it (it used to answer infeasible)."""
+    from factories import make_scenario, slot, student
+
+    scenario = make_scenario(
+        activities=[],
+        students=[student("n1", site_preferences=["H1"]), student("n2")],
+        slots=[slot("L1", capacity=2), slot("L2", capacity=1)],
+        placement_requirements=[{"profession": "NURS", "count": 1, "tags": {}}],
+        policy={"objectives": [], "pinned": [{"student": "n1", "slot": "L2"}]},
+    )
+    schedule = solve_valid(scenario)
+    assert schedule.status != "infeasible"
+    assert {"L2"} <= {p.slot for p in schedule.placements if p.student == "n1"}

@@ -104,7 +104,7 @@ def test_an_unpinned_term_is_unaffected():
 def test_pins_without_objective_levels_still_get_a_schedule():
     """With `objectives: []` no level searches; when the drafts break a pin the solve must
     still look for any schedule keeping it (it used to answer infeasible)."""
-    from factories import make_scenario, slot, student
+    from factories import make_scenario, student
 
     scenario = make_scenario(
         activities=[],

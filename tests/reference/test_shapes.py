@@ -45,8 +45,9 @@ WIDE_GAP = {
     "shape_overlapping_blocks": (
         False,
         "depends on the search: the relaxations bound travel_fairness at 23.7 (flows 14.5, "
-        "joint LP 23.7; true optimum 40.8), so the gap closes only when CP-SAT proves it in time (before the period choice of "
-        "the flow starts: 47.7 at 1 worker and 10 s, load 10; since: proven in 8 s at load 15)",
+        "joint LP 23.7; true optimum 40.8), so the gap closes only when CP-SAT proves it in "
+        "time (before the period choice of the flow starts: 47.7 at 1 worker and 10 s, load "
+        "10; since: proven in 6 s at load 15)",
     ),
 }
 """Shapes whose reported gap is above 5 % on main, (strict?, measured)."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from api.caching import stored_response
 from api.deps import SessionDep
-from scheduler.services import feeds
+from scheduler.services import published_views
 
 # Not in the OpenAPI document: it is an address for calendar apps, not an API operation
 # (no bearer token, no JSON); the README describes it.
@@ -18,14 +19,18 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/feeds/{token}.ics", response_class=Response)
-def calendar_feed(token: str, session: SessionDep) -> Response:
-    """Your published schedule as an iCalendar (RFC 5545) feed; the address is the secret."""
-    return Response(
-        feeds.feed_calendar(session, token=token),
+def calendar_feed(token: str, request: Request, session: SessionDep) -> Response:
+    """Your published schedule as an iCalendar (RFC 5545) feed; the address is the secret.
+
+    The feed stored at publish, as bytes; calendar apps that poll with `If-None-Match`
+    get 304 until a new version is published. A partner's read (304 too) is recorded.
+    """
+    return stored_response(
+        request,
+        published_views.feed_view(session, token=token),
         media_type="text/calendar; charset=utf-8",
         headers={
             "Content-Disposition": 'inline; filename="ipe-schedule.ics"',
-            "Cache-Control": "private, max-age=300",
             "Referrer-Policy": "no-referrer",
         },
     )

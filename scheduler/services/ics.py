@@ -12,6 +12,7 @@ Pure: records in, bytes out; no database, no clock.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -130,9 +131,11 @@ def build_calendar(*, name: str, events: Sequence[AnyEvent], stamp: datetime) ->
 
     Written line by line (`_written_calendar`), the same bytes `icalendar` writes
     (`reference_calendar`; a test compares them), about 20 times faster: a publish
-    writes one calendar per student and site. More than one timezone goes the slow way.
+    writes one calendar per student and site. More than one timezone, or a zone
+    `icalendar` writes as UTC (`Z` times, no VTIMEZONE), goes the slow way.
     """
-    if len({e.timezone for e in events if not isinstance(e, SpanEvent)}) <= 1:
+    zones = {e.timezone for e in events if not isinstance(e, SpanEvent)}
+    if len(zones) <= 1 and all(_named_zone(z) for z in zones):
         return _written_calendar(name, events, stamp)
     return reference_calendar(name=name, events=events, stamp=stamp)
 
@@ -295,6 +298,14 @@ def _utc(moment: datetime) -> str:
 
 def _local(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%S")
+
+
+@functools.cache
+def _named_zone(tzid: str) -> bool:
+    """Whether `icalendar` writes times of this zone with a TZID (not as UTC)."""
+    probe = Event()
+    probe.add("dtstart", datetime(2027, 1, 1, tzinfo=ZoneInfo(tzid)))
+    return b"TZID=" in probe.to_ical()
 
 
 _TIMEZONES: dict[tuple[str, date, date], str] = {}

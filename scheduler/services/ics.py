@@ -259,8 +259,10 @@ _FOLD_AT = 75
 
 def _fold(line: str) -> str:
     """RFC 5545 folding at 75 octets, exactly as `icalendar` folds (never after a `\\`)."""
-    if len(line) < _FOLD_AT and line.isascii():
-        return line
+    if line.isascii():
+        if len(line) < _FOLD_AT:
+            return line
+        return _fold_ascii(line)
     parts: list[str] = []
     current: list[str] = []
     count = 0
@@ -278,6 +280,20 @@ def _fold(line: str) -> str:
         count += size
     if current:
         parts.append("".join(current))
+    return "\r\n ".join(parts)
+
+
+def _fold_ascii(line: str) -> str:
+    """`_fold` for one-byte characters: parts of 74, one shorter before a `\\` or `^`."""
+    parts = []
+    start = 0
+    while len(line) - start >= _FOLD_AT:
+        end = start + _FOLD_AT - 1
+        if line[end - 1] in "\\^" and end - 1 > start:
+            end -= 1
+        parts.append(line[start:end])
+        start = end
+    parts.append(line[start:])
     return "\r\n ".join(parts)
 
 

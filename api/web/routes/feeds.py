@@ -6,11 +6,13 @@ read it. Unknown, rotated and non-feed tokens all answer the same 404.
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.caching import stored_response
-from api.deps import SessionDep
+from api.deps import in_session
 from scheduler.services import published_views
 
 # Not in the OpenAPI document: it is an address for calendar apps, not an API operation
@@ -19,15 +21,16 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/feeds/{token}.ics", response_class=Response)
-def calendar_feed(token: str, request: Request, session: SessionDep) -> Response:
+async def calendar_feed(token: str, request: Request) -> Response:
     """Your published schedule as an iCalendar (RFC 5545) feed; the address is the secret.
 
     The feed stored at publish, as bytes; calendar apps that poll with `If-None-Match`
     get 304 until a new version is published. A partner's read (304 too) is recorded.
     """
+    view = await in_session(request, partial(published_views.feed_view, token=token))
     return stored_response(
         request,
-        published_views.feed_view(session, token=token),
+        view,
         media_type="text/calendar; charset=utf-8",
         headers={
             "Content-Disposition": 'inline; filename="ipe-schedule.ics"',

@@ -50,6 +50,8 @@ TARGETS = {"rps_100": 1500, "p95_100_ms": 100, "rps_304": 3000, "p99_1000_ms": 1
 
 def setup(url: str, *, students: int, seed: int, time_limit: float) -> dict[str, Any]:
     """The published term, accounts, tokens and ETags; times of each step."""
+    from sqlmodel import select
+
     from scheduler.db.engine import make_engine, new_session
     from scheduler.db.migrate import upgrade
     from scheduler.db.tables import PublishedViewRow
@@ -99,7 +101,7 @@ def setup(url: str, *, students: int, seed: int, time_limit: float) -> dict[str,
         people: dict[str, list[dict[str, str]]] = {"student": [], "partner": []}
         views = {
             (v.owner_kind, v.owner_ref, v.kind): v.etag
-            for v in session.exec(__import__("sqlmodel").select(PublishedViewRow)).all()
+            for v in session.exec(select(PublishedViewRow)).all()
         }
         for student in picked:
             user = auth.save_user(
@@ -163,7 +165,7 @@ def _lua(kind: str, conditional: bool, people: dict[str, list[dict[str, str]]]) 
             auth = "Bearer " + person["token"]
         else:
             path, etag, auth = f"/feeds/{person['feed']}.ics", person["feed_etag"], ""
-        rows.append("{%s, %s, %s}" % (json.dumps(path), json.dumps(auth), json.dumps(etag)))
+        rows.append("{" + ", ".join(json.dumps(x) for x in (path, auth, etag)) + "}")
     return (
         "local people = {" + ",\n".join(rows) + "}\n"
         f"local conditional = {'true' if conditional else 'false'}\n"
@@ -213,12 +215,39 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far (uvicorn's workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    for each in pids + [int(c) for c in children]:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def run_case(
-    base: str, kind: str, conditional: bool, clients: int, seconds: int, script: Path
+    base: str,
+    kind: str,
+    conditional: bool,
+    clients: int,
+    seconds: int,
+    script: Path,
+    server_pid: int | None = None,
 ) -> dict[str, Any]:
+    """One wrk run; with the server's CPU seconds per request, which the other work on a
+    shared machine does not change much (the requests per second it does)."""
     wrk = shutil.which("wrk")
     assert wrk, "wrk is not installed (apt-get install -y wrk)"
     load = os.getloadavg()[0]
+    cpu_before = cpu_seconds(server_pid) if server_pid else 0.0
     command = [wrk, "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--timeout", "10s"]
     command += ["-s", str(script), base]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120)
@@ -226,6 +255,7 @@ def run_case(
     if line is None:
         return {"error": done.stdout[-500:] + done.stderr[-500:], "load_1min": load}
     raw = json.loads(line.removeprefix("WRKJSON "))
+    cpu = cpu_seconds(server_pid) - cpu_before if server_pid else None
     errors = sum(raw[k] for k in ("connect", "read", "write", "status", "timeout"))
     seconds_run = raw["duration_us"] / 1e6
     return {
@@ -241,6 +271,9 @@ def run_case(
         "p99_ms": round(raw["p99_us"] / 1000, 1),
         "max_ms": round(raw["max_us"] / 1000, 1),
         "load_1min": round(load, 2),
+        "server_cpu_ms_per_request": round(1000 * cpu / raw["requests"], 3)
+        if cpu is not None and raw["requests"]
+        else None,
     }
 
 
@@ -266,7 +299,7 @@ def bench_database(
         for kind, conditional, clients in CASES:
             script = folder / f"{kind}-{conditional}.lua"
             script.write_text(_lua(kind, conditional, prepared["people"]))
-            result = run_case(base, kind, conditional, clients, seconds, script)
+            result = run_case(base, kind, conditional, clients, seconds, script, server.pid)
             print(f"[{database}] {result}", flush=True)
             cases.append(result)
         return {"database": database, "setup": prepared["timings"], "cases": cases}
@@ -287,7 +320,9 @@ def markdown(summary: dict[str, Any]) -> str:
         f"{summary['seconds']} s per case, on the same {summary['cores']}-core machine. "
         f"Load average before the run: {summary['load_before']}; after: "
         f"{summary['load_after']}. The cores are shared with other engineers' work, so "
-        "these figures are lower bounds.",
+        "these figures are lower bounds. Server CPU per request (all uvicorn processes, "
+        "from /proc) varies much less with the machine's load: 2 cores / that figure is "
+        "what the server could answer with both cores to itself (wrk not counted).",
         "",
     ]
     for db in summary["databases"]:
@@ -297,8 +332,8 @@ def markdown(summary: dict[str, Any]) -> str:
             f"Setup: {db['setup']}",
             "",
             "| endpoint | If-None-Match | clients | req/s | p50 ms | p95 ms | p99 ms | errors "
-            "| load (1 min) |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| load (1 min) | server CPU ms / request |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for c in db["cases"]:
             if "error" in c:
@@ -307,7 +342,7 @@ def markdown(summary: dict[str, Any]) -> str:
             lines.append(
                 f"| {c['endpoint']} | {'yes' if c['if_none_match'] else 'no'} | {c['clients']} "
                 f"| {c['rps']:,.0f} | {c['p50_ms']} | {c['p95_ms']} | {c['p99_ms']} "
-                f"| {c['errors']} | {c['load_1min']} |"
+                f"| {c['errors']} | {c['load_1min']} | {c.get('server_cpu_ms_per_request')} |"
             )
         lines.append("")
     return "\n".join(lines)

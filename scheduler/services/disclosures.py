@@ -133,8 +133,7 @@ def record(
     """Write (or add a view to) one disclosure row per student shown to `recipient`."""
     now = utcnow()
     rows: dict[str, DisclosureRow] = {}
-    for item in shown:
-        row = _row(recipient, channel, resource, item, export, now)
+    for row in rows_for(recipient, channel, resource, shown, export, now):
         rows.setdefault(row.key, row)
     if not rows:
         return
@@ -149,6 +148,18 @@ def record(
         session.exec(statement)  # type: ignore[call-overload]
     session.add_all(row for key, row in rows.items() if key not in existing)
     session.flush()
+
+
+def rows_for(
+    recipient: UserRow,
+    channel: Channel,
+    resource: str,
+    shown: Iterable[Shown],
+    export: bool,
+    now: datetime,
+) -> list[DisclosureRow]:
+    """The rows one read writes (not yet stored), each with its day's dedup key."""
+    return [_row(recipient, channel, resource, item, export, now) for item in shown]
 
 
 def _row(

@@ -130,7 +130,7 @@ def build_calendar(*, name: str, events: Sequence[AnyEvent], stamp: datetime) ->
     DTSTAMP, so the same schedule always gives the same bytes.
 
     Written line by line (`_written_calendar`), the same bytes `icalendar` writes
-    (`reference_calendar`; a test compares them), about 20 times faster: a publish
+    (`reference_calendar`; a test compares them), about 30 times faster: a publish
     writes one calendar per student and site. More than one timezone, or a zone
     `icalendar` writes as UTC (`Z` times, no VTIMEZONE), goes the slow way.
     """

@@ -549,8 +549,23 @@ def _check_bearer(row: Any, user: UserRow) -> None:
         raise Unauthorized("a partner API token serves partner accounts only", code="invalid_token")
 
 
-def feed_view(session: Session, *, token: str) -> StoredView:
-    """The stored calendar feed behind a feed token; a site's feed records its disclosures."""
+@dataclass(frozen=True)
+class FeedDisclosure:
+    """What a read of a site's feed disclosed: the rows the caller must write before
+    answering (`disclosures.record` in the request, or `DisclosureWriter.record`)."""
+
+    recipient: UserRow
+    shown: list[disclosures.Shown]
+    channel: disclosures.Channel = disclosures.CALENDAR_FEED
+    resource: str = "partner.feed"
+    export: bool = True
+
+
+def feed_read(session: Session, *, token: str) -> tuple[StoredView, FeedDisclosure | None]:
+    """The stored calendar feed behind a feed token, and for a site's feed what it discloses.
+
+    Every refusal is the same NotFound: the address is the only secret a calendar app holds.
+    """
     from scheduler.services import auth
 
     found = repositories.token_user_view(session, _digest(token), FEED)
@@ -562,9 +577,24 @@ def feed_view(session: Session, *, token: str) -> StoredView:
     if not user.active or user.role not in ("student", "partner"):
         raise NotFound("no such calendar feed")
     stored = view_or_build(session, user=user, view=view, kind=FEED)
-    if user.role == "partner":
-        view = view or repositories.own_view(session, user, FEED)
-        _record_feed_read(session, user, view.disclosures if view else [])
+    if user.role != "partner":
+        return stored, None
+    view = view or repositories.own_view(session, user, FEED)
+    return stored, FeedDisclosure(user, shown_items(view.disclosures if view else []))
+
+
+def feed_view(session: Session, *, token: str) -> StoredView:
+    """`feed_read`, its disclosure rows written in the caller's transaction."""
+    stored, disclosed = feed_read(session, token=token)
+    if disclosed is not None:
+        disclosures.record(
+            session,
+            recipient=disclosed.recipient,
+            channel=disclosed.channel,
+            resource=disclosed.resource,
+            shown=disclosed.shown,
+            export=disclosed.export,
+        )
     return stored
 
 
@@ -591,10 +621,11 @@ def _build_own(session: Session, user: UserRow) -> None:
         pass
 
 
-def _record_feed_read(session: Session, user: UserRow, shown: Iterable[dict[str, Any]]) -> None:
+def shown_items(stored: Iterable[dict[str, Any]]) -> list[disclosures.Shown]:
+    """The disclosure facts a site's view keeps, as `disclosures.Shown`."""
     terms: dict[int, TermRow] = {}
     items = []
-    for item in shown:
+    for item in stored:
         term_id = int(item["term_id"])
         # Only the facts a disclosure row names; the term itself is not loaded.
         term = terms.setdefault(
@@ -623,14 +654,7 @@ def _record_feed_read(session: Session, user: UserRow, shown: Iterable[dict[str,
                 fields=tuple(item["fields"]),
             )
         )
-    disclosures.record(
-        session,
-        recipient=user,
-        channel=disclosures.CALENDAR_FEED,
-        resource="partner.feed",
-        shown=items,
-        export=True,
-    )
+    return items
 
 
 def _digest(token: str) -> str:

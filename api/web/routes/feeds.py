@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import partial
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -25,9 +26,22 @@ async def calendar_feed(token: str, request: Request) -> Response:
     """Your published schedule as an iCalendar (RFC 5545) feed; the address is the secret.
 
     The feed stored at publish, as bytes; calendar apps that poll with `If-None-Match`
-    get 304 until a new version is published. A partner's read (304 too) is recorded.
+    get 304 until a new version is published. A partner's read (304 too) writes its
+    disclosure rows, group-committed with other reads, before it answers.
     """
-    view = await in_session(request, partial(published_views.feed_view, token=token))
+    view, disclosed = await in_session(request, partial(published_views.feed_read, token=token))
+    if disclosed is not None:  # a site's feed: its disclosure rows are committed first
+        writer = request.app.state.disclosure_writer
+        await anyio.to_thread.run_sync(
+            partial(
+                writer.record,
+                recipient=disclosed.recipient,
+                channel=disclosed.channel,
+                resource=disclosed.resource,
+                shown=disclosed.shown,
+                export=disclosed.export,
+            )
+        )
     return stored_response(
         request,
         view,

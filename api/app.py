@@ -72,7 +72,10 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     app.add_middleware(BodyLimitMiddleware, limits=limits)
     # Added last, so outermost: its headers reach every answer, a 413 from above included.
     app.add_middleware(SecurityHeaders, hsts_max_age_s=settings.hsts_max_age_s)
-    for module in (auth, coordinator, student, partner, health):
+    # Routes are matched in order: the reads every student and calendar app makes on
+    # publication day (feeds, then `/me/...`) come first, ahead of dozens of other routes.
+    web.install_feeds(app)
+    for module in (student, partner, auth, coordinator, health):
         app.include_router(module.router)
     web.install(app)
     return app

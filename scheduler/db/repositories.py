@@ -661,6 +661,12 @@ def published_numbers(session: Session, term_ids: Iterable[int]) -> dict[int, in
     return {term_id: number for term_id, number in session.exec(query).all()}
 
 
+def disclosure_ids_by_key(session: Session, keys: Iterable[str]) -> dict[str, int]:
+    """Ids of disclosure rows already written under these keys (plain columns)."""
+    query = select(DisclosureRow.key, DisclosureRow.id).where(col(DisclosureRow.key).in_(set(keys)))
+    return {key: row_id for key, row_id in session.exec(query).all() if row_id is not None}
+
+
 def disclosures_by_key(session: Session, keys: Iterable[str]) -> dict[str, DisclosureRow]:
     """Disclosure rows already written under these keys (a repeat view adds to them)."""
     query = select(DisclosureRow).where(col(DisclosureRow.key).in_(set(keys)))

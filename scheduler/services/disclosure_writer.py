@@ -10,7 +10,8 @@ releases the requests. So no answer leaves before its rows are committed (a fail
 fails every request of the batch, which answer 500 and show nothing): batched, never
 deferred, never lost.
 
-Owns only the queue and its thread; the rows are `disclosures`' (`disclosures.rows_for`).
+Owns only the queue and its thread; the rows are `disclosures`' (`disclosures.rows_for`,
+written as plain column values).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, insert, update
 from sqlmodel import col
 
 from scheduler.db import repositories
@@ -106,23 +108,23 @@ class DisclosureWriter:
 
     def _write(self, reads: list[_Read]) -> None:
         now = utcnow()
-        rows: dict[str, DisclosureRow] = {}
+        rows: dict[str, dict[str, Any]] = {}
         counts: dict[str, int] = {}
         for read in reads:
             once: set[str] = set()  # one read shows a student once per row, as `record` counts
             for row in disclosures.rows_for(
                 read.recipient, read.channel, read.resource, read.shown, read.export, now
             ):
-                if row.key in once:
+                if row["key"] in once:
                     continue
-                once.add(row.key)
-                rows.setdefault(row.key, row)
-                counts[row.key] = counts.get(row.key, 0) + 1
+                once.add(row["key"])
+                rows.setdefault(row["key"], row)
+                counts[row["key"]] = counts.get(row["key"], 0) + 1
         with new_session(self._engine) as session:
-            existing = repositories.disclosures_by_key(session, rows)
+            existing = repositories.disclosure_ids_by_key(session, rows)
             by_count: dict[int, list[int]] = {}
-            for key, row in existing.items():
-                by_count.setdefault(counts[key], []).append(row.id or 0)
+            for key, row_id in existing.items():
+                by_count.setdefault(counts[key], []).append(row_id)
             for count, ids in by_count.items():
                 statement = (
                     update(DisclosureRow)
@@ -131,8 +133,9 @@ class DisclosureWriter:
                     .execution_options(synchronize_session=False)
                 )
                 session.exec(statement)  # type: ignore[call-overload]
-            for key, row in rows.items():
-                if key not in existing:
-                    row.views = counts[key]
-                    session.add(row)
+            added = [
+                row | {"views": counts[key]} for key, row in rows.items() if key not in existing
+            ]
+            if added:
+                session.execute(insert(DisclosureRow), added)
             session.commit()

@@ -6,7 +6,9 @@ A clinical partner is outside the school; it sees a placed student's data under 
 student's record who outside saw it, what, when and on which basis (34 CFR 99.32), and
 show it to the student. So every partner read of placed students (slot list and slot
 pages, the API with a sign-in or a site token, the CSV download, the calendar feed and
-change messages) calls `record` in the same transaction as the read.
+change messages) calls `record` in the same transaction as the read; the calendar feed,
+read far more often, hands its rows to `disclosure_writer`, which commits them (with other
+reads') before the feed is answered.
 
 One row per student, recipient, channel, resource, fields and basis per UTC day: a view
 repeated that day adds to `views` and moves `last_at`, so a calendar app polling every

@@ -14,9 +14,10 @@ teammates when the student's directory choice changes; and on a read that finds 
 (data published before views existed). A rebuild that yields the same bytes keeps the
 row, so ETag and Last-Modified move only when the content does.
 
-Reads of a site's feed still write the disclosure rows, in the request's transaction (the
-disclosure record is a promise to the student; it is never deferred). A view stores, with
-its bytes, which students it shows and the facts of each disclosure.
+Reads of a site's feed still write the disclosure rows, and before they are answered (the
+disclosure record is a promise to the student; it is never deferred): `feed_read` returns
+what to record, for the caller's transaction or `disclosure_writer`. A site's view stores,
+with its bytes, which students it shows and the facts of each disclosure.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import delete, insert, update
+from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from scheduler.db import repositories
@@ -101,6 +103,8 @@ def _published_terms(session: Session, school_id: int) -> list[_Published]:
             ScheduleVersionRow.number,
             ScheduleVersionRow.published_at,
         )
+        # The scenario document is megabytes; only `weekly_hours` reads it, once per process.
+        .options(defer(TermRow.scenario_json))  # type: ignore[arg-type]
         .join(ScheduleVersionRow, col(ScheduleVersionRow.term_id) == TermRow.id)
         .where(col(TermRow.school_id) == school_id, col(ScheduleVersionRow.state) == "published")
         .order_by(col(TermRow.start), col(TermRow.id))
@@ -509,12 +513,6 @@ def forget_term(session: Session, *, term: TermRow) -> tuple[set[str], set[str]]
     students = set(session.exec(select(StudentRow.ref).where(StudentRow.term_id == term.id)).all())
     sites = set(session.exec(select(SiteRow.ref).where(SiteRow.term_id == term.id)).all())
     return students, sites
-
-
-def drop_all(session: Session, *, school_id: int) -> None:
-    """Remove a school's views (they are rebuilt on the next read)."""
-    statement = delete(PublishedViewRow).where(col(PublishedViewRow.school_id) == school_id)
-    session.exec(statement)  # type: ignore[call-overload]
 
 
 # ---- reading ---------------------------------------------------------------------------

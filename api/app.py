@@ -21,6 +21,7 @@ from api.routers import auth, coordinator, health, partner, student
 from api.security_headers import SecurityHeaders
 from scheduler import log_redaction
 from scheduler.db.engine import make_engine, new_session
+from scheduler.services.disclosure_writer import DisclosureWriter
 from scheduler.services.jobs import JobRunner, ProcessJobRunner
 from scheduler.services.solve_runs import reap_runs, recover_runs
 from scheduler.settings import Settings
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
         _recover(app)
         yield
         app.state.runner.shutdown()
+        app.state.disclosure_writer.close()
         _reap(app)
         engine.dispose()
 
@@ -63,12 +65,17 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     )
     app.state.settings, app.state.engine, app.state.runner = settings, engine, runner
     app.state.db_slots = anyio.Semaphore(settings.pool.connections)  # see api.deps.get_session
+    # Partner feed reads' disclosure rows, group-committed (services/disclosure_writer.py).
+    app.state.disclosure_writer = DisclosureWriter(engine)
     errors.install(app)
     limits = BodyLimits(body_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
     app.add_middleware(BodyLimitMiddleware, limits=limits)
     # Added last, so outermost: its headers reach every answer, a 413 from above included.
     app.add_middleware(SecurityHeaders, hsts_max_age_s=settings.hsts_max_age_s)
-    for module in (auth, coordinator, student, partner, health):
+    # Routes are matched in order: the reads every student and calendar app makes on
+    # publication day (feeds, then `/me/...`) come first, ahead of dozens of other routes.
+    web.install_feeds(app)
+    for module in (student, partner, auth, coordinator, health):
         app.include_router(module.router)
     web.install(app)
     return app

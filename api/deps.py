@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import anyio
 from anyio import CancelScope, CapacityLimiter
@@ -76,6 +76,34 @@ async def _end(session: Session, *, commit: bool) -> None:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+T = TypeVar("T")
+
+
+async def in_session(request: Request, work: Callable[[Session], T]) -> T:
+    """Run `work` in one session and one threadpool thread: open, work, commit, close.
+
+    For the hottest reads (stored schedules and feeds): `SessionDep` and a sync handler
+    take two thread hops per request (the handler, then the commit); this takes one. The
+    same `db_slots` admission as `get_session`, so the pool is never waited on in a thread.
+    """
+    async with request.app.state.db_slots:
+
+        def run() -> T:
+            session = new_session(request.app.state.engine)
+            try:
+                result = work(session)
+                session.commit()
+                return result
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+
+        with CancelScope(shield=True):
+            result = await anyio.to_thread.run_sync(run)
+    return result
 
 
 async def get_settings(request: Request) -> Settings:

@@ -13,8 +13,8 @@ A small ASGI middleware adds, unless the route already set the header itself:
   `Origin: null` with form posts, which the pages' CSRF origin check rightly refuses; no
   page address holds a secret, and nothing is sent to other sites.
 - `Cache-Control: no-store`: answers are personal or signed-in; routes that chose their
-  own (calendar feeds: `private, max-age=300`) keep it, and the vendored static files are
-  left cacheable.
+  own (calendar feeds and `GET /me/schedule`: `private, no-cache` with an ETag,
+  `api/caching.py`) keep it, and the vendored static files are left cacheable.
 - `Strict-Transport-Security` only on requests that came over HTTPS (`IPE_HSTS_MAX_AGE_S`,
   0 to never send it): over plain HTTP the header means nothing and would be misleading.
 

@@ -23,13 +23,19 @@ from api.web.routes import auth_pages, coordinator_pages, feeds, partner_pages, 
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+def install_feeds(app: FastAPI) -> None:
+    """Add the calendar feeds (first, so they are matched before every other route)."""
+    app.include_router(feeds.router)
+
+
 def install(app: FastAPI) -> None:
-    """Add the pages, the feeds, the static files and the HTML error pages to `app`.
+    """Add the pages, the static files and the HTML error pages to `app` (the feeds:
+    `install_feeds`).
 
     Call after `api.errors.install`: the page error handlers answer for `/app` paths and
     hand every other path back to the JSON handlers.
     """
-    for module in (auth_pages, coordinator_pages, student_pages, partner_pages, feeds):
+    for module in (auth_pages, coordinator_pages, student_pages, partner_pages):
         app.include_router(module.router)
     app.mount("/app/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)

@@ -39,6 +39,7 @@ from scheduler.db.tables import (
     DisclosureRow,
     OutboxMessageRow,
     PeriodRow,
+    PublishedViewRow,
     RoomRow,
     ScheduleVersionRow,
     SessionRow,
@@ -284,6 +285,65 @@ def own_published_history(session: Session, actor: UserRow) -> list[PublishedVer
         for v in session.exec(query).all()
         if v.id is not None
     ]
+
+
+# ---- published views ------------------------------------------------------------------
+
+
+def _own_view_scope(user: UserRow) -> ColumnElement[bool]:
+    """The view rows of the user themself: a student's by student id, a partner's by site."""
+    student = (
+        (col(UserRow.role) == "student")
+        & (col(PublishedViewRow.owner_kind) == "student")
+        & (col(PublishedViewRow.owner_ref) == UserRow.student_ref)
+    )
+    site = (
+        (col(UserRow.role) == "partner")
+        & (col(PublishedViewRow.owner_kind) == "site")
+        & (col(PublishedViewRow.owner_ref) == UserRow.site_ref)
+    )
+    return (col(PublishedViewRow.school_id) == UserRow.school_id) & (student | site)
+
+
+def token_user_view(
+    session: Session, token_hash: str, kind: str
+) -> tuple[TokenRow, UserRow, PublishedViewRow | None] | None:
+    """A token, its user and that user's own stored view of `kind`, in one query.
+
+    The lean read of a published schedule: authentication and the view together. The
+    view joins on the token's own user only, so no token reaches another person's view.
+    """
+    query = (
+        select(TokenRow, UserRow, PublishedViewRow)
+        .join(UserRow, col(TokenRow.user_id) == UserRow.id)
+        .outerjoin(
+            PublishedViewRow,
+            _own_view_scope(UserRow) & (col(PublishedViewRow.kind) == kind),  # type: ignore[arg-type]
+        )
+        .where(col(TokenRow.token_hash) == token_hash)
+    )
+    row = session.exec(query).first()
+    if row is None:
+        return None
+    token, user, view = row
+    return token, user, view
+
+
+def own_view(session: Session, actor: UserRow, kind: str) -> PublishedViewRow | None:
+    """The acting student's or partner's own stored view of `kind`."""
+    if actor.role == "student" and actor.student_ref:
+        owner = ("student", actor.student_ref)
+    elif actor.role == "partner" and actor.site_ref:
+        owner = ("site", actor.site_ref)
+    else:
+        return None
+    query = select(PublishedViewRow).where(
+        col(PublishedViewRow.school_id) == actor.school_id,
+        col(PublishedViewRow.owner_kind) == owner[0],
+        col(PublishedViewRow.owner_ref) == owner[1],
+        col(PublishedViewRow.kind) == kind,
+    )
+    return session.exec(query).first()
 
 
 # ---- slots -----------------------------------------------------------------------------
@@ -598,6 +658,12 @@ def published_numbers(session: Session, term_ids: Iterable[int]) -> dict[int, in
         col(ScheduleVersionRow.state) == "published",
     )
     return {term_id: number for term_id, number in session.exec(query).all()}
+
+
+def disclosure_ids_by_key(session: Session, keys: Iterable[str]) -> dict[str, int]:
+    """Ids of disclosure rows already written under these keys (plain columns)."""
+    query = select(DisclosureRow.key, DisclosureRow.id).where(col(DisclosureRow.key).in_(set(keys)))
+    return {key: row_id for key, row_id in session.exec(query).all() if row_id is not None}
 
 
 def disclosures_by_key(session: Session, keys: Iterable[str]) -> dict[str, DisclosureRow]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from scheduler.db.types import UTCDateTime, utcnow
@@ -503,3 +503,29 @@ class LoginAttemptRow(SQLModel, table=True):
     # simultaneous attempts cannot both take the last one (`login_throttle.claim_attempt`).
     account_seat: int = 0
     address_seat: int = 0
+
+
+class PublishedViewRow(SQLModel, table=True):
+    """A person's published schedule, built once at publish and served as stored bytes.
+
+    One row per school, owner (`student` by student id, `site` by site id: ids outlive
+    terms) and kind (`schedule`: the JSON of `GET /me/schedule`; `feed`: the iCalendar
+    feed). `etag` is a digest of `body`; `built_at` moves only when the bytes change, so it
+    is the Last-Modified. `disclosures` holds, for a site's feed, the students it shows and
+    the facts of each disclosure row a read must write (`scheduler.services.published_views`).
+    """
+
+    __tablename__ = "published_view"
+    __table_args__ = (UniqueConstraint("school_id", "owner_kind", "owner_ref", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", ondelete="CASCADE", index=True)
+    owner_kind: str
+    owner_ref: str
+    kind: str
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    etag: str
+    built_at: datetime = _now_field()
+    disclosures: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )

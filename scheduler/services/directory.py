@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from scheduler.db import audit, repositories
 from scheduler.db.tables import DirectoryOptOutRow, UserRow
+from scheduler.services import published_views
 from scheduler.services.errors import Forbidden, found
 from scheduler.services.views import View
 
@@ -48,7 +49,12 @@ def set_my_directory(session: Session, *, actor: UserRow, opt_out: bool) -> Dire
         session.delete(row)
         row = None
         _audit(session, actor, "directory.opt_in")
+    else:
+        return _view(row)
     session.flush()
+    published_views.directory_changed(
+        session, school_id=actor.school_id, student_ref=actor.student_ref or ""
+    )
     return _view(row)
 
 

@@ -6,7 +6,9 @@ A clinical partner is outside the school; it sees a placed student's data under 
 student's record who outside saw it, what, when and on which basis (34 CFR 99.32), and
 show it to the student. So every partner read of placed students (slot list and slot
 pages, the API with a sign-in or a site token, the CSV download, the calendar feed and
-change messages) calls `record` in the same transaction as the read.
+change messages) calls `record` in the same transaction as the read; the calendar feed,
+read far more often, hands its rows to `disclosure_writer`, which commits them (with other
+reads') before the feed is answered.
 
 One row per student, recipient, channel, resource, fields and basis per UTC day: a view
 repeated that day adds to `views` and moves `last_at`, so a calendar app polling every
@@ -20,6 +22,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col
@@ -151,49 +154,72 @@ def record(
     session.flush()
 
 
+def rows_for(
+    recipient: UserRow,
+    channel: Channel,
+    resource: str,
+    shown: Iterable[Shown],
+    export: bool,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The column values of the rows one read writes, each with its day's dedup key.
+
+    Plain dicts, not `DisclosureRow`s: a partner feed read shows tens of students, and
+    building a table object costs more than the rest of the read.
+    """
+    return [row_values(recipient, channel, resource, item, export, now) for item in shown]
+
+
 def _row(
     actor: UserRow, channel: Channel, resource: str, item: Shown, export: bool, now: datetime
 ) -> DisclosureRow:
+    return DisclosureRow(**row_values(actor, channel, resource, item, export, now))
+
+
+def row_values(
+    actor: UserRow, channel: Channel, resource: str, item: Shown, export: bool, now: datetime
+) -> dict[str, Any]:
+    """The columns of one disclosure row, with its dedup key."""
     dates = f", {item.start:%d %b %Y} – {item.end:%d %b %Y}" if item.start and item.end else ""
     basis = (
         f"{item.purpose} at {item.site_name} (slot {item.slot_ref}{dates}), "
         f"{_version(item.version)} of {item.term.name}"
     )
-    row = DisclosureRow(
-        key="",
-        school_id=item.term.school_id,
-        student_ref=item.student_ref,
-        term_id=item.term.id,
-        term_name=item.term.name,
-        recipient_kind=channel.kind,
-        recipient_user_id=actor.id,
-        recipient=f"{actor.name} <{actor.email}>",
-        token_id=channel.token_id,
-        token_name=channel.token_name,
-        site_ref=item.site_ref,
-        site_name=item.site_name,
-        resource=resource,
-        export=export,
-        fields=list(item.fields),
-        basis_code=BASIS_PLACEMENT,
-        basis=basis,
-        version_number=item.version,
-        first_at=now,
-        last_at=now,
-    )
-    row.key = _key(row, now.date())
-    return row
+    values: dict[str, Any] = {
+        "school_id": item.term.school_id,
+        "student_ref": item.student_ref,
+        "term_id": item.term.id,
+        "term_name": item.term.name,
+        "recipient_kind": channel.kind,
+        "recipient_user_id": actor.id,
+        "recipient": f"{actor.name} <{actor.email}>",
+        "token_id": channel.token_id,
+        "token_name": channel.token_name,
+        "site_ref": item.site_ref,
+        "site_name": item.site_name,
+        "resource": resource,
+        "export": export,
+        "fields": list(item.fields),
+        "basis_code": BASIS_PLACEMENT,
+        "basis": basis,
+        "version_number": item.version,
+        "first_at": now,
+        "last_at": now,
+        "views": 1,
+    }
+    values["key"] = _key(values, now.date())
+    return values
 
 
 def _version(number: int | None) -> str:
     return f"schedule version {number}" if number is not None else "the published schedule"
 
 
-def _key(row: DisclosureRow, day: date) -> str:
+def _key(row: dict[str, Any], day: date) -> str:
     """The dedup key: everything that makes two views the same disclosure, and the day."""
-    parts = [row.school_id, row.student_ref, row.term_id, row.recipient_kind]
-    parts += [row.recipient_user_id, row.token_id, row.site_ref, row.resource, row.export]
-    parts += [row.fields, row.basis_code, row.basis, day.isoformat()]
+    parts = [row["school_id"], row["student_ref"], row["term_id"], row["recipient_kind"]]
+    parts += [row["recipient_user_id"], row["token_id"], row["site_ref"], row["resource"]]
+    parts += [row["export"], row["fields"], row["basis_code"], row["basis"], day.isoformat()]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 

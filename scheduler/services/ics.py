@@ -12,12 +12,13 @@ Pure: records in, bytes out; no database, no clock.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vDuration, vGeo
+from icalendar import Calendar, Event, Timezone, vDuration, vGeo
 
 from scheduler.domain.scenario import WeeklyWindow
 from scheduler.domain.scenario_types import WEEKDAYS, Weekday
@@ -127,7 +128,20 @@ def build_calendar(*, name: str, events: Sequence[AnyEvent], stamp: datetime) ->
 
     `stamp` (a UTC moment, e.g. when the newest version was published) is every event's
     DTSTAMP, so the same schedule always gives the same bytes.
+
+    Written line by line (`_written_calendar`), the same bytes `icalendar` writes
+    (`reference_calendar`; a test compares them), about 30 times faster: a publish
+    writes one calendar per student and site. More than one timezone, or a zone
+    `icalendar` writes as UTC (`Z` times, no VTIMEZONE), goes the slow way.
     """
+    zones = {e.timezone for e in events if not isinstance(e, SpanEvent)}
+    if len(zones) <= 1 and all(_named_zone(z) for z in zones):
+        return _written_calendar(name, events, stamp)
+    return reference_calendar(name=name, events=events, stamp=stamp)
+
+
+def reference_calendar(*, name: str, events: Sequence[AnyEvent], stamp: datetime) -> bytes:
+    """The calendar as `icalendar` builds it (the reference for `build_calendar`)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -236,3 +250,163 @@ def _days(event: AnyEvent) -> tuple[date, date]:
     if isinstance(event, TimedEvent):
         return event.start.date(), event.end.date()
     return event.first, event.last
+
+
+# ---- the calendar written line by line --------------------------------------------------
+
+_FOLD_AT = 75
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 folding at 75 octets, exactly as `icalendar` folds (never after a `\\`)."""
+    if line.isascii():
+        if len(line) < _FOLD_AT:
+            return line
+        return _fold_ascii(line)
+    parts: list[str] = []
+    current: list[str] = []
+    count = 0
+    for char in line:
+        size = len(char.encode())
+        if current and count + size >= _FOLD_AT:
+            if len(current) > 1 and current[-1] in "\\^":
+                carried = current.pop()
+                parts.append("".join(current))
+                current, count = [carried], len(carried.encode())
+            else:
+                parts.append("".join(current))
+                current, count = [], 0
+        current.append(char)
+        count += size
+    if current:
+        parts.append("".join(current))
+    return "\r\n ".join(parts)
+
+
+def _fold_ascii(line: str) -> str:
+    """`_fold` for one-byte characters: parts of 74, one shorter before a `\\` or `^`."""
+    parts = []
+    start = 0
+    while len(line) - start >= _FOLD_AT:
+        end = start + _FOLD_AT - 1
+        if line[end - 1] in "\\^" and end - 1 > start:
+            end -= 1
+        parts.append(line[start:end])
+        start = end
+    parts.append(line[start:])
+    return "\r\n ".join(parts)
+
+
+def _text(value: str) -> str:
+    """A TEXT value escaped as RFC 5545 (3.3.11) and `icalendar` escape it."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _local(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%S")
+
+
+@functools.cache
+def _named_zone(tzid: str) -> bool:
+    """Whether `icalendar` writes times of this zone with a TZID (not as UTC)."""
+    probe = Event()
+    probe.add("dtstart", datetime(2027, 1, 1, tzinfo=ZoneInfo(tzid)))
+    return b"TZID=" in probe.to_ical()
+
+
+_TIMEZONES: dict[tuple[str, date, date], str] = {}
+
+
+def _vtimezone(tzid: str, first: date, last: date) -> str:
+    """The VTIMEZONE `icalendar` adds for a zone and span, made once per process."""
+    key = (tzid, first, last)
+    if key not in _TIMEZONES:
+        try:
+            zone = Timezone.from_tzid(tzid, first_date=first, last_date=last)
+        except ValueError:  # an unknown zone: `icalendar` leaves it out too
+            _TIMEZONES[key] = ""
+        else:
+            _TIMEZONES[key] = zone.to_ical().decode()
+        if len(_TIMEZONES) > 256:
+            _TIMEZONES.pop(next(iter(_TIMEZONES)))
+    return _TIMEZONES[key]
+
+
+def _written_calendar(name: str, events: Sequence[AnyEvent], stamp: datetime) -> bytes:
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{_text(PRODID)}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        _fold("X-WR-CALNAME:" + name.replace("\r", " ").replace("\n", " ")),
+        "REFRESH-INTERVAL;VALUE=DURATION:PT6H",
+        "X-PUBLISHED-TTL:PT6H",
+    ]
+    body: list[str] = []
+    zones: set[str] = set()
+    moment = _utc(stamp)
+    for event in events:
+        written = _written_event(event, moment)
+        if written:
+            body += written
+            if not isinstance(event, SpanEvent):
+                zones.add(event.timezone)
+    if zones:
+        first, last = _span(events)
+        zone = _vtimezone(next(iter(zones)), first, last)
+        if zone:
+            lines.append(zone.rstrip("\r\n"))
+    lines += body
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _written_event(event: AnyEvent, moment: str) -> list[str]:
+    """One VEVENT in `icalendar`'s order: the canonical properties, then alphabetical."""
+    if isinstance(event, TimedEvent):
+        zone = f";TZID={event.timezone}:"
+        when = ["DTSTART" + zone + _local(event.start), "DTEND" + zone + _local(event.end)]
+        rule: list[str] = []
+    elif isinstance(event, WeeklyEvent):
+        tz = ZoneInfo(event.timezone)
+        day = first_matching_day(event.first, event.last, event.days)
+        if day is None:
+            return []
+        zone = f";TZID={event.timezone}:"
+        when = [
+            "DTSTART" + zone + _local(_at(day, event.start, tz)),
+            "DTEND" + zone + _local(_at(day, event.end, tz)),
+        ]
+        until = datetime.combine(event.last, time(23, 59, 59), tzinfo=tz)
+        days = ",".join(RRULE_DAYS[d] for d in event.days)
+        rule = [f"RRULE:FREQ=WEEKLY;UNTIL={_utc(until)};BYDAY={days}"]
+    else:
+        when = [
+            f"DTSTART;VALUE=DATE:{event.first:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{event.last + timedelta(days=1):%Y%m%d}",
+        ]
+        rule = []
+    about = event.about
+    lines = ["BEGIN:VEVENT", _fold("SUMMARY:" + _text(about.summary)), *when]
+    lines += [f"DTSTAMP:{moment}", _fold("UID:" + _text(event.uid)), f"SEQUENCE:{about.sequence}"]
+    lines += rule
+    if about.description:
+        lines.append(_fold("DESCRIPTION:" + _text(about.description)))
+    if about.geo is not None:
+        lines.append(f"GEO:{float(about.geo[0])};{float(about.geo[1])}")
+    lines.append(f"LAST-MODIFIED:{moment}")
+    if about.location:
+        lines.append(_fold("LOCATION:" + _text(about.location)))
+    lines.append("END:VEVENT")
+    return lines

@@ -197,8 +197,13 @@ def delete_term(session: Session, *, actor: UserRow, term_id: int) -> None:
         term_id=term.id,
         detail={"code": term.code},
     )
+    from scheduler.services import published_views  # it reads terms: imported late
+
+    students, sites = published_views.forget_term(session, term=term)
     session.delete(term)
     session.flush()
+    published_views.rebuild_students(session, school_id=term.school_id, refs=students)
+    published_views.rebuild_sites(session, school_id=term.school_id, refs=sites)
 
 
 def export_scenario(session: Session, *, actor: UserRow, term_id: int) -> Scenario:

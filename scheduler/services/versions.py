@@ -6,7 +6,9 @@ re-checks it against the term as it stands now (a partner may have declined a sl
 Publishing makes a version the one students and partners see; the previously published
 version stays visible until that moment, then becomes `superseded`. In the same
 transaction it writes one outbox message per person the change affects
-(`scheduler.services.outbox`).
+(`scheduler.services.outbox`) and rebuilds every student's and site's stored view
+(`scheduler.services.published_views`), so every publish path (API, page, CLI, demo)
+builds them.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from scheduler.domain.loading import load_schedule_text
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import ErrorItem, Schedule
 from scheduler.domain.validator import Violation, validate_schedule
-from scheduler.services import outbox, term_rows
+from scheduler.services import outbox, published_views, term_rows
 from scheduler.services.errors import Conflict, Invalid, found
 from scheduler.services.terms import get_term
 from scheduler.services.views import VersionView, version_view
@@ -192,6 +194,10 @@ def publish_version(
         session.flush()
     version.state, version.published_at, version.published_by = "published", utcnow(), actor.id
     session.add(version)
+    session.flush()
+    # Every person's view of the term, built from the version just re-validated, in this
+    # transaction: nobody reads the new version without its views, or the old views after.
+    published_views.rebuild_for_term(session, term=term)
     before = version_schedule(previous) if previous is not None else None
     diff = outbox.write_publish_messages(
         session, term=term, version=version, scenario=scenario, schedule=schedule, before=before

@@ -93,7 +93,8 @@ def test_feed_keeps_its_caching_and_sends_no_referrer(
     response = client.get(f"/feeds/{token}.ics")
     assert response.status_code == 200
     assert_common(response.headers)
-    assert response.headers["cache-control"] == "private, max-age=300"
+    assert response.headers["cache-control"] == "private, no-cache"
+    assert response.headers["etag"]
     assert response.headers["referrer-policy"] == "no-referrer"
 
 

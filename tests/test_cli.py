@@ -216,3 +216,14 @@ def test_generate_writes_a_valid_scenario(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "40 students" in result.output
     assert ipe("validate", out).exit_code == 0
+
+
+def test_generate_takes_a_family_and_rejects_an_unknown_one(tmp_path: Path) -> None:
+    out = tmp_path / "term.json"
+    result = ipe("generate", "--students", "30", "--family", "clinical-days", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["term"]["id"] == "gen-30-0-clinical-days"
+    assert ipe("validate", out).exit_code == 0
+    bad = ipe("generate", "--students", "30", "--family", "huge", "-o", tmp_path / "x.json")
+    assert bad.exit_code == 2 and "known families" in bad.output
+    assert not (tmp_path / "x.json").exists()

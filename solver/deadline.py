@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from scheduler.domain.matching import participates, requirement_for
 from scheduler.domain.metrics import schedule_metrics
-from scheduler.domain.scenario import Scenario
+from scheduler.domain.scenario import Scenario, Student
 from scheduler.domain.schedule import (
     ErrorItem,
     ObjectiveResult,
@@ -57,13 +57,15 @@ def allowance(time_limit: float) -> float:
 
 @dataclass(frozen=True)
 class StageCosts:
-    """Seconds each stage that cannot stop part-way takes per estimated option (read-out:
-    per student), on a small term; per-option costs grow with the term (`growth`).
+    """Seconds each stage that cannot stop part-way takes per estimated option
+    (`estimate_options`; the read-out: per student). Options grow with the square of the
+    students (more students, more seats each may take); per option the costs hold.
 
     Measured (CPU seconds, generated default term, seed 1): 5,000 students, 5.4 million
     estimated options: prepare 1.3 s, the first flow starts and draft 13.1 s, the model
-    3.8 s, the bounds 2.0 s, the draft's read-out with explanations 4.4 s; 20,000 students
-    (README): the model 42 s, the bounds 27 s, the first draft at 173 s."""
+    3.8 s, the bounds 2.0 s, the draft's read-out with explanations 4.4 s. 20,000 students,
+    91 million (README, 2026-12-06): the model 42 s, the bounds 27 s, the first draft at
+    173 s."""
 
     prepare: float = 0.3e-6
     starts: float = 2.5e-6
@@ -74,12 +76,6 @@ class StageCosts:
     polish: float = 2e-6
     """Building the polish LP of one level (its solve stops at the level's budget)."""
     readout: float = 0.8e-3
-    growth: float = 10_000_000
-    """Options at which every per-option cost has doubled (memory and cache effects: per
-    option, the 20,000 term's model took about three times the 5,000 term's)."""
-
-    def scale(self, options: int) -> float:
-        return 1.0 + options / self.growth
 
 
 DEFAULT_COSTS = StageCosts()
@@ -88,26 +84,32 @@ DEFAULT_COSTS = StageCosts()
 def estimate_options(scenario: Scenario) -> int:
     """An upper bound of the eligible options, from counts only (no availability, travel
     or clash checks): per student the sessions of the activities they take part in plus
-    the usable slots of their profession. Linear in students x activities."""
-    sessions = [(a, len(a.sessions)) for a in scenario.activities]
+    the usable slots of their profession. Students of one profession and cohort count
+    alike, so this is linear in the students (50,000: well under a second)."""
     slots: dict[str, int] = defaultdict(int)
     for slot in scenario.slots:
         if slot.status != "declined":
             slots[slot.profession] += 1
+    groups: dict[tuple[str, str | None], Student] = {}
+    members: dict[tuple[str, str | None], int] = defaultdict(int)
+    for student in scenario.students:
+        key = (student.profession, student.cohort)
+        groups.setdefault(key, student)
+        members[key] += 1
     total = 0
     requirements = scenario.placement_requirements
-    for student in scenario.students:
-        total += sum(count for activity, count in sessions if participates(student, activity))
+    for key, student in groups.items():
+        each = sum(len(a.sessions) for a in scenario.activities if participates(student, a))
         requirement = requirement_for(student, requirements)
         if requirement is not None and requirement.count:
-            total += slots.get(student.profession, 0)
+            each += slots.get(student.profession, 0)
+        total += each * members[key]
     return total
 
 
 def cheapest_seconds(options: int, students: int, costs: StageCosts) -> float:
     """The least a schedule can take: prepare, a flow start and a draft, then read it out."""
-    per_option = (costs.prepare + costs.starts) * costs.scale(options)
-    return options * per_option + students * costs.readout
+    return options * (costs.prepare + costs.starts) + students * costs.readout
 
 
 def too_large(
@@ -157,14 +159,14 @@ class Pace:
 
     @classmethod
     def measured(cls, costs: StageCosts, options: int, students: int, prepare_s: float) -> Pace:
-        expected = options * costs.prepare * costs.scale(options)
+        expected = options * costs.prepare
         if expected < MEASURABLE_S:  # a few milliseconds say more about noise than pace
             return cls(costs, options, students)
         factor = prepare_s / expected
         return cls(costs, options, students, min(max(factor, 1.0), MAX_SLOWDOWN))
 
     def _per_option(self, cost: float) -> float:
-        return self.options * cost * self.costs.scale(self.options) * self.factor
+        return self.options * cost * self.factor
 
     def readout_s(self) -> float:
         return self.students * self.costs.readout * self.factor

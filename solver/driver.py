@@ -45,6 +45,7 @@ from solver.readout import read_schedule, snapshot
 from solver.rules import apply_rules
 from solver.rules.pins import NO_SCHEDULE, infeasible_schedule, pin_errors
 from solver.rules.pins import respected as pins_respected
+from solver.size_policy import DEFAULT_SIZE_POLICY, SizePolicy
 from solver.stability import candidate_slots, polish_safe, refine_classes, repair_start
 from solver.warm import (
     Draft,
@@ -66,9 +67,8 @@ LP_DRAFT_SHARE = 0.7
 and the LP draft must end (5,000 term at 60 s: the flow starts stop after two rounds at
 about 12 s, the LP draft ends at about 32 s; 20,000 at 300 s: one flow takes 18 s there,
 so they stop early)."""
-LP_DRAFT_MAX_STUDENTS = 10_000
-"""Beyond this the LP draft is skipped: 5,000 students, about 9 s; 20,000 students, with
-it no schedule came within 900 s (the flows alone: a valid one at 457 s)."""
+LP_DRAFT_MAX_STUDENTS = DEFAULT_SIZE_POLICY.lp_draft_max_students
+"""Beyond this (by default; `SizePolicy`) the LP draft is skipped."""
 POLISHED_LEVELS = ("preferences", "travel_total")
 POLISH_KEEPS = {"coverage", "preferences", "travel_fairness", "team_balance"}
 BOUND_TIME_FACTORS = {"travel_total": 3.0}
@@ -154,9 +154,11 @@ def run(
     options: SolveOptions,
     on_progress: ProgressCallback | None,
     costs: StageCosts = DEFAULT_COSTS,
+    size: SizePolicy = DEFAULT_SIZE_POLICY,
 ) -> Schedule:
     """Build the model, solve level by level, and read out the schedule; within the time
-    limit as a whole (`solver.deadline`; `costs` are its stage estimates)."""
+    limit as a whole (`solver.deadline`; `costs` are its stage estimates). `size` chooses
+    the regime (`solver.size_policy`)."""
     settings = RunSettings(
         time_limit=options.time_limit_s or scenario.policy.time_limit_s,
         workers=options.workers or scenario.policy.workers or default_workers(),
@@ -170,12 +172,13 @@ def run(
         if local.schedule is not None:
             return local.schedule
         handed_over = local.reason
-    size = estimate_options(scenario)  # deadline hook: too large is said before building
-    if (late := too_large(scenario, settings.time_limit, costs, size)) is not None:
+    estimated = estimate_options(scenario)  # deadline hook: said before building anything
+    if (late := too_large(scenario, settings.time_limit, costs, estimated)) is not None:
         return too_large_schedule(scenario, late, _info(settings))
     began = time.monotonic()
     prep = prepare(scenario)
-    pace = Pace.measured(costs, size, len(prep.students), time.monotonic() - began)
+    prep.size = size
+    pace = Pace.measured(costs, estimated, len(prep.students), time.monotonic() - began)
     reserve = _readout_reserve(settings, len(prep.students), pace)
     settings = replace(settings, reserve=reserve, pace=pace)
     refine_classes(prep)  # repair/pins hook (solver.stability): a no-op without either
@@ -187,7 +190,7 @@ def run(
         prep,
         starts,
         settings.started + settings.time_limit * DRAFTS_SHARE,
-        _lp_deadline(settings, len(prep.students)),
+        _lp_deadline(settings, len(prep.students), size.lp_draft_max_students),
         on_first=_draft_reporter(prep, starts, settings, on_progress),
     )
     if not _model_fits(settings, pace):  # deadline hook: the best draft is the answer
@@ -289,10 +292,12 @@ def _draft_keeps_pins(scenario: Scenario, schedule: Schedule) -> bool:
     )
 
 
-def _lp_deadline(settings: RunSettings, students: int) -> float | None:
+def _lp_deadline(
+    settings: RunSettings, students: int, most: int = LP_DRAFT_MAX_STUDENTS
+) -> float | None:
     """When the LP draft must end; None (no LP draft: the flows around the sessions, as
-    before it) beyond `LP_DRAFT_MAX_STUDENTS`."""
-    if students > LP_DRAFT_MAX_STUDENTS:
+    before it) beyond `most` students."""
+    if students > most:
         return None
     return settings.started + settings.time_limit * LP_DRAFT_SHARE
 

@@ -175,16 +175,18 @@ def run(
     estimated = estimate_options(scenario)  # deadline hook: said before building anything
     if (late := too_large(scenario, settings.time_limit, costs, estimated)) is not None:
         return too_large_schedule(scenario, late, _info(settings))
-    began = time.monotonic()
+    began, cpu = time.monotonic(), time.process_time()
     prep = prepare(scenario)
     prep.size = size
-    pace = Pace.measured(costs, estimated, len(prep.students), time.monotonic() - began)
+    took, took_cpu = time.monotonic() - began, time.process_time() - cpu
+    pace = Pace.measured(costs, estimated, len(prep.students), took, took_cpu)
     reserve = _readout_reserve(settings, len(prep.students), pace)
     settings = replace(settings, reserve=reserve, pace=pace)
     refine_classes(prep)  # repair/pins hook (solver.stability): a no-op without either
     if blocked := pin_errors(prep):  # pins hook: pins that cannot hold, said before solving
         info = SolveInfo(workers=settings.workers, time_limit_s=settings.time_limit)
         return infeasible_schedule(scenario, blocked, info)
+    began, cpu = time.monotonic(), time.process_time()
     starts = flow_starts(prep, settings.started + settings.time_limit * FLOW_STARTS_SHARE)
     drafts = greedy_drafts(
         prep,
@@ -193,6 +195,9 @@ def run(
         _lp_deadline(settings, len(prep.students), size.lp_draft_max_students),
         on_first=_draft_reporter(prep, starts, settings, on_progress),
     )
+    pace = pace.shared(time.monotonic() - began, time.process_time() - cpu)  # deadline hook
+    reserve = _readout_reserve(settings, len(prep.students), pace)
+    settings = replace(settings, reserve=reserve, pace=pace)
     if not _model_fits(settings, pace):  # deadline hook: the best draft is the answer
         return _draft_answer(prep, starts, drafts, settings, handed_over)
     restricted = restrict_options(prep, candidate_slots(prep, slots_of(drafts)))  # repair hook

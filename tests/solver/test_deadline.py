@@ -142,3 +142,13 @@ def test_a_run_slower_than_its_costs_expects_more_time_for_each_stage() -> None:
     assert slow.model_s() == pytest.approx(3 * usual.model_s())
     assert Pace.measured(costs, 1_000_000, 1000, prepare_s=100.0).factor == MAX_SLOWDOWN
     assert Pace.measured(costs, 1000, 10, prepare_s=1.0).factor == 1.0  # too short to tell
+
+
+def test_a_machine_shared_with_other_work_slows_the_pace() -> None:
+    costs = StageCosts(prepare=1e-9)  # preparation's own estimate too short to measure
+    pace = Pace.measured(costs, 1000, 10, prepare_s=1.0, prepare_cpu_s=0.25)
+    assert pace.factor == pytest.approx(4.0)  # a quarter of a core
+    assert pace.shared(0.01, 0.001).factor == pytest.approx(4.0)  # too short to tell
+    assert pace.shared(2.0, 0.2).factor == pytest.approx(10.0)
+    assert pace.shared(1.0, 1.0).factor == pytest.approx(4.0)  # never counted faster
+    assert pace.shared(100.0, 1.0).factor == MAX_SLOWDOWN

@@ -63,9 +63,9 @@ class StageCosts:
 
     Measured (CPU seconds, generated default term, seed 1): 5,000 students, 5.4 million
     estimated options: prepare 1.3 s, the first flow starts and draft 13.1 s, the model
-    3.8 s, the bounds 2.0 s, the draft's read-out with explanations 4.4 s. 20,000 students,
-    91 million (README, 2026-12-06): the model 42 s, the bounds 27 s, the first draft at
-    173 s."""
+    3.8 s, the bounds 2.0 s; the model's read-out with explanations 0.3 ms per student
+    (600 and 2,000 students). 20,000 students, 91 million (README, 2026-12-06): the model
+    42 s, the bounds 27 s, the first draft at 173 s."""
 
     prepare: float = 0.3e-6
     starts: float = 2.5e-6
@@ -75,7 +75,7 @@ class StageCosts:
     bounds: float = 0.4e-6
     polish: float = 2e-6
     """Building the polish LP of one level (its solve stops at the level's budget)."""
-    readout: float = 1e-3
+    readout: float = 0.4e-3
 
 
 DEFAULT_COSTS = StageCosts()

@@ -223,6 +223,7 @@ def draft_schedule(
     drafts: list[Draft],
     info: SolveInfo,
     coverage_bound: float | None,
+    deadline: float | None = None,
 ) -> Schedule:
     """The best draft as the answer, without the model: placements, named teams and
     facilitators as the greedy built them (valid by construction), every unmet need listed
@@ -285,4 +286,4 @@ def draft_schedule(
     schedule = schedule.model_copy(
         update={"objectives": objectives, "metrics": schedule_metrics(scenario, schedule)}
     )
-    return annotate(prep, schedule)
+    return annotate(prep, schedule, deadline)

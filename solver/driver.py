@@ -222,7 +222,8 @@ def run(
     if values is None and scenario.policy.pinned:  # pins hook: never a schedule breaking pins
         return infeasible_schedule(scenario, [ErrorItem(path="policy", message=NO_SCHEDULE)], info)
     reported = [ObjectiveResult(name=r.name, value=r.value, bound=r.bound) for r in results]
-    schedule = read_schedule(model, values or {}, _status(results, values), reported, info)
+    end = settings.started + settings.time_limit  # deadline hook: explanations stop by then
+    schedule = read_schedule(model, values or {}, _status(results, values), reported, info, end)
     if scenario.policy.previous is None:
         return schedule
     why = handed_over or "the full solve was asked for"  # repair hook: which path, and why
@@ -268,7 +269,8 @@ def _draft_answer(
 ) -> Schedule:
     """The best draft read out without the model, when the model no longer fits in time."""
     bound = float(attendance_ceiling(prep) + starts.most_placements)
-    schedule = draft_schedule(prep, drafts, _info(settings), bound)
+    end = settings.started + settings.time_limit
+    schedule = draft_schedule(prep, drafts, _info(settings), bound, end)
     scenario = prep.scenario
     if scenario.policy.pinned and not _draft_keeps_pins(scenario, schedule):
         error = ErrorItem(path="policy", message=NO_SCHEDULE)

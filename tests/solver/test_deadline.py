@@ -152,3 +152,27 @@ def test_a_machine_shared_with_other_work_slows_the_pace() -> None:
     assert pace.shared(2.0, 0.2).factor == pytest.approx(10.0)
     assert pace.shared(1.0, 1.0).factor == pytest.approx(4.0)  # never counted faster
     assert pace.shared(100.0, 1.0).factor == MAX_SLOWDOWN
+
+
+def test_unmet_needs_left_at_the_deadline_keep_no_reasons_and_are_counted(
+    term: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import solver.explain.api as explain
+    from scheduler.domain.schedule import SolveInfo
+    from solver.deadline import draft_schedule
+    from solver.prepare import prepare
+    from solver.warm import flow_starts, greedy_drafts
+
+    prep = prepare(term)
+    starts = flow_starts(prep)
+    drafts = greedy_drafts(prep, starts)
+    assert draft_schedule(prep, drafts, SolveInfo(), None, deadline=0.0).unassigned[0].reasons
+    monkeypatch.setattr(explain, "ALWAYS_EXPLAINED", 0)  # a small term is always explained
+    late = draft_schedule(prep, drafts, SolveInfo(), None, deadline=0.0)
+    assert late.unassigned and not any(entry.reasons for entry in late.unassigned)
+    explanations = late.metrics["explanations"]
+    assert explanations["unexplained"] == explanations["unmet"] == len(late.unassigned)
+    assert validate_schedule(term, late) == []
+    in_time = draft_schedule(prep, drafts, SolveInfo(), None)
+    assert all(entry.reasons for entry in in_time.unassigned)
+    assert "unexplained" not in in_time.metrics["explanations"]

@@ -88,9 +88,7 @@ def run_families(
     for students in sizes:
         for family in families:
             load = [round(x, 2) for x in os.getloadavg()]
-            say(
-                f"{family}, {students:,} students (seed {seed}, {time_limit:g} s), load {load}"
-            )
+            say(f"{family}, {students:,} students (seed {seed}, {time_limit:g} s), load {load}")
             result = run_isolated(
                 "bench.measure:product",
                 {

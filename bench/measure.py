@@ -16,10 +16,13 @@ from scheduler.domain.schedule import Schedule
 Report = Callable[..., None]
 
 
-def term(students: int, seed: int, variant: str | None = None) -> Scenario:
+def term(
+    students: int, seed: int, variant: str | None = None, family: str | None = None
+) -> Scenario:
     from scheduler.synthetic import generate_term
+    from scheduler.synthetic_families import family_named
 
-    scenario = generate_term(students=students, seed=seed)
+    scenario = generate_term(students=students, seed=seed, family=family_named(family or "default"))
     if variant == "one_each":
         from bench.baselines.deferred_acceptance import one_each
 
@@ -81,13 +84,16 @@ def product(
     time_limit: float,
     variant: str | None = None,
     schedule_path: str | None = None,
+    family: str | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
-    """The product's solve with its defaults (only the time limit is set), traced."""
+    """The product's solve with its defaults (only the time limit, and the workers when
+    given, are set), traced."""
     from solver import SolveOptions, SolveProgress, solve
     from solver.prepare import prepare
 
     report("generating")
-    scenario = term(students, seed, variant)
+    scenario = term(students, seed, variant, family)
     report("preparing")
     started = time.monotonic()
     prepared = prepare(scenario)
@@ -113,7 +119,8 @@ def product(
 
     report("solving")
     started = time.monotonic()
-    schedule = solve(scenario, options=SolveOptions(time_limit_s=time_limit), on_progress=record)
+    options = SolveOptions(time_limit_s=time_limit, workers=workers)
+    schedule = solve(scenario, options=options, on_progress=record)
     wall = time.monotonic() - started
     report("validating")
     judged = _judge(scenario, schedule)
@@ -123,6 +130,7 @@ def product(
         "students": students,
         "seed": seed,
         "variant": variant or "joint",
+        "family": family or "default",
         "time_limit_s": time_limit,
         "model": size,
         "prepare_s": round(prepare_s, 2),

@@ -19,6 +19,7 @@ SQLite and PostgreSQL. Results: `bench/results/<run>.json`, `<run>.md` and the p
     python -m bench.run            # 300, 2,000, 5,000, 20,000 students (~30 min)
     python -m bench.run --quick    # 300 and 2,000, short load test (a few minutes)
     python -m bench.run --sizes 5000 --load-students 5000
+    python -m bench.run --family all --sizes 600 2000 --workers 2   # benchmark families
 """
 
 from __future__ import annotations
@@ -875,7 +876,19 @@ def main() -> None:
         "off with --quick)",
     )
     parser.add_argument("--name", help="results file name (default: full, quick or custom)")
+    parser.add_argument(
+        "--family",
+        nargs="*",
+        help="benchmark families (`all`, or names of `ipe generate --family`): only the "
+        "product's solve per family and size, summarised in bench/results/families.md "
+        "(default sizes 600 2000 5000)",
+    )
+    parser.add_argument("--time-limit", type=float, default=60.0, help="with --family")
+    parser.add_argument("--workers", type=int, help="CP-SAT workers, with --family")
     args = parser.parse_args()
+    if args.family is not None:
+        _run_families(args)
+        return
     sizes = tuple(args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES))
     run = args.name or ("custom" if args.sizes else "quick" if args.quick else "full")
     if args.naive_extend is None:
@@ -917,6 +930,25 @@ def main() -> None:
     say(markdown(report))
     took = report["meta"]["total_s"]
     say(f"wrote bench/results/{run}.json and bench/results/{run}.md ({took:.0f} s)")
+
+
+def _run_families(args: argparse.Namespace) -> None:
+    from bench.families import run_families
+    from scheduler.synthetic_families import FAMILIES, family_named
+
+    names = list(FAMILIES) if args.family in ([], ["all"]) else args.family
+    for name in names:
+        family_named(name)  # an unknown name fails before anything runs
+    run_families(
+        families=names,
+        sizes=list(args.sizes or (600, 2000, 5000)),
+        time_limit=args.time_limit,
+        workers=args.workers,
+        results=RESULTS,
+        seed=SEED,
+        say=say,
+    )
+    say("wrote bench/results/families.md and bench/results/families.summary.json")
 
 
 def _write(report: dict[str, Any], run: str) -> None:

@@ -263,11 +263,24 @@ def generate(
     students: Annotated[int, typer.Option(min=1, help="How many students.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the scenario.")],
     seed: Annotated[int, typer.Option(help="Same seed, same term.")] = 0,
+    family: Annotated[
+        str,
+        typer.Option(
+            help="Shape of the term: default, facilitator-bound, clinical-days, "
+            "overlapping-blocks, many-small-activities, one-large-activity or tight-seats."
+        ),
+    ] = "default",
 ) -> None:
     """Generate a synthetic term scenario for demos and benchmarks."""
     from scheduler.synthetic import generate_term, scenario_to_json
+    from scheduler.synthetic_families import family_named
 
-    term = generate_term(students=students, seed=seed)
+    try:
+        shape = family_named(family)
+    except ValueError as error:
+        render.say(f"[bold red]--family:[/] {render.escape(str(error))}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    term = generate_term(students=students, seed=seed, family=shape)
     _write_or_exit(output, scenario_to_json(term))
     render.say(f"wrote {render.escape(str(output))}: {_counts(term)}, {len(term.sites)} sites")
 

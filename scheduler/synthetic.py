@@ -180,6 +180,37 @@ ACTIVITIES: tuple[ActivityPlan, ...] = (
     ),
 )
 
+
+@dataclass(frozen=True)
+class Family:
+    """The shape of a generated term: calendars, blocks, activities and how much slack
+    seats, sessions and facilitators have. `DEFAULT` is the project's own term; other
+    families (`scheduler.synthetic_families`) stress one thing each, for benchmarks."""
+
+    name: str
+    summary: str
+    class_times: dict[tuple[str, str | None], tuple[Window, ...]]
+    block_choices: tuple[tuple[BlockPlan, ...], ...]
+    activities: tuple[ActivityPlan, ...]
+    seat_margin: tuple[float, float] = (1.25, 1.45)
+    """Usable placement seats per seat needed (drawn per profession and tag)."""
+    session_margin: tuple[float, float] = (1.35, 1.55)
+    """Team places in sessions per team needed (drawn per activity)."""
+    facilitator_share: float = 1.4
+    """Facilitator-sessions offered (about 6 per facilitator) per facilitator-session needed."""
+    facilitator_floor: bool = True
+    """At least one facilitator per 40 students, whatever the sessions need."""
+    spare_rooms: float = 0.2
+
+
+DEFAULT = Family(
+    name="default",
+    summary="the project's own term: classes Mon/Wed, 2-3 clinical blocks, three IPE activities",
+    class_times=CLASS_TIMES,
+    block_choices=(TWO_BLOCKS, THREE_BLOCKS),
+    activities=ACTIVITIES,
+)
+
 FIRST_NAMES = (
     "Aaliyah", "Adebayo", "Aisha", "Alejandro", "Amara", "Ana", "Andre", "Anh", "Ariel",
     "Beatriz", "Bianca", "Caleb", "Camila", "Chen", "Chloe", "Daniel", "Darius", "Deepa",
@@ -345,9 +376,15 @@ class SessionPlan:
 
 
 def generate_term(
-    *, students: int, seed: int, term_start: date = date(2027, 1, 11), weeks: int = 16
+    *,
+    students: int,
+    seed: int,
+    term_start: date = date(2027, 1, 11),
+    weeks: int = 16,
+    family: Family = DEFAULT,
 ) -> Scenario:
-    """A complete, valid `ipe-scenario/1` term with `students` students, fixed by `seed`."""
+    """A complete, valid `ipe-scenario/1` term with `students` students, fixed by `seed`
+    (and `family`: the default family gives the same term as before families existed)."""
     if students < 1:
         raise ValueError("students must be at least 1")
     if weeks < 12:
@@ -355,21 +392,23 @@ def generate_term(
     rng = random.Random(seed)
     calendar = TermCalendar(term_start, weeks)
     drafts = _draft_students(rng, students, calendar)
-    program_calendars = _program_calendars(rng, calendar)
-    periods = _periods(rng, calendar)
+    program_calendars = _program_calendars(rng, calendar, family)
+    periods = _periods(rng, calendar, family)
     requirements = [
         PlacementRequirement(profession=code, cohort=cohort, count=count, tags=tags)
         for code, cohort, count, tags in REQUIREMENTS
     ]
     sites, offers = _sites(rng, students)
-    slots = _slots(rng, drafts, sites, offers, periods, program_calendars)
+    slots = _slots(rng, drafts, sites, offers, periods, program_calendars, family)
     roster = _finish_students(rng, drafts, sites, slots)
-    plans = [_plan_sessions(rng, plan, drafts, calendar) for plan in ACTIVITIES]
-    rooms, activities = _rooms_and_activities(rng, plans)
+    plans = [_plan_sessions(rng, plan, drafts, calendar, family) for plan in family.activities]
+    rooms, activities = _rooms_and_activities(rng, plans, family)
+    suffix = "" if family.name == DEFAULT.name else f"-{family.name}"
+    shape = "" if family.name == DEFAULT.name else f", {family.name}"
     return Scenario(
         term=Term(
-            id=f"gen-{students}-{seed}",
-            name=f"Synthetic spring term ({students} students, seed {seed})",
+            id=f"gen-{students}-{seed}{suffix}",
+            name=f"Synthetic spring term ({students} students, seed {seed}{shape})",
             start=calendar.start,
             end=calendar.end,
             timezone=TIMEZONE,
@@ -378,7 +417,7 @@ def generate_term(
         students=roster,
         program_calendars=program_calendars,
         rooms=rooms,
-        facilitators=_facilitators(rng, students, plans, calendar),
+        facilitators=_facilitators(rng, students, plans, calendar, family),
         activities=activities,
         sites=sites,
         periods=periods,
@@ -585,10 +624,12 @@ def _preferences(rng: random.Random, draft: StudentDraft, grid: SiteGrid) -> lis
 # Calendars and periods -----------------------------------------------------------------
 
 
-def _program_calendars(rng: random.Random, calendar: TermCalendar) -> list[ProgramCalendar]:
+def _program_calendars(
+    rng: random.Random, calendar: TermCalendar, family: Family
+) -> list[ProgramCalendar]:
     """Weekly class time plus a midterm and a final exam day per program."""
     result = []
-    for (code, cohort), windows in CLASS_TIMES.items():
+    for (code, cohort), windows in family.class_times.items():
         exams = []
         for week in EXAM_WEEKS:
             day: Weekday = rng.choice(("mon", "wed"))
@@ -607,9 +648,10 @@ def _program_calendars(rng: random.Random, calendar: TermCalendar) -> list[Progr
     return result
 
 
-def _periods(rng: random.Random, calendar: TermCalendar) -> list[Period]:
-    """Two or three placement blocks, each Monday of its first week to Friday of its last."""
-    blocks = rng.choice((TWO_BLOCKS, THREE_BLOCKS))
+def _periods(rng: random.Random, calendar: TermCalendar, family: Family) -> list[Period]:
+    """The family's placement blocks (by default two or three), each Monday of its first
+    week to Friday of its last."""
+    blocks = rng.choice(family.block_choices)
     return [
         Period(
             id=block_id,
@@ -801,8 +843,10 @@ def _slots(
     offers: dict[str, list[str]],
     periods: list[Period],
     programs: list[ProgramCalendar],
+    family: Family,
 ) -> list[Slot]:
-    """Seats for 1.25-1.45x each profession's placement need, tagged seats first."""
+    """Seats for the family's margin (by default 1.25-1.45x) of each profession's
+    placement need, tagged seats first."""
     slots: list[Slot] = []
     for code, cohort, count, tags in REQUIREMENTS:
         placed = [d for d in drafts if d.profession == code and cohort in (None, d.cohort)]
@@ -815,9 +859,9 @@ def _slots(
         seats = 0
         for tag, minimum in tags.items():
             tagged = [s for s in hosts if tag in s.tags]
-            goal = math.ceil(minimum * len(placed) * rng.uniform(1.25, 1.45))
+            goal = math.ceil(minimum * len(placed) * rng.uniform(*family.seat_margin))
             seats = maker.add_until(tagged, seats, goal)
-        goal = math.ceil(count * len(placed) * rng.uniform(1.25, 1.45))
+        goal = math.ceil(count * len(placed) * rng.uniform(*family.seat_margin))
         maker.add_until(hosts, seats, goal)
     return sorted(slots, key=lambda s: (s.site, s.period, CODES.index(s.profession), s.id))
 
@@ -831,16 +875,21 @@ def _site_size(site: Site) -> int:
 
 
 def _plan_sessions(
-    rng: random.Random, plan: ActivityPlan, drafts: list[StudentDraft], calendar: TermCalendar
+    rng: random.Random,
+    plan: ActivityPlan,
+    drafts: list[StudentDraft],
+    calendar: TermCalendar,
+    family: Family,
 ) -> SessionPlan:
-    """Enough sessions for 1.35-1.55x the teams the participants need, spread over the slots."""
+    """Enough sessions for the family's margin (by default 1.35-1.55x) of the teams the
+    participants need, spread over the slots."""
     selected = [
         d
         for d in drafts
         if any(d.profession == p and c in (None, d.cohort) for p, c in plan.participants)
     ]
     needed = _needed_teams(plan, selected)
-    capacity = math.ceil(needed * rng.uniform(1.35, 1.55))
+    capacity = math.ceil(needed * rng.uniform(*family.session_margin))
     count = max(2, math.ceil(capacity / plan.teams_per_session))
     capacity = max(capacity, count)
     times = sorted(
@@ -869,15 +918,17 @@ def _needed_teams(plan: ActivityPlan, selected: list[StudentDraft]) -> int:
 
 
 def _rooms_and_activities(
-    rng: random.Random, plans: list[SessionPlan]
+    rng: random.Random, plans: list[SessionPlan], family: Family
 ) -> tuple[list[Room], list[Activity]]:
     """Rooms for the busiest time slot plus spares; parallel sessions get distinct rooms."""
+    if not plans:
+        return [], []
     parallel: dict[tuple[datetime, datetime], int] = defaultdict(int)
     for sized in plans:
         for start, end, _ in sized.sessions:
             parallel[(start, end)] += 1
     busiest = max(parallel.values())
-    rooms = _rooms(rng, busiest + max(1, math.ceil(busiest * 0.2)))
+    rooms = _rooms(rng, busiest + max(1, math.ceil(busiest * family.spare_rooms)))
     activities = [_activity(rng, sized, rooms) for sized in plans]
     return rooms, activities
 
@@ -931,16 +982,24 @@ def _room_sample(rng: random.Random, rooms: list[Room], count: int) -> list[Room
 
 
 def _facilitators(
-    rng: random.Random, students: int, plans: list[SessionPlan], calendar: TermCalendar
+    rng: random.Random,
+    students: int,
+    plans: list[SessionPlan],
+    calendar: TermCalendar,
+    family: Family,
 ) -> list[Facilitator]:
-    """Faculty for about 1.4x the expected facilitator-sessions, at least one per 40 students."""
+    """Faculty for the family's share (by default 1.4x) of the expected facilitator-sessions,
+    by default at least one per 40 students; none when there are no sessions."""
+    if not plans:
+        return []
     demand = 0
     for sized in plans:
         capacity = sum(teams for _, _, teams in sized.sessions)
         for _, _, teams in sized.sessions:
             expected = teams * sized.needed_teams / capacity
             demand += math.ceil(expected / sized.plan.teams_per_facilitator)
-    count = max(2, math.ceil(students / 40), math.ceil(1.4 * demand / 6))
+    floor = math.ceil(students / 40) if family.facilitator_floor else 0
+    count = max(2, floor, math.ceil(family.facilitator_share * demand / 6))
     shares = [share for _, _, share in PROFESSIONS]
     codes = [c for c, n in zip(CODES, quotas(count, shares), strict=True) for _ in range(n)]
     rng.shuffle(codes)

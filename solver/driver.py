@@ -24,6 +24,16 @@ from scheduler.domain.schedule import ErrorItem, ObjectiveResult, Schedule, Solv
 from solver.api import ProgressCallback, SolveOptions, SolveProgress
 from solver.bounds import TermBounds
 from solver.candidates import restrict_options
+from solver.deadline import (
+    DEFAULT_COSTS,
+    Pace,
+    StageCosts,
+    draft_schedule,
+    estimate_options,
+    time_left,
+    too_large,
+    too_large_schedule,
+)
 from solver.incremental.run import LocalSettings, full_path_metrics, local_repair
 from solver.ipe_bound import ipe_attendance_bound
 from solver.model import TermModel
@@ -36,6 +46,7 @@ from solver.readout import read_schedule, snapshot
 from solver.rules import apply_rules
 from solver.rules.pins import NO_SCHEDULE, infeasible_schedule, pin_errors
 from solver.rules.pins import respected as pins_respected
+from solver.size_policy import DEFAULT_SIZE_POLICY, SizePolicy
 from solver.stability import candidate_slots, polish_safe, refine_classes, repair_start
 from solver.warm import (
     Draft,
@@ -57,9 +68,8 @@ LP_DRAFT_SHARE = 0.7
 and the LP draft must end (5,000 term at 60 s: the flow starts stop after two rounds at
 about 12 s, the LP draft ends at about 32 s; 20,000 at 300 s: one flow takes 18 s there,
 so they stop early)."""
-LP_DRAFT_MAX_STUDENTS = 10_000
-"""Beyond this the LP draft is skipped: 5,000 students, about 9 s; 20,000 students, with
-it no schedule came within 900 s (the flows alone: a valid one at 457 s)."""
+LP_DRAFT_MAX_STUDENTS = DEFAULT_SIZE_POLICY.lp_draft_max_students
+"""Beyond this (by default; `SizePolicy`) the LP draft is skipped."""
 POLISHED_LEVELS = ("preferences", "travel_total")
 POLISH_KEEPS = {"coverage", "preferences", "travel_fairness", "team_balance"}
 BOUND_TIME_FACTORS = {"travel_total": 3.0}
@@ -99,6 +109,8 @@ class RunSettings:
     started: float
     reserve: float = 0.0
     """Seconds kept back at the end for reading out and explaining the schedule."""
+    pace: Pace | None = None
+    """Estimates of the stages that cannot stop part-way (`solver.deadline`)."""
 
     def remaining(self) -> float:
         return self.time_limit - self.reserve - (time.monotonic() - self.started)
@@ -141,9 +153,15 @@ def _reaches(level: Objective, value: float, target: float) -> bool:
 
 
 def run(
-    scenario: Scenario, options: SolveOptions, on_progress: ProgressCallback | None
+    scenario: Scenario,
+    options: SolveOptions,
+    on_progress: ProgressCallback | None,
+    costs: StageCosts = DEFAULT_COSTS,
+    size: SizePolicy = DEFAULT_SIZE_POLICY,
 ) -> Schedule:
-    """Build the model, solve level by level, and read out the schedule."""
+    """Build the model, solve level by level, and read out the schedule; within the time
+    limit as a whole (`solver.deadline`; `costs` are its stage estimates). `size` chooses
+    the regime (`solver.size_policy`)."""
     settings = RunSettings(
         time_limit=options.time_limit_s or scenario.policy.time_limit_s,
         workers=options.workers or scenario.policy.workers or default_workers(),
@@ -157,26 +175,44 @@ def run(
         if local.schedule is not None:
             return local.schedule
         handed_over = local.reason
+    estimated = estimate_options(scenario)  # deadline hook: said before building anything
+    if (late := too_large(scenario, settings.time_limit, costs, estimated)) is not None:
+        return too_large_schedule(scenario, late, _info(settings))
+    began, cpu = time.monotonic(), time.process_time()
     prep = prepare(scenario)
-    settings = replace(settings, reserve=_readout_reserve(settings, len(prep.students)))
+    prep.size = size
+    took, took_cpu = time.monotonic() - began, time.process_time() - cpu
+    pace = Pace.measured(costs, estimated, len(prep.students), took, took_cpu)
+    reserve = _readout_reserve(settings, len(prep.students), pace)
+    settings = replace(settings, reserve=reserve, pace=pace)
     refine_classes(prep)  # repair/pins hook (solver.stability): a no-op without either
     if blocked := pin_errors(prep):  # pins hook: pins that cannot hold, said before solving
         info = SolveInfo(workers=settings.workers, time_limit_s=settings.time_limit)
         return infeasible_schedule(scenario, blocked, info)
+    began, cpu = time.monotonic(), time.process_time()
     starts = flow_starts(prep, settings.started + settings.time_limit * FLOW_STARTS_SHARE)
     drafts = greedy_drafts(
         prep,
         starts,
         settings.started + settings.time_limit * DRAFTS_SHARE,
-        _lp_deadline(settings, len(prep.students)),
+        _lp_deadline(settings, len(prep.students), size.lp_draft_max_students),
         on_first=_draft_reporter(prep, starts, settings, on_progress),
     )
+    pace = pace.shared(time.monotonic() - began, time.process_time() - cpu)  # deadline hook
+    reserve = _readout_reserve(settings, len(prep.students), pace)
+    settings = replace(settings, reserve=reserve, pace=pace)
+    if not _model_fits(settings, pace):  # deadline hook: the best draft is the answer
+        return _draft_answer(prep, starts, drafts, settings, handed_over)
     restricted = restrict_options(prep, candidate_slots(prep, slots_of(drafts)))  # repair hook
     model = TermModel(prep)
     apply_rules(model)
     warm = warm_start(model, lambda: _start_solver(settings), settings.seed, starts, drafts)
-    bounds = TermBounds.of(
-        prep, _attendance_bound(prep, warm.ipe_best), joint_seconds=_joint_seconds(settings)
+    bounds = (
+        TermBounds.of(
+            prep, _attendance_bound(prep, warm.ipe_best), joint_seconds=_joint_seconds(settings)
+        )
+        if _bounds_fit(settings, pace)  # deadline hook
+        else None
     )
     levels = list(scenario.policy.objectives)
     start = repair_start(model, warm.values, lambda: _solver(settings), settings.remaining())
@@ -197,7 +233,8 @@ def run(
     if values is None and scenario.policy.pinned:  # pins hook: never a schedule breaking pins
         return infeasible_schedule(scenario, [ErrorItem(path="policy", message=NO_SCHEDULE)], info)
     reported = [ObjectiveResult(name=r.name, value=r.value, bound=r.bound) for r in results]
-    schedule = read_schedule(model, values or {}, _status(results, values), reported, info)
+    end = settings.started + settings.time_limit  # deadline hook: explanations stop by then
+    schedule = read_schedule(model, values or {}, _status(results, values), reported, info, end)
     if scenario.policy.previous is None:
         return schedule
     why = handed_over or "the full solve was asked for"  # repair hook: which path, and why
@@ -219,10 +256,80 @@ def _attendance_bound(prep: Prepared, ipe_best: int) -> int:
     return ipe_best if relaxed is None else min(ipe_best, relaxed)
 
 
-def _lp_deadline(settings: RunSettings, students: int) -> float | None:
+def _info(settings: RunSettings) -> SolveInfo:
+    return SolveInfo(
+        seconds=round(time.monotonic() - settings.started, 3),
+        solver=f"ortools-cp-sat {_ortools_version()}",
+        workers=settings.workers,
+        time_limit_s=settings.time_limit,
+        seed=settings.seed,
+    )
+
+
+def _model_fits(settings: RunSettings, pace: Pace) -> bool:
+    """Whether the model can still be built, searched a little and read out in time."""
+    left = time_left(settings.started, settings.time_limit)
+    return left > pace.model_s() + MIN_LEVEL_SECONDS
+
+
+def _bounds_fit(settings: RunSettings, pace: Pace) -> bool:
+    """Whether the relaxation bounds (flows over every option) fit before the read-out."""
+    return settings.remaining() > pace.bounds_s() + MIN_LEVEL_SECONDS
+
+
+def _polish_fits(settings: RunSettings) -> bool:
+    """Whether the polish LP can be built before the level's own search must begin (GLOP
+    then stops at the level's budget by itself)."""
+    if settings.pace is None:
+        return True
+    return settings.remaining() > settings.pace.polish_s() + MIN_LEVEL_SECONDS
+
+
+def _draft_answer(
+    prep: Prepared,
+    starts: FlowStarts,
+    drafts: list[Draft],
+    settings: RunSettings,
+    handed_over: str | None,
+) -> Schedule:
+    """The best draft read out without the model, when the model no longer fits in time."""
+    bound = float(attendance_ceiling(prep) + starts.most_placements)
+    end = settings.started + settings.time_limit
+    schedule = draft_schedule(prep, drafts, _info(settings), bound, end)
+    scenario = prep.scenario
+    if scenario.policy.pinned and not _draft_keeps_pins(scenario, schedule):
+        error = ErrorItem(path="policy", message=NO_SCHEDULE)
+        return infeasible_schedule(scenario, [error], _info(settings))
+    if scenario.policy.previous is None:
+        return schedule
+    why = handed_over or "the full solve was asked for"  # repair hook: which path, and why
+    metrics = {**schedule.metrics, "repair": full_path_metrics(why)}
+    return schedule.model_copy(update={"metrics": metrics})
+
+
+def _draft_keeps_pins(scenario: Scenario, schedule: Schedule) -> bool:
+    """Whether a draft (which knows nothing of pins) happens to keep every one of them."""
+    held = {(p.student, p.slot) for p in schedule.placements}
+    attends = {
+        (student, entry.session)
+        for entry in schedule.sessions
+        for team in entry.teams
+        for student in team.students
+    }
+    return all(
+        (pin.student, pin.session) in attends
+        if pin.session is not None
+        else (pin.student, pin.slot) in held
+        for pin in scenario.policy.pinned
+    )
+
+
+def _lp_deadline(
+    settings: RunSettings, students: int, most: int = LP_DRAFT_MAX_STUDENTS
+) -> float | None:
     """When the LP draft must end; None (no LP draft: the flows around the sessions, as
-    before it) beyond `LP_DRAFT_MAX_STUDENTS`."""
-    if students > LP_DRAFT_MAX_STUDENTS:
+    before it) beyond `most` students."""
+    if students > most:
         return None
     return settings.started + settings.time_limit * LP_DRAFT_SHARE
 
@@ -244,10 +351,12 @@ def _draft_reporter(
     return report
 
 
-def _readout_reserve(settings: RunSettings, students: int) -> float:
+def _readout_reserve(settings: RunSettings, students: int, pace: Pace) -> float:
     """Time kept for the read-out and explanations after the last level: about 1.5 s at
-    5,000 students (measured), at most a tenth of the limit."""
-    return min(settings.time_limit * 0.1, students * READOUT_SECONDS_PER_STUDENT)
+    5,000 students (measured), at most a tenth of the limit; more when the run goes slower
+    than the stage costs (`solver.deadline.Pace`), then at most a third of the limit."""
+    usual = min(settings.time_limit * 0.1, students * READOUT_SECONDS_PER_STUDENT)
+    return max(usual, min(settings.time_limit / 3, pace.readout_s()))
 
 
 def _report_start(
@@ -363,9 +472,14 @@ def _solve_levels(
                     fixed[name] = kept.value
                 continue
         # polish_safe (repair/pins hook): the LP knows no frozen stability and no pinned slot
-        if values is not None and name in POLISHED_LEVELS and _polishable(model, fixed):
+        if (
+            values is not None
+            and name in POLISHED_LEVELS
+            and _polishable(model, fixed)
+            and _polish_fits(settings)
+        ):
             held = Held(fixed.get("preferences"), fixed.get("travel_fairness"))
-            values = polish(model, values, name, held) or values
+            values = polish(model, values, name, held, seconds=budget) or values
         tie_break, repair = None, None
         if name == "coverage" and list(levels[index + 1 : index + 2]) == ["preferences"]:
             tie_break = _preference_tie_break(model)

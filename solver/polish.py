@@ -30,13 +30,19 @@ class Held:
 
 
 def polish(
-    model: TermModel, values: dict[int, int], level: str, held: Held
+    model: TermModel,
+    values: dict[int, int],
+    level: str,
+    held: Held,
+    seconds: float | None = None,
 ) -> dict[int, int] | None:
     """Values with placements re-chosen optimally for `level`, or None when the LP is not
-    integral or not solved."""
+    integral or not solved (within `seconds`, when given: the run's deadline)."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
         return None
+    if seconds is not None:
+        solver.SetTimeLimit(max(1, int(seconds * 1000)))
     chosen = {key: values.get(var.index, 0) for key, var in model.place.items()}
     cap = None if held.worst_travel is None else round(held.worst_travel * TRAVEL_SCALE)
     x: dict[tuple[str, str], pywraplp.Variable] = {}

@@ -30,9 +30,10 @@ from scheduler.domain.scenario import (
 )
 from solver.availability import Busy, PeriodTime, overlaps
 from solver.options import TRAVEL_SCALE, SlotOption, TermOptions, periods_of
+from solver.size_policy import DEFAULT_SIZE_POLICY, SizePolicy
 
-LARGE_TERM = 3000
-"""Students beyond which a term counts as large (`Prepared.large`)."""
+LARGE_TERM = DEFAULT_SIZE_POLICY.large_students
+"""Students beyond which a term counts as large (`Prepared.large`), by default."""
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,15 @@ class Prepared:
     periods: dict[str, PeriodTime]
     period_clashes: set[frozenset[str]]
     session_overlaps: dict[str, set[str]]
+    size: SizePolicy = DEFAULT_SIZE_POLICY
+    """The thresholds of the solve's regimes (`solver.size_policy`)."""
 
     @property
     def large(self) -> bool:
-        """Beyond `LARGE_TERM` students the solve skips steps that only pay on smaller terms
-        (measured on the generated 5,000 term, see `solver.warm` and `solver.driver`)."""
-        return len(self.students) > LARGE_TERM
+        """Beyond `size.large_students` students the solve skips steps that only pay on
+        smaller terms (measured on the generated 5,000 term, see `solver.warm` and
+        `solver.driver`)."""
+        return len(self.students) > self.size.large_students
 
 
 def prepare(scenario: Scenario) -> Prepared:

@@ -45,8 +45,10 @@ def read_schedule(
     status: str,
     objectives: list[ObjectiveResult],
     info: SolveInfo,
+    deadline: float | None = None,
 ) -> Schedule:
-    """Name the students behind every count and list every unmet need."""
+    """Name the students behind every count and list every unmet need (explained until
+    `deadline`, see `solver.explain.annotate`)."""
     value: ValueOf = lambda var: values.get(var.index, 0)  # noqa: E731
     placements = _placements(model, value)
     held = defaultdict(set)
@@ -64,7 +66,7 @@ def read_schedule(
         solve=info,
     )
     metrics = schedule_metrics(model.prep.scenario, schedule)
-    return annotate(model.prep, schedule.model_copy(update={"metrics": metrics}))
+    return annotate(model.prep, schedule.model_copy(update={"metrics": metrics}), deadline)
 
 
 def _placements(model: TermModel, value: ValueOf) -> list[Placement]:

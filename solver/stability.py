@@ -25,14 +25,15 @@ from scheduler.domain.diff import attendance, placements
 from scheduler.domain.schedule import Schedule
 from solver.model import TermModel
 from solver.prepare import IpeClass, Prepared, _relevant_periods
+from solver.size_policy import DEFAULT_SIZE_POLICY
 
 GONE = "\0gone"
 """Group of members whose previous session can no longer be attended (cancelled, busy,
 two sessions of one activity): a change whatever happens."""
-ALL_OPTIONS_UP_TO = 200_000
-"""A repair models every eligible slot up to this many options in all, so its stability
-bound holds for the whole term; larger terms keep the usual candidates plus every
-previously held slot (`candidate_slots`)."""
+ALL_OPTIONS_UP_TO = DEFAULT_SIZE_POLICY.all_options_up_to
+"""A repair models every eligible slot up to this many options in all (by default; the
+term's `Prepared.size` decides), so its stability bound holds for the whole term; larger
+terms keep the usual candidates plus every previously held slot (`candidate_slots`)."""
 REPAIR_START_SHARE = 0.2
 """Share of the remaining time for a CP-SAT start of a repair (`repair_start`)."""
 MIN_START_S = 5.0
@@ -113,7 +114,8 @@ def candidate_slots(prep: Prepared, chosen: dict[str, list[str]]) -> dict[str, l
     extra: list[tuple[str, str]] = list(pins)
     if previous is not None:
         extra += [(student, slot) for student, held in previous.slots.items() for slot in held]
-        if sum(len(info.all_options) for info in prep.students.values()) <= ALL_OPTIONS_UP_TO:
+        options = sum(len(info.all_options) for info in prep.students.values())
+        if options <= prep.size.all_options_up_to:
             extra += [(i.id, o.slot) for i in prep.students.values() for o in i.all_options]
     for student, slot in extra:
         if student in prep.students:

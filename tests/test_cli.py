@@ -257,3 +257,14 @@ def test_check_against_another_schedule_refutes_its_bound(tmp_path: Path) -> Non
     )
     fair = _claiming(tmp_path, "fair.json", coverage=(11, 12))
     assert ipe("check", BASE, SCHEDULES / "valid.json", "--against", fair).exit_code == 0
+
+
+def test_generate_takes_a_family_and_rejects_an_unknown_one(tmp_path: Path) -> None:
+    out = tmp_path / "term.json"
+    result = ipe("generate", "--students", "30", "--family", "clinical-days", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["term"]["id"] == "gen-30-0-clinical-days"
+    assert ipe("validate", out).exit_code == 0
+    bad = ipe("generate", "--students", "30", "--family", "huge", "-o", tmp_path / "x.json")
+    assert bad.exit_code == 2 and "known families" in bad.output
+    assert not (tmp_path / "x.json").exists()

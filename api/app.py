@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from api import errors, web
 from api.body_limit import BodyLimitMiddleware, BodyLimits
-from api.routers import auth, coordinator, health, partner, student
+from api.routers import auth, coordinator, health, partner, people, student
 from api.security_headers import SecurityHeaders
 from scheduler import log_redaction
 from scheduler.db.engine import make_engine, new_session
@@ -70,6 +70,8 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     app.add_middleware(SecurityHeaders, hsts_max_age_s=settings.hsts_max_age_s)
     for module in (auth, coordinator, student, partner, health):
         app.include_router(module.router)
+    app.include_router(people.router)
+    app.include_router(people.public)
     web.install(app)
     return app
 

@@ -18,7 +18,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.web import errors
-from api.web.routes import auth_pages, coordinator_pages, feeds, partner_pages, student_pages
+from api.web.routes import (
+    auth_pages,
+    coordinator_pages,
+    feeds,
+    partner_pages,
+    people_pages,
+    student_pages,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -31,5 +38,6 @@ def install(app: FastAPI) -> None:
     """
     for module in (auth_pages, coordinator_pages, student_pages, partner_pages, feeds):
         app.include_router(module.router)
+    app.include_router(people_pages.router)
     app.mount("/app/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)

@@ -435,8 +435,17 @@ class OutboxMessageRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True)
-    term_id: int = _term_fk()
-    version_id: int = Field(foreign_key="schedule_version.id", ondelete="CASCADE", index=True)
+    # Both empty for an invitation (`recipient_kind` "invitation"): it belongs to no term.
+    term_id: int | None = Field(
+        default=None, foreign_key="term.id", ondelete="CASCADE", index=True, nullable=True
+    )
+    version_id: int | None = Field(
+        default=None,
+        foreign_key="schedule_version.id",
+        ondelete="CASCADE",
+        index=True,
+        nullable=True,
+    )
     recipient_kind: str
     recipient_ref: str = Field(index=True)
     user_id: int | None = Field(
@@ -467,3 +476,7 @@ class LoginAttemptRow(SQLModel, table=True):
     account: str = Field(index=True)
     address: str = Field(index=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+
+
+# The term set-up tables live in their own module; importing it registers them here too.
+from scheduler.db import term_setup_tables  # noqa: E402, F401

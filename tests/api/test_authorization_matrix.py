@@ -35,7 +35,7 @@ from sqlmodel import col, select
 
 from scheduler.db.engine import new_session
 from scheduler.db.tables import SiteRow, SlotRow, SolveRunRow, TermRow
-from scheduler.services import auth, terms, versions
+from scheduler.services import auth, people, terms, versions
 
 CALLERS = {
     "coordinator": "coord_a",
@@ -124,6 +124,22 @@ class Ctx:
             )
             session.commit()
         return term_id
+
+    def person(self, variant: str) -> int:
+        """A freshly invited coordinator of school A (own), else a user of school B."""
+        if variant != "own":
+            return self.world.users["student_b"].id or 0
+        with new_session(self.engine) as session:
+            invitation = people.invite(
+                session,
+                actor=self.world.users["coord_a"],
+                email=f"matrix-{uuid.uuid4().hex[:8]}@example.test",
+                name="Matrix Person",
+                role="coordinator",
+                base_url="http://testserver/",
+            )
+            session.commit()
+            return invitation.user.id or 0
 
     def partner_token(self, variant: str) -> int:
         """A partner API token of partner_a (own) or of partner_a2 (other)."""
@@ -308,6 +324,46 @@ ENDPOINTS = [
         200,
         lambda c, v: (f"/terms/{c.term(v)}/outbox", {}),
     ),
+    # people (coordinators; accepting an invitation is public)
+    Endpoint("GET", "/people", "coordinator", 200, lambda c, v: ("/people", {}), ("own",)),
+    Endpoint(
+        "POST",
+        "/people",
+        "coordinator",
+        201,
+        lambda c, v: (
+            "/people",
+            {
+                "json": {
+                    "email": f"m-{uuid.uuid4().hex[:8]}@x.test",
+                    "name": "M",
+                    "role": "coordinator",
+                }
+            },
+        ),
+        ("own",),
+    ),
+    Endpoint(
+        "POST",
+        "/people/{id}/invitation",
+        "coordinator",
+        200,
+        lambda c, v: (f"/people/{c.person(v)}/invitation", {}),
+    ),
+    Endpoint(
+        "POST",
+        "/people/{id}/deactivate",
+        "coordinator",
+        200,
+        lambda c, v: (f"/people/{c.person(v)}/deactivate", {}),
+    ),
+    Endpoint(
+        "POST",
+        "/terms/{id}/invitations",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.fresh_term(v)}/invitations", {}),
+    ),
     # students
     Endpoint("GET", "/me/schedule", "student", 200, lambda c, v: ("/me/schedule", {}), ("own",)),
     Endpoint("GET", "/me/messages", "student", 200, lambda c, v: ("/me/messages", {}), ("own",)),
@@ -455,7 +511,7 @@ def _fresh_token(ctx: Ctx, user: str) -> str:
 
 def test_every_route_is_in_the_matrix(client: TestClient) -> None:
     """A new endpoint must be added to the matrix (only sign-in and health are public)."""
-    public = {"POST /auth/token", "GET /healthz"}
+    public = {"POST /auth/token", "GET /healthz", "POST /auth/invitations/{token}"}
     documented = {
         f"{method.upper()} {path}"
         for path, operations in client.app.openapi()["paths"].items()  # type: ignore[attr-defined]
@@ -474,6 +530,7 @@ def _openapi_key(endpoint: Endpoint) -> str:
         "/versions/{v}": "/versions/{version_id}",
         "/partner/slots/{id}": "/partner/slots/{slot_id}",
         "/partner/tokens/{id}": "/partner/tokens/{token_id}",
+        "/people/{id}": "/people/{user_id}",
     }
     path = endpoint.template
     for short, long in spelled.items():
@@ -509,6 +566,13 @@ PAGES = {
     "GET /app/terms/{term_id}/students/{student_ref}/disclosures": "coordinator",
     "GET /app/terms/{term_id}/equity": "coordinator",
     "GET /app/terms/{term_id}/equity.{output}": "coordinator",
+    "GET /app/people": "coordinator",
+    "POST /app/people": "coordinator",
+    "POST /app/people/students": "coordinator",
+    "POST /app/people/{user_id}/invitation": "coordinator",
+    "POST /app/people/{user_id}/deactivate": "coordinator",
+    "GET /app/invitations/{token}": "public",
+    "POST /app/invitations/{token}": "public",
     "GET /app/me": "student",
     "POST /app/me/directory": "student",
     "POST /app/me/feed": "student",
@@ -545,7 +609,7 @@ def app_routes(client: TestClient) -> set[str]:
 def test_every_app_route_is_in_a_matrix(client: TestClient) -> None:
     """A new route, page or not, must be added here (or to ENDPOINTS) with its audience."""
     operations = {_openapi_key(endpoint) for endpoint in ENDPOINTS}
-    operations |= {"POST /auth/token", "GET /healthz"}
+    operations |= {"POST /auth/token", "GET /healthz", "POST /auth/invitations/{token}"}
     assert app_routes(client) - operations == set(PAGES)
 
 
@@ -571,6 +635,7 @@ def test_pages_refuse_other_roles(client: TestClient, ctx: Ctx, key: str, role: 
         view="sessions",
         student_ref="T01",
         output="csv",
+        user_id=ctx.world.users["coord_a"].id,
     )
     client.cookies.clear()
     if CALLERS[role] is not None:

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from api import errors, web
 from api.body_limit import BodyLimitMiddleware, BodyLimits
-from api.routers import auth, coordinator, health, partner, people, student
+from api.routers import auth, coordinator, health, partner, people, student, term_items
 from api.security_headers import SecurityHeaders
 from scheduler import log_redaction
 from scheduler.db.engine import make_engine, new_session
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
         app.include_router(module.router)
     app.include_router(people.router)
     app.include_router(people.public)
+    app.include_router(term_items.router)
     web.install(app)
     return app
 

@@ -25,6 +25,7 @@ from api.web.routes import (
     partner_pages,
     people_pages,
     student_pages,
+    term_items_pages,
 )
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -39,5 +40,6 @@ def install(app: FastAPI) -> None:
     for module in (auth_pages, coordinator_pages, student_pages, partner_pages, feeds):
         app.include_router(module.router)
     app.include_router(people_pages.router)
+    app.include_router(term_items_pages.router)
     app.mount("/app/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)

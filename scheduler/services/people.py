@@ -206,9 +206,11 @@ def invite_term_students(
     term_id: int,
     base_url: str,
     ttl: timedelta = INVITATION_TTL,
+    only: set[str] | None = None,
 ) -> list[Invitation]:
     """An account and an invitation for each student of the term with an email address and
-    no account yet in the school (students with an account, active or invited, are left)."""
+    no account yet in the school (students with an account, active or invited, are left);
+    `only` narrows it to these student ids (a student just added)."""
     term = get_term(session, actor=actor, term_id=term_id)
     records = session.exec(
         select(StudentRow).where(col(StudentRow.term_id) == term.id).order_by(col(StudentRow.id))
@@ -222,6 +224,8 @@ def invite_term_students(
     )
     sent = []
     for record in records:
+        if only is not None and record.ref not in only:
+            continue
         if record.ref in linked or not record.email or not EMAIL.match(record.email):
             continue
         if repositories.user_by_email(session, record.email) is not None:

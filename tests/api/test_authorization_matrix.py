@@ -364,6 +364,45 @@ ENDPOINTS = [
         200,
         lambda c, v: (f"/terms/{c.fresh_term(v)}/invitations", {}),
     ),
+    # term editing
+    Endpoint(
+        "GET",
+        "/terms/{id}/items/{kind}",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/items/rooms", {}),
+    ),
+    Endpoint(
+        "POST",
+        "/terms/{id}/items/{kind}",
+        "coordinator",
+        201,
+        lambda c, v: (
+            f"/terms/{c.fresh_term(v)}/items/rooms",
+            {"json": {"id": "R-NEW", "name": "New room"}},
+        ),
+    ),
+    Endpoint(
+        "PUT",
+        "/terms/{id}/items/{kind}/{ref}",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.fresh_term(v)}/items/rooms/R1", {"json": {"name": "Renamed"}}),
+    ),
+    Endpoint(
+        "DELETE",
+        "/terms/{id}/items/{kind}/{ref}",
+        "coordinator",
+        204,
+        lambda c, v: (f"/terms/{c.fresh_term(v)}/items/facilitators/F1", {}),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/edits",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/edits", {}),
+    ),
     # students
     Endpoint("GET", "/me/schedule", "student", 200, lambda c, v: ("/me/schedule", {}), ("own",)),
     Endpoint("GET", "/me/messages", "student", 200, lambda c, v: ("/me/messages", {}), ("own",)),
@@ -573,6 +612,10 @@ PAGES = {
     "POST /app/people/{user_id}/deactivate": "coordinator",
     "GET /app/invitations/{token}": "public",
     "POST /app/invitations/{token}": "public",
+    "GET /app/terms/{term_id}/items/{kind}": "coordinator",
+    "POST /app/terms/{term_id}/items/{kind}": "coordinator",
+    "POST /app/terms/{term_id}/items/{kind}/{ref}": "coordinator",
+    "POST /app/terms/{term_id}/items/{kind}/{ref}/remove": "coordinator",
     "GET /app/me": "student",
     "POST /app/me/directory": "student",
     "POST /app/me/feed": "student",
@@ -636,6 +679,8 @@ def test_pages_refuse_other_roles(client: TestClient, ctx: Ctx, key: str, role: 
         student_ref="T01",
         output="csv",
         user_id=ctx.world.users["coord_a"].id,
+        kind="rooms",
+        ref="R1",
     )
     client.cookies.clear()
     if CALLERS[role] is not None:

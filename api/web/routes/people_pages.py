@@ -56,7 +56,7 @@ def invite(
     except (Invalid, Conflict) as error:
         session.rollback()
         return _page(request, session, web, error=error, values=values, status=error.status)
-    _deliver(request, session, settings)
+    deliver(request, session, settings)
     return _sent(request, session, web, settings, [invitation])
 
 
@@ -77,7 +77,7 @@ def resend(
     except Conflict as error:
         session.rollback()
         return _page(request, session, web, error=error, status=409)
-    _deliver(request, session, settings)
+    deliver(request, session, settings)
     return _sent(request, session, web, settings, [invitation])
 
 
@@ -110,7 +110,7 @@ def invite_students(
     sent = people.invite_term_students(
         session, actor=web.user, term_id=int(term), base_url=str(request.base_url)
     )
-    _deliver(request, session, settings)
+    deliver(request, session, settings)
     return _sent(request, session, web, settings, sent)
 
 
@@ -157,7 +157,8 @@ def accept(
     return response
 
 
-def _deliver(request: Request, session: Session, settings: Any) -> None:
+def deliver(request: Request, session: Session, settings: Any) -> None:
+    """Deliver the outbox once this request commits (invitations just written)."""
     outbox.deliver_after_commit(
         session, engine=request.app.state.engine, smtp_settings=outbox.smtp_settings(settings)
     )

@@ -17,7 +17,16 @@ from fastapi import FastAPI
 
 from api import errors, web
 from api.body_limit import BodyLimitMiddleware, BodyLimits
-from api.routers import auth, coordinator, health, partner, people, student, term_items
+from api.routers import (
+    auth,
+    coordinator,
+    health,
+    partner,
+    people,
+    preferences,
+    student,
+    term_items,
+)
 from api.security_headers import SecurityHeaders
 from scheduler import log_redaction
 from scheduler.db.engine import make_engine, new_session
@@ -73,6 +82,7 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     app.include_router(people.router)
     app.include_router(people.public)
     app.include_router(term_items.router)
+    app.include_router(preferences.router)
     web.install(app)
     return app
 

@@ -294,17 +294,8 @@ def _save(
     index: str | None,
     before: Item | None,
 ) -> Edited:
-    loaded = load_scenario_data(copy.deepcopy(document))
-    if loaded.scenario is None or loaded.errors:
-        details = [_field_error(e, index) for e in loaded.errors]
-        raise Invalid(f"the {_one(kind)} has problems", details=details)
-    scenario = loaded.scenario
-    if scenario.term.id != term.code:
-        raise Invalid("the term's id cannot change")
+    scenario = write_document(session, term=term, document=document, what=_one(kind), index=index)
     term_id = term.id or 0
-    term.scenario_json = term_rows.stored_text(scenario)
-    session.add(term)
-    entity_sync.sync_entities(session, term_id, scenario)
     after = None if action == "remove" else _find(document, kind, ref)
     detail: dict[str, Any] = {"kind": kind, "ref": ref}
     audit.record(
@@ -331,6 +322,34 @@ def _save(
         )
     session.flush()
     return Edited(term=term, scenario=scenario, item=after, recorded=published is not None)
+
+
+def write_document(
+    session: Session,
+    *,
+    term: TermRow,
+    document: dict[str, Any],
+    what: str = "term",
+    index: str | None = None,
+) -> Scenario:
+    """Check an edited scenario document like an import and, if it passes, make it the
+    term's (document and rows, in place); else `Invalid` and nothing written."""
+    loaded = load_scenario_data(copy.deepcopy(document))
+    if loaded.scenario is None or loaded.errors:
+        details = [_field_error(e, index) for e in loaded.errors]
+        raise Invalid(f"the {what} has problems", details=details)
+    scenario = loaded.scenario
+    if scenario.term.id != term.code:
+        raise Invalid("the term's id cannot change")
+    term.scenario_json = term_rows.stored_text(scenario)
+    session.add(term)
+    entity_sync.sync_entities(session, term.id or 0, scenario)
+    return scenario
+
+
+def current_document(session: Session, term: TermRow) -> dict[str, Any]:
+    """The term as it stands, as JSON data to edit (see `write_document`)."""
+    return _document(session, term)
 
 
 def _safe(item: Item | None) -> Item | None:

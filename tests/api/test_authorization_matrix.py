@@ -15,7 +15,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -35,7 +35,7 @@ from sqlmodel import col, select
 
 from scheduler.db.engine import new_session
 from scheduler.db.tables import SiteRow, SlotRow, SolveRunRow, TermRow
-from scheduler.services import auth, people, terms, versions
+from scheduler.services import auth, people, preferences, terms, versions
 
 CALLERS = {
     "coordinator": "coord_a",
@@ -140,6 +140,24 @@ class Ctx:
             )
             session.commit()
             return invitation.user.id or 0
+
+    def window_term(self, variant: str) -> int:
+        """A fresh term of A with an open preference window (own), else school B's term."""
+        if variant != "own":
+            return self.term(variant)
+        term_id = self.fresh_term("own")
+        with new_session(self.engine) as session:
+            preferences.open_window(
+                session,
+                actor=self.world.users["coord_a"],
+                term_id=term_id,
+                opens_on=date.today() - timedelta(days=1),
+                closes_on=date.today() + timedelta(days=1),
+                professions=[],
+                ranks=3,
+            )
+            session.commit()
+        return term_id
 
     def partner_token(self, variant: str) -> int:
         """A partner API token of partner_a (own) or of partner_a2 (other)."""
@@ -403,6 +421,55 @@ ENDPOINTS = [
         200,
         lambda c, v: (f"/terms/{c.term(v)}/edits", {}),
     ),
+    # preference collection
+    Endpoint(
+        "PUT",
+        "/terms/{id}/preference-window",
+        "coordinator",
+        200,
+        lambda c, v: (
+            f"/terms/{c.fresh_term(v)}/preference-window",
+            {"json": {"opens_on": "2027-01-01", "closes_on": "2027-01-10", "ranks": 3}},
+        ),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/preference-window",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.window_term(v)}/preference-window", {}),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/preferences",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.window_term(v)}/preferences", {}),
+    ),
+    Endpoint(
+        "POST",
+        "/terms/{id}/preference-window/reminders",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.window_term(v)}/preference-window/reminders", {}),
+    ),
+    Endpoint(
+        "POST",
+        "/terms/{id}/preference-window/close",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.window_term(v)}/preference-window/close", {}),
+    ),
+    Endpoint(
+        "GET", "/me/preferences", "student", 200, lambda c, v: ("/me/preferences", {}), ("own",)
+    ),
+    Endpoint(
+        "PUT",
+        "/me/preferences/{id}",
+        "student",
+        200,
+        lambda c, v: (f"/me/preferences/{c.window_term(v)}", {"json": {"sites": []}}),
+    ),
     # students
     Endpoint("GET", "/me/schedule", "student", 200, lambda c, v: ("/me/schedule", {}), ("own",)),
     Endpoint("GET", "/me/messages", "student", 200, lambda c, v: ("/me/messages", {}), ("own",)),
@@ -570,6 +637,7 @@ def _openapi_key(endpoint: Endpoint) -> str:
         "/partner/slots/{id}": "/partner/slots/{slot_id}",
         "/partner/tokens/{id}": "/partner/tokens/{token_id}",
         "/people/{id}": "/people/{user_id}",
+        "/me/preferences/{id}": "/me/preferences/{term_id}",
     }
     path = endpoint.template
     for short, long in spelled.items():

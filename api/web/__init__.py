@@ -24,6 +24,7 @@ from api.web.routes import (
     feeds,
     partner_pages,
     people_pages,
+    preference_pages,
     student_pages,
     term_items_pages,
 )
@@ -41,5 +42,6 @@ def install(app: FastAPI) -> None:
         app.include_router(module.router)
     app.include_router(people_pages.router)
     app.include_router(term_items_pages.router)
+    app.include_router(preference_pages.router)
     app.mount("/app/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)

@@ -26,7 +26,7 @@ templates = Jinja2Templates(directory=TEMPLATES)
 
 NAV = {
     "coordinator": [("Terms", "/app/terms"), ("People", "/app/people")],
-    "student": [("My schedule", "/app/me")],
+    "student": [("My schedule", "/app/me"), ("Preferences", "/app/me/preferences")],
     "partner": [("Our slots", "/app/partner")],
 }
 DAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri"}

@@ -24,6 +24,7 @@ from api.routers import (
     partner,
     people,
     preferences,
+    slot_requests,
     student,
     term_items,
 )
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     app.include_router(people.public)
     app.include_router(term_items.router)
     app.include_router(preferences.router)
+    app.include_router(slot_requests.router)
     web.install(app)
     return app
 

@@ -35,7 +35,7 @@ from sqlmodel import col, select
 
 from scheduler.db.engine import new_session
 from scheduler.db.tables import SiteRow, SlotRow, SolveRunRow, TermRow
-from scheduler.services import auth, people, preferences, terms, versions
+from scheduler.services import auth, people, preferences, slot_requests, terms, versions
 
 CALLERS = {
     "coordinator": "coord_a",
@@ -158,6 +158,26 @@ class Ctx:
             )
             session.commit()
         return term_id
+
+    def seat_request(self, variant: str) -> int:
+        """A fresh request to SITE-A of A (own), SITE-B of A (other), SITE-A of B."""
+        school, site = {
+            "own": ("a", "SITE-A"),
+            "other": ("a", "SITE-B"),
+            "other_school": ("b", "SITE-A"),
+        }[variant]
+        with new_session(self.engine) as session:
+            view = slot_requests.request_seats(
+                session,
+                actor=self.world.users[f"coord_{school}"],
+                term_id=self.world.terms[school].id or 0,
+                site=site,
+                profession="NURS",
+                period="P1",
+                seats=1,
+            )
+            session.commit()
+            return view.id
 
     def partner_token(self, variant: str) -> int:
         """A partner API token of partner_a (own) or of partner_a2 (other)."""
@@ -470,6 +490,45 @@ ENDPOINTS = [
         200,
         lambda c, v: (f"/me/preferences/{c.window_term(v)}", {"json": {"sites": []}}),
     ),
+    # seat requests
+    Endpoint(
+        "POST",
+        "/terms/{id}/slot-requests",
+        "coordinator",
+        201,
+        lambda c, v: (
+            f"/terms/{c.fresh_term(v)}/slot-requests",
+            {"json": {"site": "SITE-A", "profession": "NURS", "period": "P1", "seats": 2}},
+        ),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/slot-requests",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/slot-requests", {}),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/supply",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/supply", {}),
+    ),
+    Endpoint(
+        "GET", "/partner/requests", "partner", 200, lambda c, v: ("/partner/requests", {}), ("own",)
+    ),
+    Endpoint(
+        "POST",
+        "/partner/requests/{id}/answer",
+        "partner",
+        200,
+        lambda c, v: (
+            f"/partner/requests/{c.seat_request(v)}/answer",
+            {"json": {"decision": "refuse"}},
+        ),
+        ("own", "other", "other_school"),
+    ),
     # students
     Endpoint("GET", "/me/schedule", "student", 200, lambda c, v: ("/me/schedule", {}), ("own",)),
     Endpoint("GET", "/me/messages", "student", 200, lambda c, v: ("/me/messages", {}), ("own",)),
@@ -638,6 +697,7 @@ def _openapi_key(endpoint: Endpoint) -> str:
         "/partner/tokens/{id}": "/partner/tokens/{token_id}",
         "/people/{id}": "/people/{user_id}",
         "/me/preferences/{id}": "/me/preferences/{term_id}",
+        "/partner/requests/{id}": "/partner/requests/{request_id}",
     }
     path = endpoint.template
     for short, long in spelled.items():

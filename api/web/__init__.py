@@ -25,6 +25,7 @@ from api.web.routes import (
     partner_pages,
     people_pages,
     preference_pages,
+    slot_request_pages,
     student_pages,
     term_items_pages,
 )
@@ -43,5 +44,6 @@ def install(app: FastAPI) -> None:
     app.include_router(people_pages.router)
     app.include_router(term_items_pages.router)
     app.include_router(preference_pages.router)
+    app.include_router(slot_request_pages.router)
     app.mount("/app/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)

@@ -27,7 +27,7 @@ templates = Jinja2Templates(directory=TEMPLATES)
 NAV = {
     "coordinator": [("Terms", "/app/terms"), ("People", "/app/people")],
     "student": [("My schedule", "/app/me"), ("Preferences", "/app/me/preferences")],
-    "partner": [("Our slots", "/app/partner")],
+    "partner": [("Our slots", "/app/partner"), ("Seat requests", "/app/partner/requests")],
 }
 DAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri"}
 DAY_NAMES |= {"sat": "Sat", "sun": "Sun"}

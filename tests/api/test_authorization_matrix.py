@@ -750,6 +750,10 @@ PAGES = {
     "POST /app/terms/{term_id}/preferences/close": "coordinator",
     "GET /app/me/preferences": "student",
     "POST /app/me/preferences/{term_id}": "student",
+    "GET /app/terms/{term_id}/requests": "coordinator",
+    "POST /app/terms/{term_id}/requests": "coordinator",
+    "GET /app/partner/requests": "partner",
+    "POST /app/partner/requests/{request_id}/answer": "partner",
     "GET /app/me": "student",
     "POST /app/me/directory": "student",
     "POST /app/me/feed": "student",
@@ -815,6 +819,7 @@ def test_pages_refuse_other_roles(client: TestClient, ctx: Ctx, key: str, role: 
         user_id=ctx.world.users["coord_a"].id,
         kind="rooms",
         ref="R1",
+        request_id=1,
     )
     client.cookies.clear()
     if CALLERS[role] is not None:

@@ -47,7 +47,9 @@ def show_link(settings: SettingsDep) -> bool:
 
 @router.get("/people", response_model=list[PersonView])
 def list_people(
-    session: SessionDep, user: Coordinator, role: str | None = None
+    session: SessionDep,
+    user: Coordinator,
+    role: Literal["coordinator", "student", "partner"] | None = None,
 ) -> list[PersonView]:
     """Everyone of your school with the state of their account (active, invited, ...)."""
     return people.list_people(session, actor=user, role=role)

@@ -27,10 +27,10 @@ from sqlmodel import Session, col, select
 from scheduler.db import audit, repositories
 from scheduler.db.tables import TermRow, UserRow
 from scheduler.db.term_setup_tables import TermEditRow
-from scheduler.domain.loading import load_scenario_data
+from scheduler.domain.loading import Loaded, load_scenario_data
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import ErrorItem
-from scheduler.services import csv_import, entity_sync, term_rows
+from scheduler.services import csv_import, entity_sync, import_limits, term_rows
 from scheduler.services.errors import Conflict, Invalid, NotFound
 from scheduler.services.terms import get_term
 from scheduler.services.views import View
@@ -334,7 +334,10 @@ def write_document(
 ) -> Scenario:
     """Check an edited scenario document like an import and, if it passes, make it the
     term's (document and rows, in place); else `Invalid` and nothing written."""
-    loaded = load_scenario_data(copy.deepcopy(document))
+    problems = _nul_problems(document, "") + import_limits.count_problems(
+        document, import_limits.ImportLimits()
+    )
+    loaded = Loaded(None, problems) if problems else load_scenario_data(copy.deepcopy(document))
     if loaded.scenario is None or loaded.errors:
         details = [_field_error(e, index) for e in loaded.errors]
         raise Invalid(f"the {what} has problems", details=details)
@@ -350,6 +353,23 @@ def write_document(
 def current_document(session: Session, term: TermRow) -> dict[str, Any]:
     """The term as it stands, as JSON data to edit (see `write_document`)."""
     return _document(session, term)
+
+
+def _nul_problems(value: Any, path: str) -> list[ErrorItem]:
+    """Text with a NUL character, which no database text column can hold, by path."""
+    if isinstance(value, str):
+        return (
+            [ErrorItem(path=path or "$", message="may not contain a NUL character")]
+            if "\x00" in value
+            else []
+        )
+    if isinstance(value, dict):
+        return [
+            p for k, v in value.items() for p in _nul_problems(v, f"{path}.{k}" if path else str(k))
+        ]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _nul_problems(v, f"{path}[{i}]")]
+    return []
 
 
 def _safe(item: Item | None) -> Item | None:

@@ -117,3 +117,16 @@ def test_edit_after_publication_keeps_rows_and_is_recorded(
     refused = client.delete(f"/terms/{term}/items/students/T01", headers=h)
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "item_in_use"
     assert client.get(f"/terms/{term}/students/T01", headers=h).status_code == 200
+
+
+def test_nul_text_is_refused_naming_the_field(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    term = _blank(engine, world)
+    response = client.post(
+        f"/terms/{term}/items/rooms",
+        json={"id": "R7", "name": "bad\u0000name"},
+        headers=world.header("coord_a"),
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"][0]["path"] == "name"

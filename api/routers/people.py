@@ -19,7 +19,7 @@ from scheduler.services import outbox, people
 from scheduler.services.people import InvitationView, PersonView
 from scheduler.services.views import LoginView
 
-router = APIRouter(tags=["people"], responses=documented(401, 403))
+router = APIRouter(tags=["coordinator"], responses=documented(401, 403))
 public = APIRouter(tags=["auth"])
 
 InvitationToken = Annotated[str, Path(min_length=10, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -137,8 +137,7 @@ def invite_term_students(
 def accept(
     token: InvitationToken, body: AcceptRequest, session: SessionDep, settings: SettingsDep
 ) -> LoginView:
-    """Accept an invitation: set your password (12+ characters, not a common one) and get a
-    bearer token. The link works once and expires."""
+    """Accept an invitation: set a password (12+ characters, not common), get a token."""
     issued = people.accept(
         session, token=token, password=body.password, login_ttl=login_ttl(settings)
     )

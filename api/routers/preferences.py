@@ -14,7 +14,8 @@ from api.params import Id, Text
 from scheduler.services import preferences
 from scheduler.services.preferences import MyPreferenceView, SubmissionView, WindowView
 
-router = APIRouter(tags=["preferences"], responses=documented(401, 403, 404))
+router = APIRouter(responses=documented(401, 403, 404))
+COORDINATOR, STUDENT = ["coordinator"], ["student"]
 
 
 class WindowRequest(BaseModel):
@@ -38,7 +39,10 @@ class RemindersView(BaseModel):
 
 
 @router.put(
-    "/terms/{term_id}/preference-window", response_model=WindowView, responses=documented(409, 422)
+    "/terms/{term_id}/preference-window",
+    response_model=WindowView,
+    responses=documented(409, 422),
+    tags=COORDINATOR,
 )
 def open_window(
     term_id: Id, body: WindowRequest, session: SessionDep, user: Coordinator
@@ -55,13 +59,13 @@ def open_window(
     )
 
 
-@router.get("/terms/{term_id}/preference-window", response_model=WindowView)
+@router.get("/terms/{term_id}/preference-window", response_model=WindowView, tags=COORDINATOR)
 def get_window(term_id: Id, session: SessionDep, user: Coordinator) -> WindowView:
     """The term's preference window and its state."""
     return preferences.get_window(session, actor=user, term_id=term_id)
 
 
-@router.get("/terms/{term_id}/preferences", response_model=list[SubmissionView])
+@router.get("/terms/{term_id}/preferences", response_model=list[SubmissionView], tags=COORDINATOR)
 def submissions(term_id: Id, session: SessionDep, user: Coordinator) -> list[SubmissionView]:
     """Every student the window asks and whether they submitted."""
     return preferences.submissions(session, actor=user, term_id=term_id)
@@ -71,6 +75,7 @@ def submissions(term_id: Id, session: SessionDep, user: Coordinator) -> list[Sub
     "/terms/{term_id}/preference-window/reminders",
     response_model=RemindersView,
     responses=documented(409),
+    tags=COORDINATOR,
 )
 def remind(
     term_id: Id, session: SessionDep, user: Coordinator, _deliver: DeliverDep
@@ -83,20 +88,24 @@ def remind(
     "/terms/{term_id}/preference-window/close",
     response_model=WindowView,
     responses=documented(409, 422),
+    tags=COORDINATOR,
 )
 def close_window(term_id: Id, session: SessionDep, user: Coordinator) -> WindowView:
     """Close the window: rankings become site preferences, sessions unavailability."""
     return preferences.close_window(session, actor=user, term_id=term_id)
 
 
-@router.get("/me/preferences", response_model=list[MyPreferenceView])
+@router.get("/me/preferences", response_model=list[MyPreferenceView], tags=STUDENT)
 def my_preferences(session: SessionDep, user: Student) -> list[MyPreferenceView]:
     """Your preference windows: the sites you may rank (distance, tags), your sessions."""
     return preferences.my_preferences(session, actor=user)
 
 
 @router.put(
-    "/me/preferences/{term_id}", response_model=MyPreferenceView, responses=documented(409, 422)
+    "/me/preferences/{term_id}",
+    response_model=MyPreferenceView,
+    responses=documented(409, 422),
+    tags=STUDENT,
 )
 def submit(
     term_id: Id, body: RankingRequest, session: SessionDep, user: Student

@@ -15,7 +15,8 @@ from scheduler.domain.scenario import MAX_COUNT
 from scheduler.services import slot_requests
 from scheduler.services.slot_requests import SlotRequestView, SupplyView
 
-router = APIRouter(tags=["seat requests"], responses=documented(401, 403, 404))
+router = APIRouter(responses=documented(401, 403, 404))
+COORDINATOR, PARTNER = ["coordinator"], ["partner"]
 
 
 class SeatRequest(BaseModel):
@@ -41,6 +42,7 @@ class AnswerRequest(BaseModel):
     response_model=SlotRequestView,
     status_code=status.HTTP_201_CREATED,
     responses=documented(422),
+    tags=COORDINATOR,
 )
 def request_seats(
     term_id: Id, body: SeatRequest, session: SessionDep, user: Coordinator, _deliver: DeliverDep
@@ -57,19 +59,21 @@ def request_seats(
     )
 
 
-@router.get("/terms/{term_id}/slot-requests", response_model=list[SlotRequestView])
+@router.get(
+    "/terms/{term_id}/slot-requests", response_model=list[SlotRequestView], tags=COORDINATOR
+)
 def term_requests(term_id: Id, session: SessionDep, user: Coordinator) -> list[SlotRequestView]:
     """The term's seat requests and their answers."""
     return slot_requests.term_requests(session, actor=user, term_id=term_id)
 
 
-@router.get("/terms/{term_id}/supply", response_model=SupplyView)
+@router.get("/terms/{term_id}/supply", response_model=SupplyView, tags=COORDINATOR)
 def supply(term_id: Id, session: SessionDep, user: Coordinator) -> SupplyView:
     """Seats requested against offered per site, profession and period; gap to demand."""
     return slot_requests.supply(session, actor=user, term_id=term_id)
 
 
-@router.get("/partner/requests", response_model=list[SlotRequestView])
+@router.get("/partner/requests", response_model=list[SlotRequestView], tags=PARTNER)
 def my_requests(session: SessionDep, user: Partner) -> list[SlotRequestView]:
     """Seat requests to your site, newest first."""
     return slot_requests.my_requests(session, actor=user)
@@ -79,6 +83,7 @@ def my_requests(session: SessionDep, user: Partner) -> list[SlotRequestView]:
     "/partner/requests/{request_id}/answer",
     response_model=SlotRequestView,
     responses=documented(409, 422),
+    tags=PARTNER,
 )
 def answer(
     request_id: Id, body: AnswerRequest, session: SessionDep, user: Partner

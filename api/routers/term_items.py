@@ -20,7 +20,7 @@ from scheduler.services import outbox, people, term_edits
 from scheduler.services.people import InvitationView
 from scheduler.services.term_edits import Kind, TermEditView
 
-router = APIRouter(prefix="/terms", tags=["term editing"], responses=documented(401, 403, 404))
+router = APIRouter(prefix="/terms", tags=["coordinator"], responses=documented(401, 403, 404))
 
 
 class EditedView(BaseModel):

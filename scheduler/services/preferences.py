@@ -24,6 +24,7 @@ from scheduler.db.types import utcnow
 from scheduler.domain.geo import travel_between
 from scheduler.domain.matching import participates
 from scheduler.domain.scenario import Scenario, Student
+from scheduler.domain.scenario_types import LocalDateTime
 from scheduler.domain.schedule import ErrorItem
 from scheduler.services import term_edits, term_rows
 from scheduler.services.errors import Conflict, Forbidden, Invalid, NotFound, found
@@ -65,10 +66,12 @@ class SiteChoice(View):
 
 
 class SessionChoice(View):
+    """An IPE session the student attends, in the term's local wall-clock time."""
+
     id: str
     activity: str
-    start: datetime
-    end: datetime
+    start: LocalDateTime
+    end: LocalDateTime
 
 
 class MyPreferenceView(View):

@@ -71,7 +71,7 @@ CALLERS = {
     "partner": "partner_a",
     "anonymous": None,
 }
-PUBLIC = {"POST /auth/token", "GET /healthz"}
+PUBLIC = {"POST /auth/token", "GET /healthz", "POST /auth/invitations/{token}"}
 SIGNED_IN = "signed in"
 """The audience of an operation any signed-in user may call (the `auth` tag)."""
 

@@ -17,7 +17,17 @@ from fastapi import FastAPI
 
 from api import errors, web
 from api.body_limit import BodyLimitMiddleware, BodyLimits
-from api.routers import auth, coordinator, health, partner, student
+from api.routers import (
+    auth,
+    coordinator,
+    health,
+    partner,
+    people,
+    preferences,
+    slot_requests,
+    student,
+    term_items,
+)
 from api.security_headers import SecurityHeaders
 from scheduler import log_redaction
 from scheduler.db.engine import make_engine, new_session
@@ -77,6 +87,11 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     web.install_feeds(app)
     for module in (student, partner, auth, coordinator, health):
         app.include_router(module.router)
+    app.include_router(people.router)
+    app.include_router(people.public)
+    app.include_router(term_items.router)
+    app.include_router(preferences.router)
+    app.include_router(slot_requests.router)
     web.install(app)
     return app
 

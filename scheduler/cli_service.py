@@ -127,9 +127,43 @@ def worker(
     )
 
 
+school_app = typer.Typer(help="Your school: first-run set-up.", no_args_is_help=True)
+
+
+@school_app.command("create")
+def school_create(
+    name: Annotated[str, typer.Option("--name", help="The school's name.")],
+    email: Annotated[str, typer.Option("--email", help="The first coordinator's email.")],
+    coordinator: Annotated[str, typer.Option("--coordinator", help="Their full name.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="IPE_COORDINATOR_PASSWORD",
+            help="Their password (asked for when not given; 12+ characters, not a common one).",
+        ),
+    ],
+    database: DatabaseOpt = None,
+    database_url_: UrlOpt = None,
+) -> None:
+    """Create the school and its first coordinator (who invites everyone else in the app)."""
+    from scheduler import cli_school
+
+    cli_school.create_school(
+        database_url(database, database_url_),
+        school=name,
+        email=email,
+        name=coordinator,
+        password=password,
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add the service commands to the `ipe` app."""
     app.add_typer(db_app, name="db")
+    app.add_typer(school_app, name="school")
     app.command()(serve)
     app.command()(worker)
     app.command()(demo)

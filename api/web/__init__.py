@@ -18,7 +18,17 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.web import errors
-from api.web.routes import auth_pages, coordinator_pages, feeds, partner_pages, student_pages
+from api.web.routes import (
+    auth_pages,
+    coordinator_pages,
+    feeds,
+    partner_pages,
+    people_pages,
+    preference_pages,
+    slot_request_pages,
+    student_pages,
+    term_items_pages,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -37,5 +47,9 @@ def install(app: FastAPI) -> None:
     """
     for module in (auth_pages, coordinator_pages, student_pages, partner_pages):
         app.include_router(module.router)
+    app.include_router(people_pages.router)
+    app.include_router(term_items_pages.router)
+    app.include_router(preference_pages.router)
+    app.include_router(slot_request_pages.router)
     app.mount("/app/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)

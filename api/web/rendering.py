@@ -25,9 +25,9 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES)
 
 NAV = {
-    "coordinator": [("Terms", "/app/terms")],
-    "student": [("My schedule", "/app/me")],
-    "partner": [("Our slots", "/app/partner")],
+    "coordinator": [("Terms", "/app/terms"), ("People", "/app/people")],
+    "student": [("My schedule", "/app/me"), ("Preferences", "/app/me/preferences")],
+    "partner": [("Our slots", "/app/partner"), ("Seat requests", "/app/partner/requests")],
 }
 DAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri"}
 DAY_NAMES |= {"sat": "Sat", "sun": "Sun"}
@@ -47,12 +47,20 @@ def render(
         "csrf": web.csrf if web else "",
         "csrf_field": CSRF_FIELD,
         "nav": NAV.get(web.user.role, []) if web else [],
+        "nav_current": _current(request.url.path, NAV.get(web.user.role, []) if web else []),
         "path": request.url.path,
         **context,
     }
     response = templates.TemplateResponse(request, template, values, status_code=status)
     response.headers.update(PAGE_HEADERS)
     return response
+
+
+def _current(path: str, nav: list[tuple[str, str]]) -> str:
+    """The nav link of this page: the longest one the path starts with (/app/me/preferences
+    is Preferences, not also My schedule)."""
+    matching = [href for _, href in nav if path == href or path.startswith(href + "/")]
+    return max(matching, key=len, default="")
 
 
 def day(value: date | datetime) -> str:

@@ -462,8 +462,17 @@ class OutboxMessageRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True)
-    term_id: int = _term_fk()
-    version_id: int = Field(foreign_key="schedule_version.id", ondelete="CASCADE", index=True)
+    # Both empty for an invitation (`recipient_kind` "invitation"): it belongs to no term.
+    term_id: int | None = Field(
+        default=None, foreign_key="term.id", ondelete="CASCADE", index=True, nullable=True
+    )
+    version_id: int | None = Field(
+        default=None,
+        foreign_key="schedule_version.id",
+        ondelete="CASCADE",
+        index=True,
+        nullable=True,
+    )
     recipient_kind: str
     recipient_ref: str = Field(index=True)
     user_id: int | None = Field(
@@ -529,3 +538,7 @@ class PublishedViewRow(SQLModel, table=True):
     disclosures: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
+
+
+# The term set-up tables live in their own module; importing it registers them here too.
+from scheduler.db import term_setup_tables  # noqa: E402, F401

@@ -453,8 +453,8 @@ def my_messages(session: Session, *, actor: UserRow, page: Page = ALL) -> list[M
     return [
         MessageView(
             id=row.id or 0,
-            term_id=row.term_id,
-            version_id=row.version_id,
+            term_id=row.term_id or 0,  # joined to its term: never an invitation
+            version_id=row.version_id or 0,
             subject=row.subject,
             body=row.body,
             created_at=row.created_at,

@@ -15,7 +15,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -35,7 +35,7 @@ from sqlmodel import col, select
 
 from scheduler.db.engine import new_session
 from scheduler.db.tables import SiteRow, SlotRow, SolveRunRow, TermRow
-from scheduler.services import auth, terms, versions
+from scheduler.services import auth, people, preferences, slot_requests, terms, versions
 
 CALLERS = {
     "coordinator": "coord_a",
@@ -124,6 +124,60 @@ class Ctx:
             )
             session.commit()
         return term_id
+
+    def person(self, variant: str) -> int:
+        """A freshly invited coordinator of school A (own), else a user of school B."""
+        if variant != "own":
+            return self.world.users["student_b"].id or 0
+        with new_session(self.engine) as session:
+            invitation = people.invite(
+                session,
+                actor=self.world.users["coord_a"],
+                email=f"matrix-{uuid.uuid4().hex[:8]}@example.test",
+                name="Matrix Person",
+                role="coordinator",
+                base_url="http://testserver/",
+            )
+            session.commit()
+            return invitation.user.id or 0
+
+    def window_term(self, variant: str) -> int:
+        """A fresh term of A with an open preference window (own), else school B's term."""
+        if variant != "own":
+            return self.term(variant)
+        term_id = self.fresh_term("own")
+        with new_session(self.engine) as session:
+            preferences.open_window(
+                session,
+                actor=self.world.users["coord_a"],
+                term_id=term_id,
+                opens_on=date.today() - timedelta(days=1),
+                closes_on=date.today() + timedelta(days=1),
+                professions=[],
+                ranks=3,
+            )
+            session.commit()
+        return term_id
+
+    def seat_request(self, variant: str) -> int:
+        """A fresh request to SITE-A of A (own), SITE-B of A (other), SITE-A of B."""
+        school, site = {
+            "own": ("a", "SITE-A"),
+            "other": ("a", "SITE-B"),
+            "other_school": ("b", "SITE-A"),
+        }[variant]
+        with new_session(self.engine) as session:
+            view = slot_requests.request_seats(
+                session,
+                actor=self.world.users[f"coord_{school}"],
+                term_id=self.world.terms[school].id or 0,
+                site=site,
+                profession="NURS",
+                period="P1",
+                seats=1,
+            )
+            session.commit()
+            return view.id
 
     def partner_token(self, variant: str) -> int:
         """A partner API token of partner_a (own) or of partner_a2 (other)."""
@@ -308,6 +362,173 @@ ENDPOINTS = [
         200,
         lambda c, v: (f"/terms/{c.term(v)}/outbox", {}),
     ),
+    # people (coordinators; accepting an invitation is public)
+    Endpoint("GET", "/people", "coordinator", 200, lambda c, v: ("/people", {}), ("own",)),
+    Endpoint(
+        "POST",
+        "/people",
+        "coordinator",
+        201,
+        lambda c, v: (
+            "/people",
+            {
+                "json": {
+                    "email": f"m-{uuid.uuid4().hex[:8]}@x.test",
+                    "name": "M",
+                    "role": "coordinator",
+                }
+            },
+        ),
+        ("own",),
+    ),
+    Endpoint(
+        "POST",
+        "/people/{id}/invitation",
+        "coordinator",
+        200,
+        lambda c, v: (f"/people/{c.person(v)}/invitation", {}),
+    ),
+    Endpoint(
+        "POST",
+        "/people/{id}/deactivate",
+        "coordinator",
+        200,
+        lambda c, v: (f"/people/{c.person(v)}/deactivate", {}),
+    ),
+    Endpoint(
+        "POST",
+        "/terms/{id}/invitations",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.fresh_term(v)}/invitations", {}),
+    ),
+    # term editing
+    Endpoint(
+        "GET",
+        "/terms/{id}/items/{kind}",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/items/rooms", {}),
+    ),
+    Endpoint(
+        "POST",
+        "/terms/{id}/items/{kind}",
+        "coordinator",
+        201,
+        lambda c, v: (
+            f"/terms/{c.fresh_term(v)}/items/rooms",
+            {"json": {"id": "R-NEW", "name": "New room"}},
+        ),
+    ),
+    Endpoint(
+        "PUT",
+        "/terms/{id}/items/{kind}/{ref}",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.fresh_term(v)}/items/rooms/R1", {"json": {"name": "Renamed"}}),
+    ),
+    Endpoint(
+        "DELETE",
+        "/terms/{id}/items/{kind}/{ref}",
+        "coordinator",
+        204,
+        lambda c, v: (f"/terms/{c.fresh_term(v)}/items/facilitators/F1", {}),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/edits",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/edits", {}),
+    ),
+    # preference collection
+    Endpoint(
+        "PUT",
+        "/terms/{id}/preference-window",
+        "coordinator",
+        200,
+        lambda c, v: (
+            f"/terms/{c.fresh_term(v)}/preference-window",
+            {"json": {"opens_on": "2027-01-01", "closes_on": "2027-01-10", "ranks": 3}},
+        ),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/preference-window",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.window_term(v)}/preference-window", {}),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/preferences",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.window_term(v)}/preferences", {}),
+    ),
+    Endpoint(
+        "POST",
+        "/terms/{id}/preference-window/reminders",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.window_term(v)}/preference-window/reminders", {}),
+    ),
+    Endpoint(
+        "POST",
+        "/terms/{id}/preference-window/close",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.window_term(v)}/preference-window/close", {}),
+    ),
+    Endpoint(
+        "GET", "/me/preferences", "student", 200, lambda c, v: ("/me/preferences", {}), ("own",)
+    ),
+    Endpoint(
+        "PUT",
+        "/me/preferences/{id}",
+        "student",
+        200,
+        lambda c, v: (f"/me/preferences/{c.window_term(v)}", {"json": {"sites": []}}),
+    ),
+    # seat requests
+    Endpoint(
+        "POST",
+        "/terms/{id}/slot-requests",
+        "coordinator",
+        201,
+        lambda c, v: (
+            f"/terms/{c.fresh_term(v)}/slot-requests",
+            {"json": {"site": "SITE-A", "profession": "NURS", "period": "P1", "seats": 2}},
+        ),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/slot-requests",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/slot-requests", {}),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/supply",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/supply", {}),
+    ),
+    Endpoint(
+        "GET", "/partner/requests", "partner", 200, lambda c, v: ("/partner/requests", {}), ("own",)
+    ),
+    Endpoint(
+        "POST",
+        "/partner/requests/{id}/answer",
+        "partner",
+        200,
+        lambda c, v: (
+            f"/partner/requests/{c.seat_request(v)}/answer",
+            {"json": {"decision": "refuse"}},
+        ),
+        ("own", "other", "other_school"),
+    ),
     # students
     Endpoint("GET", "/me/schedule", "student", 200, lambda c, v: ("/me/schedule", {}), ("own",)),
     Endpoint("GET", "/me/messages", "student", 200, lambda c, v: ("/me/messages", {}), ("own",)),
@@ -455,7 +676,7 @@ def _fresh_token(ctx: Ctx, user: str) -> str:
 
 def test_every_route_is_in_the_matrix(client: TestClient) -> None:
     """A new endpoint must be added to the matrix (only sign-in and health are public)."""
-    public = {"POST /auth/token", "GET /healthz", "GET /readyz"}
+    public = {"POST /auth/token", "GET /healthz", "GET /readyz", "POST /auth/invitations/{token}"}
     documented = {
         f"{method.upper()} {path}"
         for path, operations in client.app.openapi()["paths"].items()  # type: ignore[attr-defined]
@@ -474,6 +695,9 @@ def _openapi_key(endpoint: Endpoint) -> str:
         "/versions/{v}": "/versions/{version_id}",
         "/partner/slots/{id}": "/partner/slots/{slot_id}",
         "/partner/tokens/{id}": "/partner/tokens/{token_id}",
+        "/people/{id}": "/people/{user_id}",
+        "/me/preferences/{id}": "/me/preferences/{term_id}",
+        "/partner/requests/{id}": "/partner/requests/{request_id}",
     }
     path = endpoint.template
     for short, long in spelled.items():
@@ -509,6 +733,27 @@ PAGES = {
     "GET /app/terms/{term_id}/students/{student_ref}/disclosures": "coordinator",
     "GET /app/terms/{term_id}/equity": "coordinator",
     "GET /app/terms/{term_id}/equity.{output}": "coordinator",
+    "GET /app/people": "coordinator",
+    "POST /app/people": "coordinator",
+    "POST /app/people/students": "coordinator",
+    "POST /app/people/{user_id}/invitation": "coordinator",
+    "POST /app/people/{user_id}/deactivate": "coordinator",
+    "GET /app/invitations/{token}": "public",
+    "POST /app/invitations/{token}": "public",
+    "GET /app/terms/{term_id}/items/{kind}": "coordinator",
+    "POST /app/terms/{term_id}/items/{kind}": "coordinator",
+    "POST /app/terms/{term_id}/items/{kind}/{ref}": "coordinator",
+    "POST /app/terms/{term_id}/items/{kind}/{ref}/remove": "coordinator",
+    "GET /app/terms/{term_id}/preferences": "coordinator",
+    "POST /app/terms/{term_id}/preferences": "coordinator",
+    "POST /app/terms/{term_id}/preferences/remind": "coordinator",
+    "POST /app/terms/{term_id}/preferences/close": "coordinator",
+    "GET /app/me/preferences": "student",
+    "POST /app/me/preferences/{term_id}": "student",
+    "GET /app/terms/{term_id}/requests": "coordinator",
+    "POST /app/terms/{term_id}/requests": "coordinator",
+    "GET /app/partner/requests": "partner",
+    "POST /app/partner/requests/{request_id}/answer": "partner",
     "GET /app/me": "student",
     "POST /app/me/directory": "student",
     "POST /app/me/feed": "student",
@@ -545,7 +790,12 @@ def app_routes(client: TestClient) -> set[str]:
 def test_every_app_route_is_in_a_matrix(client: TestClient) -> None:
     """A new route, page or not, must be added here (or to ENDPOINTS) with its audience."""
     operations = {_openapi_key(endpoint) for endpoint in ENDPOINTS}
-    operations |= {"POST /auth/token", "GET /healthz", "GET /readyz"}
+    operations |= {
+        "POST /auth/token",
+        "GET /healthz",
+        "GET /readyz",
+        "POST /auth/invitations/{token}",
+    }
     assert app_routes(client) - operations == set(PAGES)
 
 
@@ -571,6 +821,10 @@ def test_pages_refuse_other_roles(client: TestClient, ctx: Ctx, key: str, role: 
         view="sessions",
         student_ref="T01",
         output="csv",
+        user_id=ctx.world.users["coord_a"].id,
+        kind="rooms",
+        ref="R1",
+        request_id=1,
     )
     client.cookies.clear()
     if CALLERS[role] is not None:

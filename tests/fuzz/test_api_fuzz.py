@@ -73,7 +73,7 @@ CALLERS = {
     "partner": "partner_a",
     "anonymous": None,
 }
-PUBLIC = {"POST /auth/token", "GET /healthz", "GET /readyz"}
+PUBLIC = {"POST /auth/token", "GET /healthz", "GET /readyz", "POST /auth/invitations/{token}"}
 SIGNED_IN = "signed in"
 """The audience of an operation any signed-in user may call (the `auth` tag)."""
 

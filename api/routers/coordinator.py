@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 
 from api.deps import (
     Coordinator,
-    DeliverDep,
+    DeliveryDep,
     ImportLimitsDep,
     LimitsDep,
     PageDep,
@@ -350,10 +350,12 @@ def list_versions(
     responses=documented(404, 409),
 )
 def publish(
-    term_id: Id, version_id: Id, session: SessionDep, user: Coordinator, _deliver: DeliverDep
+    term_id: Id, version_id: Id, session: SessionDep, user: Coordinator, delivery: DeliveryDep
 ) -> VersionView:
     """Publish a version (re-checked first); each person it affects gets one message."""
-    return versions.publish_version(session, actor=user, term_id=term_id, version_id=version_id)
+    return versions.publish_version(
+        session, actor=user, term_id=term_id, version_id=version_id, delivery=delivery
+    )
 
 
 @router.get(
@@ -382,6 +384,29 @@ def term_outbox(
 ) -> list[OutboxView]:
     """Messages to affected people and whether each went out (newest first, paged)."""
     return outbox.term_outbox(session, actor=user, term_id=term_id, page=page)
+
+
+class Requeued(BaseModel):
+    """How many failed messages were given another set of delivery attempts."""
+
+    requeued: int
+
+
+@router.post("/{term_id}/outbox/retry", response_model=Requeued, responses=TERM)
+def retry_outbox(
+    term_id: Id,
+    session: SessionDep,
+    user: Coordinator,
+    delivery: DeliveryDep,
+    message: Annotated[
+        int | None, Query(ge=1, le=ID_MAX, description="Only this message (default: all).")
+    ] = None,
+) -> Requeued:
+    """Retry failed messages (or one) and deliver everything due, as a publish does."""
+    count = outbox.retry_messages(
+        session, actor=user, term_id=term_id, delivery=delivery, message_id=message
+    )
+    return Requeued(requeued=count)
 
 
 @router.get(

@@ -515,15 +515,23 @@ def own_messages(
 
 
 def term_messages(
-    session: Session, actor: UserRow, term: TermRow, *, page: Page = ALL
+    session: Session,
+    actor: UserRow,
+    term: TermRow,
+    *,
+    page: Page = ALL,
+    state: str | None = None,
 ) -> Sequence[OutboxMessageRow]:
-    """A managed term's outbox, newest first (the coordinator watches delivery)."""
+    """A managed term's outbox (or its rows in one state), newest first (the coordinator
+    watches delivery)."""
     query = (
         select(OutboxMessageRow)
         .join(TermRow, col(OutboxMessageRow.term_id) == TermRow.id)
         .where(col(OutboxMessageRow.term_id) == term.id, coordinator_scope(actor))
         .order_by(col(OutboxMessageRow.id).desc())
     )
+    if state is not None:
+        query = query.where(col(OutboxMessageRow.state) == state)
     return session.exec(page.apply(query)).all()
 
 

@@ -162,9 +162,17 @@ def version_schedule(version: ScheduleVersionRow) -> Schedule:
 
 
 def publish_version(
-    session: Session, *, actor: UserRow, term_id: int, version_id: int
+    session: Session,
+    *,
+    actor: UserRow,
+    term_id: int,
+    version_id: int,
+    delivery: outbox.Delivery | None,
 ) -> VersionView:
-    """Make a version the published one (again is fine); refused if it no longer validates."""
+    """Make a version the published one (again is fine); refused if it no longer validates.
+
+    Its messages go out through `delivery` once the caller commits (None: they wait for
+    `ipe outbox deliver`, as in the outbox's own tests)."""
     term, version = get_version(session, actor=actor, term_id=term_id, version_id=version_id)
     _lock_term(session, term)
     session.refresh(version)  # as a publish that finished while we waited left it
@@ -205,6 +213,8 @@ def publish_version(
         },
     )
     session.flush()
+    if delivery is not None:
+        outbox.deliver_after_commit(session, delivery=delivery)
     return version_view(version)
 
 

@@ -121,6 +121,7 @@ class Ctx:
                 actor=self.world.users["coord_a"],
                 term_id=term_id,
                 version_id=version.id or 0,
+                delivery=None,
             )
             session.commit()
         return term_id
@@ -307,6 +308,13 @@ ENDPOINTS = [
         "coordinator",
         200,
         lambda c, v: (f"/terms/{c.term(v)}/outbox", {}),
+    ),
+    Endpoint(
+        "POST",
+        "/terms/{id}/outbox/retry",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/outbox/retry", {}),
     ),
     # students
     Endpoint("GET", "/me/schedule", "student", 200, lambda c, v: ("/me/schedule", {}), ("own",)),
@@ -509,6 +517,8 @@ PAGES = {
     "GET /app/terms/{term_id}/students/{student_ref}/disclosures": "coordinator",
     "GET /app/terms/{term_id}/equity": "coordinator",
     "GET /app/terms/{term_id}/equity.{output}": "coordinator",
+    "GET /app/terms/{term_id}/outbox": "coordinator",
+    "POST /app/terms/{term_id}/outbox/retry": "coordinator",
     "GET /app/me": "student",
     "POST /app/me/directory": "student",
     "POST /app/me/feed": "student",

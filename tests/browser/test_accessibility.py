@@ -72,7 +72,11 @@ def published(live_server: LiveServer) -> Published:
             session, term=term, scenario=scenario, schedule=schedule, run=run
         )
         versions.publish_version(
-            session, actor=users["coordinator"], term_id=term.id or 0, version_id=version.id or 0
+            session,
+            actor=users["coordinator"],
+            term_id=term.id or 0,
+            version_id=version.id or 0,
+            delivery=None,
         )
         session.commit()
         return Published(term.id or 0, version.id or 0, run.id or 0, emails)

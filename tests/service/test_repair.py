@@ -44,7 +44,11 @@ def new_term(session: Session, world: World, *, publish: bool = True) -> TermRow
         schedule = tiny_schedule().model_copy(update={"term": term.code})
         version = versions.record_schedule(session, term=term, scenario=scenario, schedule=schedule)
         versions.publish_version(
-            session, actor=world.users["coord_a"], term_id=term.id or 0, version_id=version.id or 0
+            session,
+            actor=world.users["coord_a"],
+            term_id=term.id or 0,
+            version_id=version.id or 0,
+            delivery=None,
         )
     session.commit()
     return term
@@ -113,7 +117,11 @@ def test_the_repair_job_keeps_everyone_but_the_declined_seats_holders(
     assert diff.changes == stability.value == stability.bound
     assert diff == diff_schedules(versions.version_schedule(published), schedule, sites_of=_sites())
     versions.publish_version(
-        session, actor=world.users["coord_a"], term_id=term.id or 0, version_id=draft.id or 0
+        session,
+        actor=world.users["coord_a"],
+        term_id=term.id or 0,
+        version_id=draft.id or 0,
+        delivery=None,
     )
     session.commit()
     sent = outbox.term_outbox(session, actor=world.users["coord_a"], term_id=term.id or 0)

@@ -8,21 +8,23 @@ no longer validates) are shown on the page they came from, next to the form.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from api.deps import LimitsDep, RunnerDep, SessionDep, SettingsDep, import_limits
+from api.deps import DeliveryDep, LimitsDep, RunnerDep, SessionDep, SettingsDep, import_limits
 from api.params import ID_MAX, Id, Ref
 from api.web.rendering import render
 from api.web.security import CheckedForm, CoordinatorPage, WebSession, field
+from scheduler.db.paging import Page
 from scheduler.services import (
     disclosures,
     equity_reports,
     exports,
+    outbox,
     schedule_views,
     slots,
     solve_runs,
@@ -43,6 +45,7 @@ DONE = {
     "csv": "The CSV files replaced the term's lists.",
     "published": "The version is published: students and partners see it now.",
     "cancelling": "Cancel requested: the run stops in a moment.",
+    "retried": "Failed messages are queued again; delivery has started.",
 }
 View = Literal["sessions", "sites", "students", "unmet"]
 CSV_FILES = tuple(SPECS)
@@ -378,10 +381,14 @@ def publish(
     session: SessionDep,
     web: CoordinatorPage,
     form: CheckedForm,
+    delivery: DeliveryDep,
 ) -> Response:
-    """Publish the version; if it no longer fits the term, say which rules it breaks."""
+    """Publish the version; if it no longer fits the term, say which rules it breaks. Its
+    messages go out as an API publish's do (one `Delivery` for both)."""
     try:
-        versions.publish_version(session, actor=web.user, term_id=term_id, version_id=version_id)
+        versions.publish_version(
+            session, actor=web.user, term_id=term_id, version_id=version_id, delivery=delivery
+        )
     except Conflict as error:
         session.rollback()
         return _version_page(request, session, web, term_id, version_id, "sessions", error=error)
@@ -404,6 +411,53 @@ def slot_responses(
         "slots": items,
     }
     return render(request, "coord_slots.html", context, web=web)
+
+
+OutboxState = Literal["pending", "sending", "sent", "in_app", "failed"]
+OUTBOX_STATES = get_args(OutboxState)
+
+
+@router.get("/{term_id}/outbox", response_class=HTMLResponse)
+def outbox_page(
+    term_id: Id,
+    request: Request,
+    session: SessionDep,
+    web: CoordinatorPage,
+    state: OutboxState | None = None,
+    done: str = "",
+) -> Response:
+    """Messages to the people publishes affected, with their delivery state and a retry."""
+    summary = outbox.outbox_summary(session, actor=web.user, term_id=term_id)
+    rows = outbox.term_outbox(
+        session, actor=web.user, term_id=term_id, page=Page(limit=500), state=state
+    )
+    context = {
+        "term": terms.term_summary(session, actor=web.user, term_id=term_id),
+        "summary": summary,
+        "max_attempts": outbox.MAX_ATTEMPTS,
+        "messages": rows,
+        "state": state,
+        "states": OUTBOX_STATES,
+        "done": DONE.get(done, ""),
+    }
+    return render(request, "coord_outbox.html", context, web=web)
+
+
+@router.post("/{term_id}/outbox/retry", response_class=HTMLResponse)
+def retry_outbox(
+    term_id: Id,
+    session: SessionDep,
+    web: CoordinatorPage,
+    form: CheckedForm,
+    delivery: DeliveryDep,
+) -> Response:
+    """Queue failed messages (all, or the one named in the form) again and deliver."""
+    raw = str(form.get("message") or "")
+    message = int(raw) if raw.isdigit() else None
+    outbox.retry_messages(
+        session, actor=web.user, term_id=term_id, delivery=delivery, message_id=message
+    )
+    return RedirectResponse(f"/app/terms/{term_id}/outbox?done=retried", status_code=303)
 
 
 @router.get("/{term_id}/students/{student_ref}/disclosures", response_class=HTMLResponse)

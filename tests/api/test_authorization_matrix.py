@@ -529,8 +529,6 @@ PAGES = {
     "GET /feeds/{token}.ics": "public",
     "GET /openapi.json": "public",
     "GET /docs": "public",
-    "GET /docs/oauth2-redirect": "public",
-    "GET /redoc": "public",
     "MOUNT /app/static": "public",
 }
 

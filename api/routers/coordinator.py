@@ -63,6 +63,11 @@ class SolveRunRequest(BaseModel):
         le=ID_MAX,
         description="Repair this version: stay as close to it as the term allows.",
     )
+    full_repair: bool = Field(
+        default=False,
+        description="A repair solves the whole term instead of trying the local repair first"
+        " (`solver.incremental`); ignored by a solve run without `previous_version`.",
+    )
 
 
 async def raw_json(request: Request) -> bytes:
@@ -252,6 +257,7 @@ def start_run(
         workers=request.workers,
         seed=request.seed,
         previous_version=request.previous_version,
+        full_repair=request.full_repair,
     )
 
 
@@ -280,6 +286,7 @@ def start_repair(
         time_limit_s=request.time_limit_s,
         workers=request.workers,
         seed=request.seed,
+        full_repair=request.full_repair,
     )
 
 

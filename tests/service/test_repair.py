@@ -175,3 +175,30 @@ def test_the_api_starts_repairs_shows_diffs_and_messages(
 
 def _sites() -> dict[str, str]:
     return {slot.id: slot.site for slot in scenario_of(tiny_document()).slots}
+
+
+def test_a_repair_run_takes_full_repair_as_the_readme_says(
+    client: TestClient, session: Session, world: World
+) -> None:
+    term = new_term(session, world)
+    coordinator = world.header("coord_a")
+    full = client.post(
+        f"/terms/{term.id}/repair-runs", headers=coordinator, json={"full_repair": True}
+    )
+    assert full.status_code == 202, full.text
+    assert full.json()["parameters"]["full_repair"] is True
+    finish(session, full.json()["id"])
+    local = client.post(f"/terms/{term.id}/repair-runs", headers=coordinator, json={})
+    assert local.status_code == 202, local.text
+    assert local.json()["parameters"]["full_repair"] is False
+    finish(session, local.json()["id"])
+
+
+def finish(session: Session, run_id: int) -> None:
+    """The recording runner starts nothing: end the run so the school may start another."""
+    run = session.get(SolveRunRow, run_id)
+    assert run is not None
+    session.refresh(run)
+    run.status = "cancelled"
+    session.add(run)
+    session.commit()

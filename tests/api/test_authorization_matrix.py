@@ -517,6 +517,8 @@ PAGES = {
     "GET /app/terms/{term_id}/students/{student_ref}/disclosures": "coordinator",
     "GET /app/terms/{term_id}/equity": "coordinator",
     "GET /app/terms/{term_id}/equity.{output}": "coordinator",
+    "GET /app/terms/{term_id}/repair": "coordinator",
+    "POST /app/terms/{term_id}/repair": "coordinator",
     "GET /app/terms/{term_id}/outbox": "coordinator",
     "POST /app/terms/{term_id}/outbox/retry": "coordinator",
     "GET /app/me": "student",

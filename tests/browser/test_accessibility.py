@@ -90,6 +90,9 @@ PAGES = {
     "coordinator-students": ("coordinator", "/app/terms/{term}/versions/{version}/students"),
     "coordinator-disclosures": ("coordinator", "/app/terms/{term}/students/T01/disclosures"),
     "coordinator-equity": ("coordinator", "/app/terms/{term}/equity"),
+    "coordinator-repair": ("coordinator", "/app/terms/{term}/repair"),
+    "coordinator-changes": ("coordinator", "/app/terms/{term}/versions/{version}/changes"),
+    "coordinator-outbox": ("coordinator", "/app/terms/{term}/outbox"),
     "student-schedule": ("student", "/app/me"),
     "partner-slots": ("partner", "/app/partner"),
 }

@@ -62,7 +62,8 @@ def test_a_web_publish_delivers_its_messages(
     version = draft(engine, world)
     sign_in(client, world, "coord_a")
     page = f"/app/terms/{world.terms['a'].id}/versions/{version}"
-    response = post_form(client, page, f"{page}/publish")
+    # It moves T01 where nothing forced a move, so the page asks to confirm the 1 person.
+    response = post_form(client, page, f"{page}/publish", confirm="1")
     assert response.status_code == 303, response.text
     found = states(engine, version)
     assert found and set(found) == {"in_app"}, found

@@ -18,7 +18,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.web import errors
-from api.web.routes import auth_pages, coordinator_pages, feeds, partner_pages, student_pages
+from api.web.routes import (
+    access_pages,
+    auth_pages,
+    coordinator_pages,
+    feeds,
+    partner_pages,
+    student_pages,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -29,7 +36,14 @@ def install(app: FastAPI) -> None:
     Call after `api.errors.install`: the page error handlers answer for `/app` paths and
     hand every other path back to the JSON handlers.
     """
-    for module in (auth_pages, coordinator_pages, student_pages, partner_pages, feeds):
+    for module in (
+        auth_pages,
+        coordinator_pages,
+        access_pages,
+        student_pages,
+        partner_pages,
+        feeds,
+    ):
         app.include_router(module.router)
     app.mount("/app/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)

@@ -25,7 +25,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES)
 
 NAV = {
-    "coordinator": [("Terms", "/app/terms")],
+    "coordinator": [("Terms", "/app/terms"), ("Access record", "/app/access")],
     "student": [("My schedule", "/app/me")],
     "partner": [("Our slots", "/app/partner")],
 }

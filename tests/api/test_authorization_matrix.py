@@ -521,6 +521,8 @@ PAGES = {
     "POST /app/terms/{term_id}/repair": "coordinator",
     "GET /app/terms/{term_id}/outbox": "coordinator",
     "POST /app/terms/{term_id}/outbox/retry": "coordinator",
+    "GET /app/access": "coordinator",
+    "GET /app/access/export.csv": "coordinator",
     "GET /app/me": "student",
     "POST /app/me/directory": "student",
     "POST /app/me/feed": "student",

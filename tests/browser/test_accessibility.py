@@ -93,6 +93,7 @@ PAGES = {
     "coordinator-repair": ("coordinator", "/app/terms/{term}/repair"),
     "coordinator-changes": ("coordinator", "/app/terms/{term}/versions/{version}/changes"),
     "coordinator-outbox": ("coordinator", "/app/terms/{term}/outbox"),
+    "coordinator-access": ("coordinator", "/app/access"),
     "student-schedule": ("student", "/app/me"),
     "partner-slots": ("partner", "/app/partner"),
 }

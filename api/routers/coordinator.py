@@ -29,6 +29,7 @@ from scheduler.services import (
     exports,
     outbox,
     repairs,
+    schedule_views,
     slots,
     solve_runs,
     students,
@@ -39,6 +40,7 @@ from scheduler.services.csv_import import SPECS
 from scheduler.services.disclosures import DisclosureView
 from scheduler.services.errors import Invalid
 from scheduler.services.outbox import OutboxView
+from scheduler.services.schedule_views import UnmetLine
 from scheduler.services.views import (
     CoordinatorSlotView,
     RunView,
@@ -423,10 +425,44 @@ def retry_outbox(
     responses=TERM,
 )
 def export_schedule(
-    term_id: Id, version_id: Id, session: SessionDep, user: Coordinator
+    term_id: Id,
+    version_id: Id,
+    session: SessionDep,
+    user: Coordinator,
+    reasons: Annotated[
+        Literal["shared", "inline"],
+        Query(
+            description="`shared`: each distinct reason once (`shared_reasons`, `reason_groups`);"
+            " `inline`: every unmet need with its own reasons, as in the first contract version."
+        ),
+    ] = "shared",
 ) -> Schedule:
-    """The version's `ipe-schedule/1` document."""
-    return exports.schedule_document(session, actor=user, term_id=term_id, version_id=version_id)
+    """The version's `ipe-schedule/1` document (compact unless `reasons=inline`)."""
+    return exports.schedule_document(
+        session, actor=user, term_id=term_id, version_id=version_id, inline=reasons == "inline"
+    )
+
+
+@router.get(
+    "/{term_id}/versions/{version_id}/unmet",
+    response_model=list[UnmetLine],
+    responses=TERM,
+)
+def unmet_needs(
+    term_id: Id,
+    version_id: Id,
+    session: SessionDep,
+    user: Coordinator,
+    student: Annotated[
+        str | None,
+        Query(min_length=1, max_length=100, description="Only this student's unmet needs."),
+    ] = None,
+) -> list[UnmetLine]:
+    """Every unmet need (or one student's) with its full reasons, however it is stored."""
+    _groups, lines = schedule_views.unmet_needs(
+        session, actor=user, term_id=term_id, version_id=version_id, via="api.unmet"
+    )
+    return [line for line in lines if student is None or line.student == student]
 
 
 @router.get(

@@ -74,7 +74,9 @@ def record_schedule(
         run_id=run.id if run else None,
         number=_next_number(session, _id(term.id)),
         status=schedule.status,
-        schedule_json=schedule.model_dump_json(exclude_none=True),
+        # Stored compact (each distinct reason once): the same document, a fraction of
+        # the size when many needs are unmet for the same causes (docs/contract.md).
+        schedule_json=schedule.compacted().model_dump_json(exclude_none=True),
     )
     session.add(version)
     session.flush()
@@ -154,11 +156,13 @@ def get_version(
 
 
 def version_schedule(version: ScheduleVersionRow) -> Schedule:
-    """The stored schedule document (it was valid when saved, so it parses)."""
+    """The stored schedule document (it was valid when saved, so it parses), with every
+    unmet need's reasons inline again: stored compact, used whole (the solver, the diff
+    and the views never see shared reasons)."""
     schedule, errors = load_schedule_text(version.schedule_json)
     if schedule is None:
         raise RuntimeError(f"stored schedule of version {version.id} no longer loads: {errors}")
-    return schedule
+    return schedule.expanded()
 
 
 def publish_version(

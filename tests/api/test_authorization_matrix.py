@@ -304,6 +304,13 @@ ENDPOINTS = [
     ),
     Endpoint(
         "GET",
+        "/terms/{id}/versions/{v}/unmet",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/versions/{c.version(v)}/unmet", {}),
+    ),
+    Endpoint(
+        "GET",
         "/terms/{id}/outbox",
         "coordinator",
         200,

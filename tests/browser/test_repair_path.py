@@ -34,6 +34,7 @@ def test_decline_repair_preview_publish(browser: Any, live_server: LiveServer) -
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     sign_in(page, base, partner.email, PASSWORD)
+    page.get_by_text("Decline this slot (SL-B1)", exact=True).click()
     page.get_by_label("Reason for declining SL-B1", exact=True).fill(REASON)
     page.get_by_role("button", name="Decline SL-B1", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("Slot declined")

@@ -199,6 +199,8 @@ class Site(Frozen):
     accessible: bool = False
     tags: list[Text] = Field(default_factory=list)
     languages: list[Text] = Field(default_factory=list)
+    address: Text | None = None
+    """Extension: the street address people travel to, shown on pages, feeds and messages."""
 
 
 class Period(Frozen):

@@ -109,7 +109,7 @@ def student_events(term: MyTerm, student: str) -> list[ics.AnyEvent]:
     for p in term.placements:
         about = ics.About(
             summary=f"Placement: {p.site_name}",
-            location=p.site_name,
+            location=f"{p.site_name}, {p.address}" if p.address else p.site_name,
             description=f"{term.name}. {p.profession} placement, period {p.period}, slot {p.slot}.",
             geo=(p.lat, p.lon),
             sequence=term.version,
@@ -160,7 +160,7 @@ def partner_calendar(session: Session, *, actor: UserRow) -> bytes:
         names = ", ".join(f"{s.name} ({s.profession})" for s in students)
         about = ics.About(
             summary=f"Placement students: {len(students)} {slot.profession}",
-            location=site.name,
+            location=f"{site.name}, {site.address}" if site.address else site.name,
             description=f"{term.name}. Slot {slot.ref}, period {period.ref}: {names}.",
             geo=(site.lat, site.lon),
             sequence=version.number if version else 0,

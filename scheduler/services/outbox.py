@@ -210,7 +210,7 @@ class MessageTexts:
         self.activities = {a.id: a.name for a in scenario.activities}
         self.rooms = {r.id: r.name for r in scenario.rooms}
         self.sites = {s.id: s.name for s in scenario.sites}
-        self.addresses = {s.id: getattr(s, "address", None) for s in scenario.sites}
+        self.addresses = {s.id: s.address for s in scenario.sites}
         self.periods = {p.id: p for p in scenario.periods}
         self.slots = {s.id: s for s in scenario.slots}
         self.sites_of = slot_sites(scenario)

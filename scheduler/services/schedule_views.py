@@ -65,6 +65,7 @@ class PeriodBlock(View):
 class SiteBlock(View):
     site: str
     name: str
+    address: str | None = None
     periods: list[PeriodBlock]
 
 
@@ -192,6 +193,7 @@ def by_site(session: Session, *, actor: UserRow, term_id: int, version_id: int) 
         SiteBlock(
             site=site.id,
             name=site.name,
+            address=site.address,
             periods=[
                 PeriodBlock(
                     period=p.id, start=p.start, end=p.end, weekly=p.weekly, slots=slots_by[key]

@@ -166,3 +166,18 @@ def test_partners_of_both_sites_read_a_move_between_them_as_leaving_and_arriving
 def test_a_site_address_is_shown_when_the_term_gives_one():
     texts = MessageTexts(SCENARIO, "Winter 2027", first=True)
     assert texts.site_label("H1") == "Beacon Hospital"
+    with_address = SCENARIO.model_copy(
+        update={
+            "sites": [
+                SCENARIO.sites[0].model_copy(update={"address": "5 Quay Street"}),
+                SCENARIO.sites[1],
+            ]
+        }
+    )
+    texts = MessageTexts(with_address, "Winter 2027", first=False)
+    new = after(BEFORE.sessions, [placement("n1", "L2"), placement("n2", "L1")])
+    diff = diff_schedules(BEFORE, new, sites_of=slot_sites(with_address))
+    body = texts.student_body("n1", diff.for_student("n1"))
+    assert "Beacon Hospital (5 Quay Street)" in body
+    partner = texts.partner_body("H1", site_changes(diff, slot_sites(with_address))["H1"])
+    assert "placed at Beacon Hospital (5 Quay Street)" in partner

@@ -11,6 +11,8 @@ from service_support import World, build_world, make_client
 from sqlalchemy import Engine
 from web_support import PASSWORD, sign_in
 
+from scheduler.db.engine import new_session
+from scheduler.services import feeds
 from scheduler.services.views import objective_view
 
 
@@ -61,3 +63,25 @@ def test_every_view_of_a_version_shows_the_levels(
     assert "1. coverage" in text
     assert " %</td>" in text or "unknown</td>" in text
     assert "Status " in text
+
+
+ADDRESSES = ("1 Harbor Way, Boston, MA 02119", "200 Northfield Road, Lowell, MA 01852")
+
+
+def test_site_addresses_show_on_the_by_site_page(client: TestClient, world: World) -> None:
+    sign_in(client, world, "coord_a")
+    page = client.get(f"/app/terms/{world.terms['a'].id}/versions/{world.versions['a']}/sites")
+    assert all(address in page.text for address in ADDRESSES)
+
+
+def test_a_students_placement_shows_its_address_on_the_page_and_in_the_feed(
+    client: TestClient, engine: Engine, world: World
+) -> None:
+    sign_in(client, world, "student_a")
+    page = client.get("/app/me").text
+    assert any(address in page for address in ADDRESSES)
+    with new_session(engine) as session:
+        token = feeds.rotate_feed(session, actor=world.users["student_a"])
+        session.commit()
+    feed = client.get(f"/feeds/{token}.ics").text.replace("\r\n ", "")
+    assert any(address.replace(",", "\\,") in feed for address in ADDRESSES), feed

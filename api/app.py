@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI
 
-from api import errors, web
+from api import docs, errors, web
 from api.body_limit import BodyLimitMiddleware, BodyLimits
 from api.routers import (
     auth,
@@ -72,6 +72,8 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served offline by api.docs instead of from a CDN
+        redoc_url=None,
     )
     app.state.settings, app.state.engine, app.state.runner = settings, engine, runner
     app.state.db_slots = anyio.Semaphore(settings.pool.connections)  # see api.deps.get_session
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     app.include_router(preferences.router)
     app.include_router(slot_requests.router)
     web.install(app)
+    docs.install(app)
     return app
 
 

@@ -176,11 +176,21 @@ async def page(
 PageDep = Annotated[Page, Depends(page)]
 
 
-def deliver_after_commit(request: Request, session: SessionDep, settings: SettingsDep) -> None:
-    """Once the request's transaction commits, deliver the outbox in the background."""
-    outbox.deliver_after_commit(
-        session, engine=request.app.state.engine, smtp_settings=outbox.smtp_settings(settings)
+def delivery(request: Request, settings: SettingsDep) -> outbox.Delivery:
+    """How a publish's messages go out: in the background once the request commits. The
+    API and the web pages both publish with this one."""
+    return outbox.Delivery(
+        engine=request.app.state.engine, smtp=outbox.smtp_settings(settings), background=True
     )
+
+
+DeliveryDep = Annotated[outbox.Delivery, Depends(delivery)]
+
+
+def deliver_after_commit(session: SessionDep, how: DeliveryDep) -> None:
+    """Once the request's transaction commits, deliver the outbox (invitations, reminders,
+    seat requests) the same way a publish does."""
+    outbox.deliver_after_commit(session, delivery=how)
 
 
 DeliverDep = Annotated[None, Depends(deliver_after_commit)]

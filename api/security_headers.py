@@ -3,8 +3,8 @@
 A small ASGI middleware adds, unless the route already set the header itself:
 - `Content-Security-Policy`: pages may load only this server's own scripts, styles and
   images (vendored under `/app/static/`, no inline script); API answers may load nothing;
-  the interactive docs (`/docs`, `/redoc`) may load FastAPI's Swagger UI / ReDoc bundles
-  from their CDN and run their inline start-up script (they show no personal data).
+  the interactive docs (`/docs`) may load this server's vendored Swagger UI and nothing
+  from elsewhere (inline styles only: Swagger UI sets style attributes).
   Nothing may be framed (`frame-ancestors 'none'`, and `X-Frame-Options: DENY` for older
   browsers).
 - `X-Content-Type-Options: nosniff`.
@@ -41,16 +41,13 @@ PAGE_CSP = "; ".join(
     ]
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-DOCS_CDN = "https://cdn.jsdelivr.net"
 DOCS_CSP = "; ".join(
     [
         "default-src 'none'",
-        f"script-src {DOCS_CDN} 'unsafe-inline'",
-        f"style-src {DOCS_CDN} https://fonts.googleapis.com 'unsafe-inline'",
-        "font-src https://fonts.gstatic.com",
-        "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
         "connect-src 'self'",
-        "worker-src blob:",
         "frame-ancestors 'none'",
         "base-uri 'none'",
         "form-action 'self'",
@@ -71,7 +68,7 @@ def is_page(path: str) -> bool:
 
 
 def is_docs(path: str) -> bool:
-    return path.startswith(("/docs", "/redoc"))
+    return path == "/docs"
 
 
 def headers_for(path: str, *, https: bool, hsts_max_age_s: int) -> dict[str, str]:

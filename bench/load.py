@@ -115,7 +115,11 @@ def setup(
         session.commit()
         lap("record_s")
         versions.publish_version(
-            session, actor=coordinator, term_id=term.id or 0, version_id=version.id or 0
+            session,
+            actor=coordinator,
+            term_id=term.id or 0,
+            version_id=version.id or 0,
+            delivery=None,
         )
         session.commit()
         lap("publish_s")

@@ -23,7 +23,7 @@ from scheduler.db.migrate import current_revision, new_revision, upgrade
 from scheduler.db.tables import UserRow
 from scheduler.domain.scenario import Scenario
 from scheduler.services import demo as demo_service
-from scheduler.services import solve_runs, term_rows, versions
+from scheduler.services import outbox, solve_runs, term_rows, versions
 from scheduler.services.errors import ServiceError
 from scheduler.services.jobs import ProcessJobRunner
 from scheduler.services.reports import coverage
@@ -85,8 +85,17 @@ def proxy_options(trusted: str) -> tuple[bool, str | None]:
     return (True, trusted) if trusted else (False, None)
 
 
-def run_demo(url: str, scenario: Path, *, time_limit: float, workers: int, resolve: bool) -> None:
-    """Migrate, load the demo term and accounts, solve and publish if needed, summarise."""
+def run_demo(
+    url: str,
+    scenario: Path,
+    *,
+    time_limit: float,
+    workers: int,
+    resolve: bool,
+    smtp: outbox.SmtpSettings | None = None,
+) -> None:
+    """Migrate, load the demo term and accounts, solve and publish if needed (its messages
+    delivered before the summary, by `smtp` or in the app), summarise."""
     engine = migrated(url)
     render.say(f"database: {render.escape(_shown(url))} (schema {current_revision(engine)})")
     problem = _scenario_or_exit(scenario)
@@ -98,7 +107,8 @@ def run_demo(url: str, scenario: Path, *, time_limit: float, workers: int, resol
     state = "reused" if setup.reused else "loaded"
     render.say(f"demo term {state}: {render.escape(setup.term.name)} (id {term_id})")
     if resolve or not _has_published(engine, coordinator, term_id):
-        _solve_and_publish(engine, url, coordinator, term_id, time_limit, workers)
+        delivery = outbox.Delivery(engine=engine, smtp=smtp, background=False)
+        _solve_and_publish(engine, url, coordinator, term_id, time_limit, workers, delivery)
     _summary(engine, coordinator, term_id)
     _logins(setup.logins)
     engine.dispose()
@@ -131,7 +141,13 @@ def _has_published(engine: Engine, coordinator: UserRow, term_id: int) -> bool:
 
 
 def _solve_and_publish(
-    engine: Engine, url: str, coordinator: UserRow, term_id: int, limit: float, workers: int
+    engine: Engine,
+    url: str,
+    coordinator: UserRow,
+    term_id: int,
+    limit: float,
+    workers: int,
+    delivery: outbox.Delivery,
 ) -> None:
     """Solve as a job (a worker process, as the web app does), show progress, publish."""
     runner = ProcessJobRunner(url)
@@ -148,7 +164,11 @@ def _solve_and_publish(
     with new_session(engine) as session:
         try:
             published = versions.publish_version(
-                session, actor=coordinator, term_id=term_id, version_id=run.version_id
+                session,
+                actor=coordinator,
+                term_id=term_id,
+                version_id=run.version_id,
+                delivery=delivery,
             )
         except ServiceError as error:
             render.say(f"[bold red]not published:[/] {render.escape(error.message)}")

@@ -113,7 +113,7 @@ def unmet_reasons(schedule: Schedule, limit: int = 10) -> None:
     counts: Counter[str] = Counter()
     example: dict[str, str] = {}
     for entry in schedule.unassigned:
-        for reason in entry.reasons[:1]:
+        for reason in schedule.reasons_of(entry)[:1]:
             counts[reason.code] += 1
             example.setdefault(reason.code, reason.message)
     if not counts:

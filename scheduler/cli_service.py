@@ -96,9 +96,18 @@ def demo(
 ) -> None:
     """Load the demo term with demo logins, solve and publish it, then serve the app."""
     from scheduler import cli_demo
+    from scheduler.services.outbox import smtp_settings
+    from scheduler.settings import Settings
 
     url = database_url(database, database_url_)
-    cli_demo.run_demo(url, scenario, time_limit=time_limit, workers=workers, resolve=resolve)
+    cli_demo.run_demo(
+        url,
+        scenario,
+        time_limit=time_limit,
+        workers=workers,
+        resolve=resolve,
+        smtp=smtp_settings(Settings()),
+    )
     if serve_app:
         cli_demo.serve(url, host, port)
 

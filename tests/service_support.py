@@ -258,7 +258,7 @@ def _add_term(session: Session, world: World, key: str, scenario: Scenario) -> N
         session, term=term, scenario=scenario, schedule=tiny_schedule(), run=run
     )
     versions.publish_version(
-        session, actor=coordinator, term_id=term.id or 0, version_id=version.id or 0
+        session, actor=coordinator, term_id=term.id or 0, version_id=version.id or 0, delivery=None
     )
     world.versions[key] = version.id or 0
 

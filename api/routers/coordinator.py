@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 
 from api.deps import (
     Coordinator,
-    DeliverDep,
+    DeliveryDep,
     ImportLimitsDep,
     LimitsDep,
     PageDep,
@@ -29,6 +29,7 @@ from scheduler.services import (
     exports,
     outbox,
     repairs,
+    schedule_views,
     slots,
     solve_runs,
     students,
@@ -39,6 +40,7 @@ from scheduler.services.csv_import import SPECS
 from scheduler.services.disclosures import DisclosureView
 from scheduler.services.errors import Invalid
 from scheduler.services.outbox import OutboxView
+from scheduler.services.schedule_views import UnmetLine
 from scheduler.services.views import (
     CoordinatorSlotView,
     RunView,
@@ -62,6 +64,11 @@ class SolveRunRequest(BaseModel):
         ge=1,
         le=ID_MAX,
         description="Repair this version: stay as close to it as the term allows.",
+    )
+    full_repair: bool = Field(
+        default=False,
+        description="A repair solves the whole term instead of trying the local repair first"
+        " (`solver.incremental`); ignored by a solve run without `previous_version`.",
     )
 
 
@@ -252,6 +259,7 @@ def start_run(
         workers=request.workers,
         seed=request.seed,
         previous_version=request.previous_version,
+        full_repair=request.full_repair,
     )
 
 
@@ -280,6 +288,7 @@ def start_repair(
         time_limit_s=request.time_limit_s,
         workers=request.workers,
         seed=request.seed,
+        full_repair=request.full_repair,
     )
 
 
@@ -350,10 +359,12 @@ def list_versions(
     responses=documented(404, 409),
 )
 def publish(
-    term_id: Id, version_id: Id, session: SessionDep, user: Coordinator, _deliver: DeliverDep
+    term_id: Id, version_id: Id, session: SessionDep, user: Coordinator, delivery: DeliveryDep
 ) -> VersionView:
     """Publish a version (re-checked first); each person it affects gets one message."""
-    return versions.publish_version(session, actor=user, term_id=term_id, version_id=version_id)
+    return versions.publish_version(
+        session, actor=user, term_id=term_id, version_id=version_id, delivery=delivery
+    )
 
 
 @router.get(
@@ -384,6 +395,29 @@ def term_outbox(
     return outbox.term_outbox(session, actor=user, term_id=term_id, page=page)
 
 
+class Requeued(BaseModel):
+    """How many failed messages were given another set of delivery attempts."""
+
+    requeued: int
+
+
+@router.post("/{term_id}/outbox/retry", response_model=Requeued, responses=TERM)
+def retry_outbox(
+    term_id: Id,
+    session: SessionDep,
+    user: Coordinator,
+    delivery: DeliveryDep,
+    message: Annotated[
+        int | None, Query(ge=1, le=ID_MAX, description="Only this message (default: all).")
+    ] = None,
+) -> Requeued:
+    """Retry failed messages (or one) and deliver everything due, as a publish does."""
+    count = outbox.retry_messages(
+        session, actor=user, term_id=term_id, delivery=delivery, message_id=message
+    )
+    return Requeued(requeued=count)
+
+
 @router.get(
     "/{term_id}/versions/{version_id}/schedule",
     response_model=Schedule,
@@ -391,10 +425,44 @@ def term_outbox(
     responses=TERM,
 )
 def export_schedule(
-    term_id: Id, version_id: Id, session: SessionDep, user: Coordinator
+    term_id: Id,
+    version_id: Id,
+    session: SessionDep,
+    user: Coordinator,
+    reasons: Annotated[
+        Literal["shared", "inline"],
+        Query(
+            description="`shared`: each distinct reason once (`shared_reasons`, `reason_groups`);"
+            " `inline`: every unmet need with its own reasons, as in the first contract version."
+        ),
+    ] = "shared",
 ) -> Schedule:
-    """The version's `ipe-schedule/1` document."""
-    return exports.schedule_document(session, actor=user, term_id=term_id, version_id=version_id)
+    """The version's `ipe-schedule/1` document (compact unless `reasons=inline`)."""
+    return exports.schedule_document(
+        session, actor=user, term_id=term_id, version_id=version_id, inline=reasons == "inline"
+    )
+
+
+@router.get(
+    "/{term_id}/versions/{version_id}/unmet",
+    response_model=list[UnmetLine],
+    responses=TERM,
+)
+def unmet_needs(
+    term_id: Id,
+    version_id: Id,
+    session: SessionDep,
+    user: Coordinator,
+    student: Annotated[
+        str | None,
+        Query(min_length=1, max_length=100, description="Only this student's unmet needs."),
+    ] = None,
+) -> list[UnmetLine]:
+    """Every unmet need (or one student's) with its full reasons, however it is stored."""
+    _groups, lines = schedule_views.unmet_needs(
+        session, actor=user, term_id=term_id, version_id=version_id, via="api.unmet"
+    )
+    return [line for line in lines if student is None or line.student == student]
 
 
 @router.get(

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.web import errors
 from api.web.routes import (
+    access_pages,
     auth_pages,
     coordinator_pages,
     feeds,
@@ -45,7 +46,7 @@ def install(app: FastAPI) -> None:
     Call after `api.errors.install`: the page error handlers answer for `/app` paths and
     hand every other path back to the JSON handlers.
     """
-    for module in (auth_pages, coordinator_pages, student_pages, partner_pages):
+    for module in (auth_pages, coordinator_pages, access_pages, student_pages, partner_pages):
         app.include_router(module.router)
     app.include_router(people_pages.router)
     app.include_router(term_items_pages.router)

@@ -25,7 +25,11 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES)
 
 NAV = {
-    "coordinator": [("Terms", "/app/terms"), ("People", "/app/people")],
+    "coordinator": [
+        ("Terms", "/app/terms"),
+        ("People", "/app/people"),
+        ("Access record", "/app/access"),
+    ],
     "student": [("My schedule", "/app/me"), ("Preferences", "/app/me/preferences")],
     "partner": [("Our slots", "/app/partner"), ("Seat requests", "/app/partner/requests")],
 }

@@ -35,6 +35,7 @@ from scheduler.db.tables import (
     ACTIVE_RUN_STATES,
     ActivityRow,
     AssignmentRow,
+    AuditRow,
     DirectoryOptOutRow,
     DisclosureRow,
     OutboxMessageRow,
@@ -574,16 +575,85 @@ def own_messages(
 
 
 def term_messages(
-    session: Session, actor: UserRow, term: TermRow, *, page: Page = ALL
+    session: Session,
+    actor: UserRow,
+    term: TermRow,
+    *,
+    page: Page = ALL,
+    state: str | None = None,
 ) -> Sequence[OutboxMessageRow]:
-    """A managed term's outbox, newest first (the coordinator watches delivery)."""
+    """A managed term's outbox (or its rows in one state), newest first (the coordinator
+    watches delivery)."""
     query = (
         select(OutboxMessageRow)
         .join(TermRow, col(OutboxMessageRow.term_id) == TermRow.id)
         .where(col(OutboxMessageRow.term_id) == term.id, coordinator_scope(actor))
         .order_by(col(OutboxMessageRow.id).desc())
     )
+    if state is not None:
+        query = query.where(col(OutboxMessageRow.state) == state)
     return session.exec(page.apply(query)).all()
+
+
+# ---- the access record -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which audit rows a coordinator asked for; None/empty: no condition."""
+
+    person: str = ""
+    """Part of the actor's email, or a student id whose record was read or changed."""
+    term_id: int | None = None
+    action: str = ""
+    since: datetime | None = None
+    """Inclusive lower end of `at` (UTC)."""
+    before: datetime | None = None
+    """Exclusive upper end of `at` (UTC)."""
+
+
+def school_audit(
+    session: Session, actor: UserRow, wanted: AuditFilter, *, page: Page = ALL
+) -> Sequence[AuditRow]:
+    """Audit rows of the coordinator's school, newest first: rows about its terms, and rows
+    of its users' actions (sign-ins, tokens). A coordinator of another school sees none."""
+    if actor.role != "coordinator":
+        return []
+    school_terms = select(TermRow.id).where(col(TermRow.school_id) == actor.school_id)
+    school_users = select(UserRow.id).where(col(UserRow.school_id) == actor.school_id)
+    query = select(AuditRow).where(
+        col(AuditRow.term_id).in_(school_terms) | col(AuditRow.actor_id).in_(school_users)
+    )
+    if wanted.person:
+        person = wanted.person.strip()
+        query = query.where(
+            col(AuditRow.actor_email).icontains(person, autoescape=True)
+            | ((col(AuditRow.entity) == "student") & (col(AuditRow.entity_id) == person))
+        )
+    if wanted.term_id is not None:
+        query = query.where(col(AuditRow.term_id) == wanted.term_id)
+    if wanted.action:
+        query = query.where(col(AuditRow.action) == wanted.action)
+    if wanted.since is not None:
+        query = query.where(col(AuditRow.at) >= wanted.since)
+    if wanted.before is not None:
+        query = query.where(col(AuditRow.at) < wanted.before)
+    query = query.order_by(col(AuditRow.id).desc())
+    return session.exec(page.apply(query)).all()
+
+
+def school_audit_actions(session: Session, actor: UserRow) -> list[str]:
+    """Every action name in the school's audit rows, for the filter's choices."""
+    if actor.role != "coordinator":
+        return []
+    school_terms = select(TermRow.id).where(col(TermRow.school_id) == actor.school_id)
+    school_users = select(UserRow.id).where(col(UserRow.school_id) == actor.school_id)
+    query = (
+        select(AuditRow.action)
+        .where(col(AuditRow.term_id).in_(school_terms) | col(AuditRow.actor_id).in_(school_users))
+        .distinct()
+    )
+    return sorted(session.exec(query).all())
 
 
 # ---- tokens ----------------------------------------------------------------------------

@@ -277,6 +277,7 @@ class SiteRow(SQLModel, table=True):
     transit_accessible: bool = False
     accessible: bool = False
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    address: str | None = None
 
 
 class PeriodRow(SQLModel, table=True):

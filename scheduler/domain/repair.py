@@ -23,7 +23,7 @@ def with_previous(scenario: Scenario, previous: Schedule) -> Scenario:
     """The scenario with `previous` as the schedule to stay close to, and a repair's order."""
     policy = scenario.policy.model_copy(
         update={
-            "previous": previous,
+            "previous": previous.expanded(),  # the solver reads reasons inline only
             "objectives": repair_objectives(list(scenario.policy.objectives)),
         }
     )

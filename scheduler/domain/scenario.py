@@ -11,7 +11,14 @@ import math
 from datetime import date
 from typing import Annotated, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 from scheduler.domain.scenario_types import (
     ClockTime,
@@ -192,6 +199,8 @@ class Site(Frozen):
     accessible: bool = False
     tags: list[Text] = Field(default_factory=list)
     languages: list[Text] = Field(default_factory=list)
+    address: Text | None = None
+    """Extension: the street address people travel to, shown on pages, feeds and messages."""
 
 
 class Period(Frozen):
@@ -259,6 +268,13 @@ class Policy(Frozen):
     """Assignments that never move (extension; see `Pin`)."""
     workers: int | None = Field(default=None, ge=1, le=256)
     seed: int = Field(default=0, ge=-(2**31), le=2**31 - 1)
+
+    @field_validator("previous")
+    @classmethod
+    def _reasons_inline(cls, previous: Schedule | None) -> Schedule | None:
+        """A compact previous schedule is read with its reasons inline (the solver copies
+        unmet needs and must not see references to shared reasons)."""
+        return previous.expanded() if previous is not None else None
 
 
 class Scenario(Frozen):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scheduler.domain.scenario_types import Identifier, LocalDateTime
 
@@ -53,12 +53,17 @@ class Reason(Frozen):
 
 
 class Unassigned(Frozen):
-    """One unmet need: an activity session not attended, or one placement not held."""
+    """One unmet need: an activity session not attended, or one placement not held.
+
+    Its full reasons are `reasons` followed by those of `reason_group`, when given
+    (`Schedule.reasons_of`)."""
 
     student: Identifier
     activity: Identifier | None = None
     requirement: str | None = None
     reasons: list[Reason] = Field(default_factory=list)
+    reason_group: int | None = Field(default=None, ge=0)
+    """Extension (compact schedules): index into `Schedule.reason_groups`."""
 
 
 class ErrorItem(Frozen):
@@ -161,3 +166,74 @@ class Schedule(Frozen):
     solve: SolveInfo = Field(default_factory=SolveInfo)
     suggestions: list[Suggestion] = Field(default_factory=list)
     """What-if suggestions (extension, docs/explanations.md): only from `ipe explain`."""
+    shared_reasons: list[Reason] = Field(default_factory=list)
+    """Extension (compact schedules): every distinct reason once."""
+    reason_groups: list[list[Annotated[int, Field(ge=0)]]] = Field(default_factory=list)
+    """Extension (compact schedules): each distinct list of reasons once, as indices into
+    `shared_reasons`; unmet needs with the same causes share one group."""
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Schedule:
+        for number, group in enumerate(self.reason_groups):
+            for index in group:
+                if index >= len(self.shared_reasons):
+                    raise ValueError(
+                        f"reason_groups[{number}] refers to shared_reasons[{index}], which"
+                        f" does not exist ({len(self.shared_reasons)} shared reasons)"
+                    )
+        for number, entry in enumerate(self.unassigned):
+            if entry.reason_group is not None and entry.reason_group >= len(self.reason_groups):
+                raise ValueError(
+                    f"unassigned[{number}].reason_group {entry.reason_group} does not exist"
+                    f" ({len(self.reason_groups)} reason groups)"
+                )
+        return self
+
+    def reasons_of(self, entry: Unassigned) -> list[Reason]:
+        """The entry's full reasons, wherever they are written."""
+        if entry.reason_group is None:
+            return list(entry.reasons)
+        shared = [self.shared_reasons[i] for i in self.reason_groups[entry.reason_group]]
+        return [*entry.reasons, *shared]
+
+    def compacted(self) -> Schedule:
+        """The same schedule with each distinct reason written once and each distinct list
+        of reasons once (`reason_groups`); `expanded()` gives the inline form back."""
+        plain = self.expanded()
+        index: dict[tuple[str, str, tuple[str, ...]], int] = {}
+        shared: list[Reason] = []
+        groups: dict[tuple[int, ...], int] = {}
+        entries = []
+        for entry in plain.unassigned:
+            if not entry.reasons:
+                entries.append(entry)
+                continue
+            refs = []
+            for reason in entry.reasons:
+                key = (reason.code, reason.message, tuple(reason.related))
+                if key not in index:
+                    index[key] = len(shared)
+                    shared.append(reason)
+                refs.append(index[key])
+            group = groups.setdefault(tuple(refs), len(groups))
+            entries.append(entry.model_copy(update={"reasons": [], "reason_group": group}))
+        return plain.model_copy(
+            update={
+                "unassigned": entries,
+                "shared_reasons": shared,
+                "reason_groups": [list(key) for key in groups],
+            }
+        )
+
+    def expanded(self) -> Schedule:
+        """The same schedule with every unmet need's reasons written inline (the form of
+        the first contract version); no shared reasons or groups."""
+        if not self.reason_groups and not self.shared_reasons:
+            return self
+        entries = [
+            entry.model_copy(update={"reasons": self.reasons_of(entry), "reason_group": None})
+            for entry in self.unassigned
+        ]
+        return self.model_copy(
+            update={"unassigned": entries, "shared_reasons": [], "reason_groups": []}
+        )

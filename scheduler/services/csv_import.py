@@ -116,7 +116,7 @@ def _student(cells: dict[str, str], problem: Callable[[str, str], None]) -> Row:
 
 def _site(cells: dict[str, str], problem: Callable[[str, str], None]) -> Row:
     item: Row = {"location": {"lat": cells.get("lat", ""), "lon": cells.get("lon", "")}}
-    for key in ("id", "name", "transit_accessible", "accessible"):
+    for key in ("id", "name", "transit_accessible", "accessible", "address"):
         _put(item, key, cells.get(key, ""))
     for key in ("tags", "languages"):
         _put(item, key, _split(cells.get(key, "")))
@@ -158,7 +158,7 @@ SPECS: dict[str, FileSpec] = {
     ),
     "sites": FileSpec(
         required=("id", "name", "lat", "lon"),
-        optional=("transit_accessible", "accessible", "tags", "languages"),
+        optional=("transit_accessible", "accessible", "tags", "languages", "address"),
         shape=_site,
     ),
     "slots": FileSpec(

@@ -25,12 +25,14 @@ Rows = Iterable[Sequence[object]]
 
 
 def schedule_document(
-    session: Session, *, actor: UserRow, term_id: int, version_id: int
+    session: Session, *, actor: UserRow, term_id: int, version_id: int, inline: bool = False
 ) -> Schedule:
-    """A version's schedule as an `ipe-schedule/1` document."""
+    """A version's schedule as an `ipe-schedule/1` document: compact as stored (each
+    distinct reason once), or with every unmet need's reasons `inline`."""
     term, version = get_version(session, actor=actor, term_id=term_id, version_id=version_id)
     repositories.term_students(session, actor, term, via="export.json")
-    return version_schedule(version)
+    schedule = version_schedule(version)
+    return schedule if inline else schedule.compacted()
 
 
 def schedule_csv(

@@ -89,7 +89,7 @@ def student_events(term: MyTerm, student: str) -> list[ics.AnyEvent]:
     for p in term.placements:
         about = ics.About(
             summary=f"Placement: {p.site_name}",
-            location=p.site_name,
+            location=f"{p.site_name}, {p.address}" if p.address else p.site_name,
             description=f"{term.name}. {p.profession} placement, period {p.period}, slot {p.slot}.",
             geo=(p.lat, p.lon),
             sequence=term.version,

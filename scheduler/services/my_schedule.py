@@ -49,6 +49,7 @@ class MyPlacement(View):
     slot: str
     site: str
     site_name: str
+    address: str | None = None
     lat: float
     lon: float
     profession: str
@@ -181,6 +182,7 @@ def _placements(session: Session, actor: UserRow, state: str) -> dict[int, list[
                 slot=slot.ref,
                 site=site.ref,
                 site_name=site.name,
+                address=site.address,
                 lat=site.lat,
                 lon=site.lon,
                 profession=slot.profession,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import smtplib
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col
 
-from scheduler.db import repositories
+from scheduler.db import audit, repositories
 from scheduler.db.engine import new_session, on_commit
 from scheduler.db.paging import ALL, Page
 from scheduler.db.tables import OutboxMessageRow, ScheduleVersionRow, TermRow, UserRow
@@ -66,7 +66,7 @@ def write_publish_messages(
 ) -> ScheduleDiff:
     """One pending message per affected student and partner user; returns the diff."""
     diff = diff_schedules(before, schedule, sites_of=slot_sites(scenario))
-    text = _Texts(scenario, term, first=before is None)
+    text = MessageTexts(scenario, term.name, first=before is None)
     rows = _student_messages(session, term, version, diff, text)
     rows += _partner_messages(session, term, version, diff, text)
     session.add_all(rows)
@@ -75,7 +75,11 @@ def write_publish_messages(
 
 
 def _student_messages(
-    session: Session, term: TermRow, version: ScheduleVersionRow, diff: ScheduleDiff, text: _Texts
+    session: Session,
+    term: TermRow,
+    version: ScheduleVersionRow,
+    diff: ScheduleDiff,
+    text: MessageTexts,
 ) -> list[OutboxMessageRow]:
     emails = {s.ref: s.email for s in repositories.term_students_unaudited(session, term.id or 0)}
     return [
@@ -89,32 +93,38 @@ def _student_messages(
             subject=text.student_subject(),
             body=text.student_body(student, diff.for_student(student)),
         )
-        for student in diff.students
+        for student in diff.notified
     ]
 
 
 def _partner_messages(
-    session: Session, term: TermRow, version: ScheduleVersionRow, diff: ScheduleDiff, text: _Texts
+    session: Session,
+    term: TermRow,
+    version: ScheduleVersionRow,
+    diff: ScheduleDiff,
+    text: MessageTexts,
 ) -> list[OutboxMessageRow]:
-    gained, lost = _site_changes(diff, text.sites_of)
+    by_site = site_changes(diff, text.sites_of)
     partners = repositories.site_partners(session, term.school_id, diff.sites)
+    rows = []
     for user in partners:
         site = user.site_ref or ""
-        _disclose(session, term, version, user, text, gained[site], lost[site])
-    return [
-        OutboxMessageRow(
-            key=f"v{version.id}:partner:{user.id}",
-            term_id=term.id or 0,
-            version_id=version.id or 0,
-            recipient_kind="partner",
-            recipient_ref=user.site_ref or "",
-            user_id=user.id,
-            email=user.email,
-            subject=text.partner_subject(user.site_ref or ""),
-            body=text.partner_body(gained[user.site_ref or ""], lost[user.site_ref or ""]),
+        changes = by_site.get(site, SiteChanges())
+        _disclose(session, term, version, user, text, changes)
+        rows.append(
+            OutboxMessageRow(
+                key=f"v{version.id}:partner:{user.id}",
+                term_id=term.id or 0,
+                version_id=version.id or 0,
+                recipient_kind="partner",
+                recipient_ref=site,
+                user_id=user.id,
+                email=user.email,
+                subject=text.partner_subject(site),
+                body=text.partner_body(site, changes),
+            )
         )
-        for user in partners
-    ]
+    return rows
 
 
 def _disclose(
@@ -122,13 +132,13 @@ def _disclose(
     term: TermRow,
     version: ScheduleVersionRow,
     user: UserRow,
-    text: _Texts,
-    gained: list[tuple[str, str]],
-    lost: list[tuple[str, str]],
+    text: MessageTexts,
+    changes: SiteChanges,
 ) -> None:
     """A message naming students is a disclosure to its partner recipient: record each."""
-    items = [(pair, "Clinical placement") for pair in gained]
-    items += [(pair, "Notice that the clinical placement ended") for pair in lost]
+    items = [(pair, "Clinical placement") for pair in changes.gained]
+    items += [((student, after), "Clinical placement") for student, _, after in changes.moved]
+    items += [(pair, "Notice that the clinical placement ended") for pair in changes.lost]
     shown = []
     for (student, slot), purpose in items:
         facts = text.slots.get(slot)
@@ -158,31 +168,49 @@ def _disclose(
     )
 
 
-def _site_changes(
-    diff: ScheduleDiff, sites_of: dict[str, str]
-) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]:
-    """(student, slot) pairs each site gains and loses."""
-    gained: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    lost: dict[str, list[tuple[str, str]]] = defaultdict(list)
+@dataclass
+class SiteChanges:
+    """What one site sees of a publish: students who arrive, leave, or change slot there."""
+
+    gained: list[tuple[str, str]] = field(default_factory=list)
+    """(student, slot) newly placed at the site."""
+    lost: list[tuple[str, str]] = field(default_factory=list)
+    """(student, slot) no longer placed at the site."""
+    moved: list[tuple[str, str, str]] = field(default_factory=list)
+    """(student, slot before, slot after), both slots at the site: one line, not two."""
+
+
+def site_changes(diff: ScheduleDiff, sites_of: Mapping[str, str]) -> dict[str, SiteChanges]:
+    """Each site's arrivals, departures and moves inside it; a student moved between two
+    slots of one site is a move there, never an arrival and a departure."""
+    result: dict[str, SiteChanges] = defaultdict(SiteChanges)
     for change in (*diff.moved, *diff.added, *diff.dropped):
         if change.need != "placement":
             continue
-        if change.after in sites_of:
-            gained[sites_of[change.after]].append((change.student, change.after))
-        if change.before in sites_of:
-            lost[sites_of[change.before]].append((change.student, change.before))
-    return gained, lost
+        was = sites_of.get(change.before or "")
+        now = sites_of.get(change.after or "")
+        if was is not None and was == now:
+            result[was].moved.append((change.student, change.before or "", change.after or ""))
+            continue
+        if now is not None:
+            result[now].gained.append((change.student, change.after or ""))
+        if was is not None:
+            result[was].lost.append((change.student, change.before or ""))
+    return dict(result)
 
 
-class _Texts:
-    """Plain-text subjects and bodies, in the words people use: names, days and dates."""
+class MessageTexts:
+    """Plain-text subjects and bodies from the diff, in the words people use: names of
+    activities, rooms and sites, days and dates (never ids where a name exists)."""
 
-    def __init__(self, scenario: Scenario, term: TermRow, *, first: bool) -> None:
-        self.term = term.name
+    def __init__(self, scenario: Scenario, term_name: str, *, first: bool) -> None:
+        self.term = term_name
         self.first = first
-        self.sessions = {s.id: (a.name, s) for a in scenario.activities for s in a.sessions}
+        self.sessions = {s.id: s for a in scenario.activities for s in a.sessions}
         self.activities = {a.id: a.name for a in scenario.activities}
+        self.rooms = {r.id: r.name for r in scenario.rooms}
         self.sites = {s.id: s.name for s in scenario.sites}
+        self.addresses = {s.id: s.address for s in scenario.sites}
         self.periods = {p.id: p for p in scenario.periods}
         self.slots = {s.id: s for s in scenario.slots}
         self.sites_of = slot_sites(scenario)
@@ -196,51 +224,141 @@ class _Texts:
         person = self.students.get(student)
         hello = f"Hello {person.name}," if person else "Hello,"
         lines = [hello, "", f"{self.student_subject()}:", ""]
-        lines += [f"- {self._change(change)}" for change in changes]
-        lines += ["", "Everything else in your schedule stays as it was."]
+        ordered = sorted(changes, key=lambda c: (c.need == "placement", c.activity or ""))
+        lines += [f"- {self.change(change)}" for change in ordered]
+        if not self.first:
+            lines += ["", "Everything else in your schedule stays as it was."]
         return "\n".join(lines)
 
-    def _change(self, change: Change) -> str:
-        describe = self._session if change.need == "session" else self._placement
-        what = self.activities.get(change.activity or "", change.activity or "Placement")
+    def change(self, change: Change) -> str:
+        """One line saying what changed for the student, and only what changed."""
+        if change.need == "placement":
+            return self._placement_change(change)
+        what = self.activities.get(change.activity or "", change.activity or "Session")
         if change.kind == "added":
-            return f"{what}: {describe(change.after)}"
+            return f"{what}: {self._when_where(change.after)}{self._team(change.team_after)}"
         if change.kind == "dropped":
-            return f"{what}: no longer {describe(change.before)}"
-        return f"{what}: now {describe(change.after)} (was {describe(change.before)})"
+            return f"{what}: you no longer attend {self._when_where(change.before)}"
+        if change.kind == "regrouped":
+            return (
+                f"{what}, {self._when_where(change.after)}: you are now in team "
+                f"{change.team_after} (was team {change.team_before})"
+            )
+        return f"{what}: {self._session_move(change)}"
 
-    def _session(self, session: str | None) -> str:
-        found = self.sessions.get(session or "")
-        if found is None:
+    def _session_move(self, change: Change) -> str:
+        old, new = self.sessions.get(change.before or ""), self.sessions.get(change.after or "")
+        if old is None or new is None:
+            return f"now {self._when_where(change.after)} (was {self._when_where(change.before)})"
+        parts = []
+        if (old.start, old.end) != (new.start, new.end):
+            parts.append(f"moves from {self._when(change.before)} to {self._when(change.after)}")
+        else:
+            parts.append(f"{self._when(change.after)}, in another session")
+        if old.room != new.room:
+            parts.append(f"in room {self._room(new.room)} (was {self._room(old.room)})")
+        else:
+            parts.append(f"still in room {self._room(new.room)}")
+        if change.team_after and change.team_after != change.team_before:
+            parts.append(f"team {change.team_after} (was team {change.team_before})")
+        return ", ".join(parts)
+
+    def _when(self, session: str | None) -> str:
+        facts = self.sessions.get(session or "")
+        if facts is None:
             return f"session {session}"
-        _name, facts = found
-        return f"{facts.start:%a %d %b %Y, %H:%M}-{facts.end:%H:%M} in room {facts.room}"
+        return f"{facts.start:%a %d %b %Y, %H:%M}-{facts.end:%H:%M}"
 
-    def _placement(self, slot: str | None) -> str:
+    def _room(self, room: str) -> str:
+        return self.rooms.get(room, room)
+
+    def _when_where(self, session: str | None) -> str:
+        facts = self.sessions.get(session or "")
+        if facts is None:
+            return f"session {session}"
+        return f"{self._when(session)} in room {self._room(facts.room)}"
+
+    @staticmethod
+    def _team(team: str | None) -> str:
+        return f", team {team}" if team else ""
+
+    def _placement_change(self, change: Change) -> str:
+        if change.kind == "added":
+            return f"Placement: {self._where(change.after)}, {self._dates(change.after)}"
+        if change.kind == "dropped":
+            return (
+                f"Placement: you are no longer placed at {self._where(change.before)}, "
+                f"{self._dates(change.before)}"
+            )
+        before, after = self.slots.get(change.before or ""), self.slots.get(change.after or "")
+        if before is not None and after is not None and before.site == after.site:
+            if before.period == after.period:
+                return (
+                    f"Placement at {self._where(change.after)}, {self._dates(change.after)}: "
+                    f"another slot of the site (slot {change.before} -> {change.after})"
+                )
+            return (
+                f"Placement at {self._where(change.after)}: moves from "
+                f"{self._dates(change.before)} to {self._dates(change.after)}"
+            )
+        if before is not None and after is not None and before.period == after.period:
+            return (
+                f"Placement, {self._dates(change.after)}: moves from "
+                f"{self._where(change.before)} to {self._where(change.after)}"
+            )
+        return (
+            f"Placement: moves from {self._where(change.before)}, {self._dates(change.before)} "
+            f"to {self._where(change.after)}, {self._dates(change.after)}"
+        )
+
+    def _where(self, slot: str | None) -> str:
         facts = self.slots.get(slot or "")
         if facts is None:
             return f"slot {slot}"
-        period = self.periods.get(facts.period)
-        dates = f", {period.start:%d %b} to {period.end:%d %b %Y}" if period else ""
-        return f"at {self.sites.get(facts.site, facts.site)}{dates}"
+        return self.site_label(facts.site)
+
+    def site_label(self, site: str) -> str:
+        """The site's name, with its address when the term gives one."""
+        name = self.sites.get(site, site)
+        address = self.addresses.get(site)
+        return f"{name} ({address})" if address else name
+
+    def _dates(self, slot: str | None) -> str:
+        facts = self.slots.get(slot or "")
+        period = self.periods.get(facts.period) if facts else None
+        if period is None:
+            return "dates to follow"
+        return f"{period.start:%a %d %b} to {period.end:%a %d %b %Y}"
 
     def partner_subject(self, site: str) -> str:
         return f"Placements at {self.sites.get(site, site)} have changed ({self.term})"
 
-    def partner_body(self, gained: list[tuple[str, str]], lost: list[tuple[str, str]]) -> str:
-        lines = ["Hello,", "", "The published schedule changed the students placed with you:", ""]
-        lines += [f"+ {self._placed(student, slot)}" for student, slot in gained]
-        lines += [f"- {self._placed(student, slot)} (no longer placed)" for student, slot in lost]
+    def partner_body(self, site: str, changes: SiteChanges) -> str:
+        lines = [
+            "Hello,",
+            "",
+            f"The published schedule changed the students placed at {self.site_label(site)}:",
+            "",
+        ]
+        lines += [f"+ {self._placed(s, slot)} (new)" for s, slot in changes.gained]
+        lines += [f"~ {self._moved(s, before, after)}" for s, before, after in changes.moved]
+        lines += [f"- {self._placed(s, slot)} (no longer placed)" for s, slot in changes.lost]
         return "\n".join(lines)
 
-    def _placed(self, student: str, slot: str) -> str:
-        """Name, profession and dates only: what a partner may know of a student."""
+    def _person(self, student: str) -> str:
+        """Name and profession only: what a partner may know of a student."""
         person = self.students.get(student)
-        name = f"{person.name} ({person.profession})" if person else student
-        facts = self.slots.get(slot)
-        period = self.periods.get(facts.period) if facts else None
-        dates = f", {period.start:%d %b} to {period.end:%d %b %Y}" if period else ""
-        return f"{name}{dates}"
+        return f"{person.name} ({person.profession})" if person else student
+
+    def _moved(self, student: str, before: str, after: str) -> str:
+        """A student who stays at the site in another slot: one line, never + and -."""
+        old, new = self._dates(before), self._dates(after)
+        if old == new:
+            return f"{self._person(student)}, {new}: same dates, another slot ({before} -> {after})"
+        return f"{self._person(student)}: now {new} (was {old})"
+
+    def _placed(self, student: str, slot: str) -> str:
+        return f"{self._person(student)}, {self._dates(slot)}"
 
 
 # ---- delivery (a job: it commits) ------------------------------------------------------
@@ -407,16 +525,29 @@ def _set(
     session.commit()
 
 
-def deliver_after_commit(
-    session: Session, *, engine: Engine, smtp_settings: SmtpSettings | None
-) -> None:
-    """Deliver in a background thread once the caller's transaction has committed."""
+@dataclass(frozen=True)
+class Delivery:
+    """How a publish's messages go out once its transaction commits. Every publish (API,
+    web page, CLI, demo) passes one to `publish_version`, so all deliver the same way."""
+
+    engine: Engine
+    smtp: SmtpSettings | None
+    background: bool = True
+    """A thread (a request must not wait for SMTP); False: before the caller goes on (a
+    command line that exits right after, or a test)."""
+
+
+def deliver_after_commit(session: Session, *, delivery: Delivery) -> None:
+    """Deliver due messages once the caller's transaction has committed."""
 
     def run() -> None:
-        with new_session(engine) as own:
-            deliver_outbox(session=own, smtp_settings=smtp_settings)
+        with new_session(delivery.engine) as own:
+            deliver_outbox(session=own, smtp_settings=delivery.smtp)
 
-    on_commit(session, lambda: threading.Thread(target=run, daemon=True).start())
+    if delivery.background:
+        on_commit(session, lambda: threading.Thread(target=run, daemon=True).start())
+    else:
+        on_commit(session, run)
 
 
 # ---- reading (in the app) --------------------------------------------------------------
@@ -463,12 +594,63 @@ def my_messages(session: Session, *, actor: UserRow, page: Page = ALL) -> list[M
     ]
 
 
+class OutboxSummary(View):
+    """A term's outbox at a glance: messages per delivery state."""
+
+    total: int
+    by_state: dict[str, int]
+
+
+def outbox_summary(session: Session, *, actor: UserRow, term_id: int) -> OutboxSummary:
+    """How many of a managed term's messages are in each delivery state."""
+    term = get_term(session, actor=actor, term_id=term_id)
+    counts: dict[str, int] = defaultdict(int)
+    for row in repositories.term_messages(session, actor, term):
+        counts[row.state] += 1
+    return OutboxSummary(total=sum(counts.values()), by_state=dict(sorted(counts.items())))
+
+
+def retry_messages(
+    session: Session,
+    *,
+    actor: UserRow,
+    term_id: int,
+    delivery: Delivery | None,
+    message_id: int | None = None,
+) -> int:
+    """Give a managed term's failed messages (or one of them) another full set of
+    attempts, and start a delivery pass once the caller commits; how many were re-queued.
+    Messages still pending are delivered by the same pass."""
+    term = get_term(session, actor=actor, term_id=term_id)
+    rows = [
+        row
+        for row in repositories.term_messages(session, actor, term, state="failed")
+        if message_id is None or row.id == message_id
+    ]
+    for row in rows:
+        row.state, row.attempts, row.lease_until = "pending", 0, None
+        session.add(row)
+    audit.record(
+        session,
+        actor=actor,
+        action="outbox.retry",
+        entity="outbox_message",
+        entity_id=message_id if message_id is not None else "",
+        term_id=term.id,
+        detail={"requeued": len(rows)},
+    )
+    session.flush()
+    if delivery is not None:
+        deliver_after_commit(session, delivery=delivery)
+    return len(rows)
+
+
 def term_outbox(
-    session: Session, *, actor: UserRow, term_id: int, page: Page = ALL
+    session: Session, *, actor: UserRow, term_id: int, page: Page = ALL, state: str | None = None
 ) -> list[OutboxView]:
-    """A managed term's outbox with each message's delivery state."""
+    """A managed term's outbox (or its messages in one state) with each one's delivery state."""
     term = get_term(session, actor=actor, term_id=term_id)
     return [
         OutboxView.model_validate(row, from_attributes=True)
-        for row in repositories.term_messages(session, actor, term, page=page)
+        for row in repositories.term_messages(session, actor, term, page=page, state=state)
     ]

@@ -375,7 +375,7 @@ def _site_term(
         listed = ", ".join(f"{s.name} ({s.profession})" for s in students)
         about = ics.About(
             summary=f"Placement students: {len(students)} {slot.profession}",
-            location=site.name,
+            location=f"{site.name}, {site.address}" if site.address else site.name,
             description=f"{term.name}. Slot {slot.ref}, period {period.ref}: {listed}.",
             geo=(site.lat, site.lon),
             sequence=published.number,

@@ -65,6 +65,7 @@ class PeriodBlock(View):
 class SiteBlock(View):
     site: str
     name: str
+    address: str | None = None
     periods: list[PeriodBlock]
 
 
@@ -192,6 +193,7 @@ def by_site(session: Session, *, actor: UserRow, term_id: int, version_id: int) 
         SiteBlock(
             site=site.id,
             name=site.name,
+            address=site.address,
             periods=[
                 PeriodBlock(
                     period=p.id, start=p.start, end=p.end, weekly=p.weekly, slots=slots_by[key]
@@ -238,10 +240,11 @@ def by_student(
 
 
 def unmet_needs(
-    session: Session, *, actor: UserRow, term_id: int, version_id: int
+    session: Session, *, actor: UserRow, term_id: int, version_id: int, via: str = "unmet"
 ) -> tuple[list[UnmetGroup], list[UnmetLine]]:
-    """Groups of unmet needs by shared cause, then every unmet need with its reasons."""
-    loaded = _load(session, actor, term_id, version_id, "unmet")
+    """Groups of unmet needs by shared cause, then every unmet need with its full reasons
+    (a compact schedule's shared reasons resolved)."""
+    loaded = _load(session, actor, term_id, version_id, via)
     explanations = loaded.schedule.metrics.get("explanations", {})
     groups = [
         UnmetGroup(
@@ -258,7 +261,7 @@ def unmet_needs(
             name=loaded.students[e.student].name,
             profession=loaded.students[e.student].profession,
             need=_need(loaded, e.activity, e.requirement),
-            reasons=e.reasons,
+            reasons=loaded.schedule.reasons_of(e),
         )
         for e in loaded.schedule.unassigned
     ]

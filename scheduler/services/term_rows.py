@@ -218,6 +218,7 @@ def _write_sites(session: Session, term_id: int, scenario: Scenario) -> dict[str
             transit_accessible=s.transit_accessible,
             accessible=s.accessible,
             tags=list(s.tags),
+            address=s.address,
         )
         for s in scenario.sites
     ]

@@ -76,7 +76,9 @@ def record_schedule(
         run_id=run.id if run else None,
         number=_next_number(session, term),
         status=schedule.status,
-        schedule_json=schedule.model_dump_json(exclude_none=True),
+        # Stored compact (each distinct reason once): the same document, a fraction of
+        # the size when many needs are unmet for the same causes (docs/contract.md).
+        schedule_json=schedule.compacted().model_dump_json(exclude_none=True),
     )
     session.add(version)
     session.flush()
@@ -162,17 +164,27 @@ def get_version(
 
 
 def version_schedule(version: ScheduleVersionRow) -> Schedule:
-    """The stored schedule document (it was valid when saved, so it parses)."""
+    """The stored schedule document (it was valid when saved, so it parses), with every
+    unmet need's reasons inline again: stored compact, used whole (the solver, the diff
+    and the views never see shared reasons)."""
     schedule, errors = load_schedule_text(version.schedule_json)
     if schedule is None:
         raise RuntimeError(f"stored schedule of version {version.id} no longer loads: {errors}")
-    return schedule
+    return schedule.expanded()
 
 
 def publish_version(
-    session: Session, *, actor: UserRow, term_id: int, version_id: int
+    session: Session,
+    *,
+    actor: UserRow,
+    term_id: int,
+    version_id: int,
+    delivery: outbox.Delivery | None,
 ) -> VersionView:
-    """Make a version the published one (again is fine); refused if it no longer validates."""
+    """Make a version the published one (again is fine); refused if it no longer validates.
+
+    Its messages go out through `delivery` once the caller commits (None: they wait for
+    `ipe outbox deliver`, as in the outbox's own tests)."""
     term, version = get_version(session, actor=actor, term_id=term_id, version_id=version_id)
     _lock_term(session, term)
     session.refresh(version)  # as a publish that finished while we waited left it
@@ -217,6 +229,8 @@ def publish_version(
         },
     )
     session.flush()
+    if delivery is not None:
+        outbox.deliver_after_commit(session, delivery=delivery)
     return version_view(version)
 
 

@@ -243,10 +243,56 @@ def run_view(run: SolveRunRow, version_id: int | None = None) -> RunView:
     )
 
 
+MAXIMISED = frozenset({"coverage"})
+"""Objective levels that are maximised (docs/objectives.md); every other is minimised."""
+
+
 class ObjectiveView(View):
+    """One objective level: its value, the proven bound, the gap between them in per cent
+    of the value, and in words what that proves."""
+
     name: str
     value: float | None
     bound: float | None
+    gap_percent: float | None = None
+    """|value - bound| / max(|value|, 1) x 100; None without a value or a bound."""
+    proven: str = ""
+    """What the bound proves, in a sentence a coordinator can act on."""
+
+
+def objective_view(name: str, value: float | None, bound: float | None) -> ObjectiveView:
+    """An objective level with its gap and a sentence saying what is proven."""
+    gap = None
+    if value is not None and bound is not None:
+        gap = abs(value - bound) / max(abs(value), 1.0) * 100
+    return ObjectiveView(
+        name=name, value=value, bound=bound, gap_percent=gap, proven=_proven(name, value, bound)
+    )
+
+
+def _proven(name: str, value: float | None, bound: float | None) -> str:
+    if value is None:
+        return "No value: the level was not reached."
+    if bound is None:
+        return "No bound was proven: how far this is from the best possible is unknown."
+    if abs(value - bound) < 1e-6:
+        return (
+            "Proven best possible: no valid schedule does better on this level"
+            " (with the levels before it kept)."
+        )
+    if name in MAXIMISED:
+        return (
+            f"Not proven best: no valid schedule reaches more than {_figure(bound)};"
+            f" this one is at most {_figure(abs(bound - value))} short."
+        )
+    return (
+        f"Not proven best: no valid schedule goes below {_figure(bound)};"
+        f" this one is at most {_figure(abs(value - bound))} above the best possible."
+    )
+
+
+def _figure(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 class VersionView(View):
@@ -278,7 +324,7 @@ def version_view(version: ScheduleVersionRow) -> VersionView:
         created_at=version.created_at,
         published_at=version.published_at,
         objectives=[
-            ObjectiveView(name=o["name"], value=o.get("value"), bound=o.get("bound"))
+            objective_view(o["name"], o.get("value"), o.get("bound"))
             for o in document.get("objectives", [])
         ],
         sessions=len(document.get("sessions", [])),

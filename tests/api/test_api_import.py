@@ -175,10 +175,11 @@ def students_csv(document: Document) -> bytes:
 
 def sites_csv(document: Document) -> bytes:
     header = ["id", "name", "lat", "lon", "transit_accessible", "accessible", "tags", "languages"]
+    header.append("address")
     rows = [
         [s["id"], s["name"], s["location"]["lat"], s["location"]["lon"]]
         + [str(s["transit_accessible"]).lower(), str(s["accessible"]).lower()]
-        + [";".join(s["tags"]), ";".join(s["languages"])]
+        + [";".join(s["tags"]), ";".join(s["languages"]), s.get("address", "")]
         for s in document["sites"]
     ]
     return _rows(header, rows)

@@ -121,6 +121,7 @@ class Ctx:
                 actor=self.world.users["coord_a"],
                 term_id=term_id,
                 version_id=version.id or 0,
+                delivery=None,
             )
             session.commit()
         return term_id
@@ -357,6 +358,13 @@ ENDPOINTS = [
     ),
     Endpoint(
         "GET",
+        "/terms/{id}/versions/{v}/unmet",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/versions/{c.version(v)}/unmet", {}),
+    ),
+    Endpoint(
+        "GET",
         "/terms/{id}/outbox",
         "coordinator",
         200,
@@ -528,6 +536,13 @@ ENDPOINTS = [
             {"json": {"decision": "refuse"}},
         ),
         ("own", "other", "other_school"),
+    ),
+    Endpoint(
+        "POST",
+        "/terms/{id}/outbox/retry",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/outbox/retry", {}),
     ),
     # students
     Endpoint("GET", "/me/schedule", "student", 200, lambda c, v: ("/me/schedule", {}), ("own",)),
@@ -754,6 +769,12 @@ PAGES = {
     "POST /app/terms/{term_id}/requests": "coordinator",
     "GET /app/partner/requests": "partner",
     "POST /app/partner/requests/{request_id}/answer": "partner",
+    "GET /app/terms/{term_id}/repair": "coordinator",
+    "POST /app/terms/{term_id}/repair": "coordinator",
+    "GET /app/terms/{term_id}/outbox": "coordinator",
+    "POST /app/terms/{term_id}/outbox/retry": "coordinator",
+    "GET /app/access": "coordinator",
+    "GET /app/access/export.csv": "coordinator",
     "GET /app/me": "student",
     "POST /app/me/directory": "student",
     "POST /app/me/feed": "student",
@@ -764,8 +785,6 @@ PAGES = {
     "GET /feeds/{token}.ics": "public",
     "GET /openapi.json": "public",
     "GET /docs": "public",
-    "GET /docs/oauth2-redirect": "public",
-    "GET /redoc": "public",
     "MOUNT /app/static": "public",
 }
 

@@ -4,6 +4,7 @@ its own on the live server's database."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +73,11 @@ def published(live_server: LiveServer) -> Published:
             session, term=term, scenario=scenario, schedule=schedule, run=run
         )
         versions.publish_version(
-            session, actor=users["coordinator"], term_id=term.id or 0, version_id=version.id or 0
+            session,
+            actor=users["coordinator"],
+            term_id=term.id or 0,
+            version_id=version.id or 0,
+            delivery=None,
         )
         session.commit()
         return Published(term.id or 0, version.id or 0, run.id or 0, emails)
@@ -86,6 +91,10 @@ PAGES = {
     "coordinator-students": ("coordinator", "/app/terms/{term}/versions/{version}/students"),
     "coordinator-disclosures": ("coordinator", "/app/terms/{term}/students/T01/disclosures"),
     "coordinator-equity": ("coordinator", "/app/terms/{term}/equity"),
+    "coordinator-repair": ("coordinator", "/app/terms/{term}/repair"),
+    "coordinator-changes": ("coordinator", "/app/terms/{term}/versions/{version}/changes"),
+    "coordinator-outbox": ("coordinator", "/app/terms/{term}/outbox"),
+    "coordinator-access": ("coordinator", "/app/access"),
     "student-schedule": ("student", "/app/me"),
     "partner-slots": ("partner", "/app/partner"),
 }
@@ -148,4 +157,42 @@ def test_signing_in_works_with_the_keyboard_alone(
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Our slots")).to_be_visible()
+    context.close()
+
+
+def test_wide_tables_scroll_in_their_box_with_the_first_column_in_view(
+    browser: Any, live_server: LiveServer, published: Published
+) -> None:
+    """The equity table on a phone: the page never scrolls sideways, the table's box does,
+    and its group column stays put (sticky)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    sign_in(page, live_server.url, published.emails["coordinator"], PASSWORD)
+    page.goto(f"{live_server.url}/app/terms/{published.term_id}/equity")
+    table = page.locator("table.equity")
+    expect(table).to_be_visible()
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"the page scrolls sideways ({overflow}px)"
+    first = table.locator("tbody tr th").first
+    assert first.evaluate("e => getComputedStyle(e).position") == "sticky"
+    wrap = page.locator(".table-wrap", has=table)
+    assert wrap.evaluate("e => getComputedStyle(e).overflowX") == "auto"
+    screenshot(page, "layout-equity-phone")
+    context.close()
+
+
+def test_the_partner_page_groups_slots_by_period_with_the_decline_form_collapsed(
+    browser: Any, live_server: LiveServer, published: Published
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, live_server.url, published.emails["partner"], PASSWORD)
+    expect(page.get_by_role("heading", name=re.compile(r"\(\d+ slots?\)")).first).to_be_visible()
+    reason = page.locator("textarea[name=reason]").first
+    expect(reason).to_be_hidden()
+    page.locator("details.decline summary").first.click()
+    expect(reason).to_be_visible()
+    screenshot(page, "layout-partner")
     context.close()

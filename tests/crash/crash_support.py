@@ -96,7 +96,7 @@ def add_version(
         if publish:
             actor = _user(session, coordinator)
             versions.publish_version(
-                session, actor=actor, term_id=term_id, version_id=version.id or 0
+                session, actor=actor, term_id=term_id, version_id=version.id or 0, delivery=None
             )
         session.commit()
         return version.id or 0

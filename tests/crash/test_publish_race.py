@@ -29,7 +29,9 @@ def publish(
     with new_session(engine) as session:
         actor = session.get(UserRow, coordinator.user_id)
         assert actor is not None
-        versions.publish_version(session, actor=actor, term_id=term_id, version_id=version_id)
+        versions.publish_version(
+            session, actor=actor, term_id=term_id, version_id=version_id, delivery=None
+        )
         if published is not None and go is not None:
             published.set()
             assert go.wait(30)

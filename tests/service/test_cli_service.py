@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 from service_support import TINY
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from scheduler.cli import app
 from scheduler.cli_service import database_url
-from scheduler.db.engine import make_engine
+from scheduler.db.engine import make_engine, new_session
 from scheduler.db.migrate import current_revision, head_revision
+from scheduler.db.tables import OutboxMessageRow
 
 runner = CliRunner()
 
@@ -40,6 +42,10 @@ def test_demo_twice_on_one_database(tmp_path: Path) -> None:
     assert "demo term loaded" in first.output
     assert "published version 1" in first.output
     assert first.output.count("password: ") == 6
+    # The demo's publish delivers like every other (no SMTP: shown in the app), not pending.
+    with new_session(make_engine(f"sqlite:///{database}")) as session:
+        states = set(session.exec(select(OutboxMessageRow.state)).all())
+    assert states == {"in_app"}
     second = runner.invoke(app, args)
     assert second.exit_code == 0, second.output
     assert "demo term reused" in second.output

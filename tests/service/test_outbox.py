@@ -65,7 +65,11 @@ def first_schedule(term: TermRow) -> Schedule:
 
 def publish(session: Session, world: World, term: TermRow, version: ScheduleVersionRow) -> None:
     versions.publish_version(
-        session, actor=world.users["coord_a"], term_id=term.id or 0, version_id=version.id or 0
+        session,
+        actor=world.users["coord_a"],
+        term_id=term.id or 0,
+        version_id=version.id or 0,
+        delivery=None,
     )
     session.commit()
 
@@ -146,7 +150,11 @@ def test_a_publish_that_rolls_back_leaves_no_message(session: Session, world: Wo
     term, _first = published_term(session, world)
     draft, _ = repair_after_decline(session, world, term, "SL-A1")
     versions.publish_version(
-        session, actor=world.users["coord_a"], term_id=term.id or 0, version_id=draft.id or 0
+        session,
+        actor=world.users["coord_a"],
+        term_id=term.id or 0,
+        version_id=draft.id or 0,
+        delivery=None,
     )
     assert messages(session, draft)
     session.rollback()

@@ -44,7 +44,11 @@ def new_term(session: Session, world: World, *, publish: bool = True) -> TermRow
         schedule = tiny_schedule().model_copy(update={"term": term.code})
         version = versions.record_schedule(session, term=term, scenario=scenario, schedule=schedule)
         versions.publish_version(
-            session, actor=world.users["coord_a"], term_id=term.id or 0, version_id=version.id or 0
+            session,
+            actor=world.users["coord_a"],
+            term_id=term.id or 0,
+            version_id=version.id or 0,
+            delivery=None,
         )
     session.commit()
     return term
@@ -113,7 +117,11 @@ def test_the_repair_job_keeps_everyone_but_the_declined_seats_holders(
     assert diff.changes == stability.value == stability.bound
     assert diff == diff_schedules(versions.version_schedule(published), schedule, sites_of=_sites())
     versions.publish_version(
-        session, actor=world.users["coord_a"], term_id=term.id or 0, version_id=draft.id or 0
+        session,
+        actor=world.users["coord_a"],
+        term_id=term.id or 0,
+        version_id=draft.id or 0,
+        delivery=None,
     )
     session.commit()
     sent = outbox.term_outbox(session, actor=world.users["coord_a"], term_id=term.id or 0)
@@ -167,3 +175,30 @@ def test_the_api_starts_repairs_shows_diffs_and_messages(
 
 def _sites() -> dict[str, str]:
     return {slot.id: slot.site for slot in scenario_of(tiny_document()).slots}
+
+
+def test_a_repair_run_takes_full_repair_as_the_readme_says(
+    client: TestClient, session: Session, world: World
+) -> None:
+    term = new_term(session, world)
+    coordinator = world.header("coord_a")
+    full = client.post(
+        f"/terms/{term.id}/repair-runs", headers=coordinator, json={"full_repair": True}
+    )
+    assert full.status_code == 202, full.text
+    assert full.json()["parameters"]["full_repair"] is True
+    finish(session, full.json()["id"])
+    local = client.post(f"/terms/{term.id}/repair-runs", headers=coordinator, json={})
+    assert local.status_code == 202, local.text
+    assert local.json()["parameters"]["full_repair"] is False
+    finish(session, local.json()["id"])
+
+
+def finish(session: Session, run_id: int) -> None:
+    """The recording runner starts nothing: end the run so the school may start another."""
+    run = session.get(SolveRunRow, run_id)
+    assert run is not None
+    session.refresh(run)
+    run.status = "cancelled"
+    session.add(run)
+    session.commit()

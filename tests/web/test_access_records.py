@@ -314,7 +314,11 @@ def _publish_term(engine: Engine, world: World, document: dict[str, Any]) -> int
             session, term=term, scenario=scenario_of(document), schedule=schedule
         )
         versions.publish_version(
-            session, actor=coordinator, term_id=term.id or 0, version_id=version.id or 0
+            session,
+            actor=coordinator,
+            term_id=term.id or 0,
+            version_id=version.id or 0,
+            delivery=None,
         )
         session.commit()
         return term.id or 0

@@ -72,6 +72,7 @@ def publish(engine: Engine, world: World, schedule: Schedule, school: str = "a")
             actor=world.users[f"coord_{school}"],
             term_id=term.id or 0,
             version_id=version.id or 0,
+            delivery=None,
         )
         session.commit()
         return version.id or 0

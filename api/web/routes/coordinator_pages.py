@@ -8,21 +8,24 @@ no longer validates) are shown on the page they came from, next to the form.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData, UploadFile
 
-from api.deps import LimitsDep, RunnerDep, SessionDep, SettingsDep, import_limits
+from api.deps import DeliveryDep, LimitsDep, RunnerDep, SessionDep, SettingsDep, import_limits
 from api.params import ID_MAX, Id, Ref
 from api.web.rendering import render
-from api.web.security import CheckedForm, CoordinatorPage, WebSession, decimal_number
+from api.web.security import CheckedForm, CoordinatorPage, WebSession, decimal_number, field
+from scheduler.db.paging import Page
 from scheduler.services import (
     disclosures,
     equity_reports,
     exports,
+    outbox,
+    repairs,
     schedule_views,
     slots,
     solve_runs,
@@ -43,8 +46,9 @@ DONE = {
     "csv": "The CSV files replaced the term's lists.",
     "published": "The version is published: students and partners see it now.",
     "cancelling": "Cancel requested: the run stops in a moment.",
+    "retried": "Failed messages are queued again; delivery has started.",
 }
-View = Literal["sessions", "sites", "students", "unmet"]
+View = Literal["sessions", "sites", "students", "unmet", "changes"]
 CSV_FILES = tuple(SPECS)
 
 
@@ -217,6 +221,7 @@ def run_page(
     context = {
         "term": terms.term_summary(session, actor=web.user, term_id=term_id),
         "run": run,
+        "version_url": _version_url(term_id, run),
         "finished": run.status in FINISHED,
         "done": DONE.get(done, ""),
     }
@@ -242,11 +247,17 @@ def run_progress(
         "bound": run.progress.bound,
         "elapsed_s": run.progress.elapsed_s,
         "error": run.error,
-        "version_url": (
-            f"/app/terms/{term_id}/versions/{run.version_id}" if run.version_id else None
-        ),
+        "version_url": _version_url(term_id, run),
     }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+def _version_url(term_id: int, run: RunView) -> str | None:
+    """Where a finished run's version is reviewed: a repair's at its changes."""
+    if not run.version_id:
+        return None
+    base = f"/app/terms/{term_id}/versions/{run.version_id}"
+    return f"{base}/changes" if run.parameters.get("previous_version") else base
 
 
 def _run(
@@ -363,6 +374,12 @@ def _view_content(
                 session, actor=actor, term_id=term_id, version_id=version_id
             )
         }
+    if view == "changes":
+        return {
+            "preview": repairs.change_preview(
+                session, actor=actor, term_id=term_id, version_id=version_id
+            )
+        }
     groups, unmet = schedule_views.unmet_needs(
         session, actor=actor, term_id=term_id, version_id=version_id
     )
@@ -377,10 +394,23 @@ def publish(
     session: SessionDep,
     web: CoordinatorPage,
     form: CheckedForm,
+    delivery: DeliveryDep,
 ) -> Response:
-    """Publish the version; if it no longer fits the term, say which rules it breaks."""
+    """Publish the version; if it no longer fits the term, say which rules it breaks. When
+    it affects more people than the repair's minimum, publish only once the form confirms
+    that number. Its messages go out as an API publish's do (one `Delivery` for both)."""
+    check = repairs.publish_check(session, actor=web.user, term_id=term_id, version_id=version_id)
+    if check.needs_confirmation and field(form, "confirm") != str(check.people_affected):
+        error = Conflict(
+            f"publishing changes the schedule of {check.people_affected} people, more than the"
+            f" {check.minimum} of {check.minimum_source}: review the changes and confirm",
+            code="confirm_people_affected",
+        )
+        return _version_page(request, session, web, term_id, version_id, "changes", error=error)
     try:
-        versions.publish_version(session, actor=web.user, term_id=term_id, version_id=version_id)
+        versions.publish_version(
+            session, actor=web.user, term_id=term_id, version_id=version_id, delivery=delivery
+        )
     except Conflict as error:
         session.rollback()
         return _version_page(request, session, web, term_id, version_id, "sessions", error=error)
@@ -403,6 +433,126 @@ def slot_responses(
         "slots": items,
     }
     return render(request, "coord_slots.html", context, web=web)
+
+
+@router.get("/{term_id}/repair", response_class=HTMLResponse)
+def repair_page(
+    term_id: Id,
+    request: Request,
+    session: SessionDep,
+    web: CoordinatorPage,
+    settings: SettingsDep,
+) -> Response:
+    """What changed since publication, the drafts since, and repair or re-solve buttons."""
+    return _repair_page(request, session, web, settings, term_id)
+
+
+def _repair_page(
+    request: Request,
+    session: Session,
+    web: WebSession,
+    settings: Settings,
+    term_id: int,
+    *,
+    error: ServiceError | None = None,
+) -> Response:
+    context = {
+        "term": terms.term_summary(session, actor=web.user, term_id=term_id),
+        "overview": repairs.repair_overview(session, actor=web.user, term_id=term_id),
+        "default_limit": settings.run_time_limit_default_s,
+        "max_limit": settings.run_time_limit_max_s,
+        "error": error,
+    }
+    return render(request, "coord_repair.html", context, web=web, status=_status(error))
+
+
+@router.post("/{term_id}/repair", response_class=HTMLResponse)
+def start_repair(
+    term_id: Id,
+    request: Request,
+    session: SessionDep,
+    web: CoordinatorPage,
+    runner: RunnerDep,
+    limits: LimitsDep,
+    settings: SettingsDep,
+    form: CheckedForm,
+) -> Response:
+    """Start a repair (stability first; `full` solves the whole term) or a plain re-solve."""
+    mode = field(form, "mode")
+    try:
+        seconds = _seconds(form)
+        if mode == "resolve":
+            run = solve_runs.start_solve_run(
+                session,
+                actor=web.user,
+                term_id=term_id,
+                runner=runner,
+                limits=limits,
+                time_limit_s=seconds,
+            )
+        elif mode in ("repair", "full"):
+            run = repairs.start_repair_run(
+                session,
+                actor=web.user,
+                term_id=term_id,
+                runner=runner,
+                limits=limits,
+                time_limit_s=seconds,
+                full_repair=mode == "full",
+            )
+        else:
+            raise Invalid("choose a repair or a re-solve", code="bad_mode")
+    except (Invalid, Conflict) as error:
+        session.rollback()
+        return _repair_page(request, session, web, settings, term_id, error=error)
+    return RedirectResponse(f"/app/terms/{term_id}/runs/{run.id}", status_code=303)
+
+
+OutboxState = Literal["pending", "sending", "sent", "in_app", "failed"]
+OUTBOX_STATES = get_args(OutboxState)
+
+
+@router.get("/{term_id}/outbox", response_class=HTMLResponse)
+def outbox_page(
+    term_id: Id,
+    request: Request,
+    session: SessionDep,
+    web: CoordinatorPage,
+    state: OutboxState | None = None,
+    done: str = "",
+) -> Response:
+    """Messages to the people publishes affected, with their delivery state and a retry."""
+    summary = outbox.outbox_summary(session, actor=web.user, term_id=term_id)
+    rows = outbox.term_outbox(
+        session, actor=web.user, term_id=term_id, page=Page(limit=500), state=state
+    )
+    context = {
+        "term": terms.term_summary(session, actor=web.user, term_id=term_id),
+        "summary": summary,
+        "max_attempts": outbox.MAX_ATTEMPTS,
+        "messages": rows,
+        "state": state,
+        "states": OUTBOX_STATES,
+        "done": DONE.get(done, ""),
+    }
+    return render(request, "coord_outbox.html", context, web=web)
+
+
+@router.post("/{term_id}/outbox/retry", response_class=HTMLResponse)
+def retry_outbox(
+    term_id: Id,
+    session: SessionDep,
+    web: CoordinatorPage,
+    form: CheckedForm,
+    delivery: DeliveryDep,
+) -> Response:
+    """Queue failed messages (all, or the one named in the form) again and deliver."""
+    raw = str(form.get("message") or "")
+    message = int(raw) if raw.isdigit() else None
+    outbox.retry_messages(
+        session, actor=web.user, term_id=term_id, delivery=delivery, message_id=message
+    )
+    return RedirectResponse(f"/app/terms/{term_id}/outbox?done=retried", status_code=303)
 
 
 @router.get("/{term_id}/students/{student_ref}/disclosures", response_class=HTMLResponse)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from api.deps import SessionDep, SettingsDep, login_ttl
+from api.deps import SessionDep, SettingsDep, delivery, login_ttl
 from api.params import Id
 from api.web.rendering import NAV, render
 from api.web.routes.auth_pages import login_form
@@ -159,9 +159,7 @@ def accept(
 
 def deliver(request: Request, session: Session, settings: Any) -> None:
     """Deliver the outbox once this request commits (invitations just written)."""
-    outbox.deliver_after_commit(
-        session, engine=request.app.state.engine, smtp_settings=outbox.smtp_settings(settings)
-    )
+    outbox.deliver_after_commit(session, delivery=delivery(request, settings))
 
 
 def _sent(

@@ -70,6 +70,7 @@ def my_schedule(session: Session, *, actor: UserRow) -> list[MyTermView]:
                 slot=slot.ref,
                 site=site.ref,
                 site_name=site.name,
+                address=site.address,
                 profession=slot.profession,
                 start=period.start,
                 end=period.end,

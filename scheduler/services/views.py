@@ -353,6 +353,8 @@ class MyPlacementView(View):
     slot: str
     site: str
     site_name: str
+    address: str | None = None
+    """The site's street address, when the scenario gives one."""
     profession: str
     start: date
     end: date

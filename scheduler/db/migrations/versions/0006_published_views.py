@@ -1,7 +1,7 @@
 """Published views: each person's schedule JSON and calendar feed, built at publish.
 
-Revision ID: 0005_h22
-Revises: 0005_h21
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-07 19:40:00.000000
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0005_h22"
-down_revision: str | Sequence[str] | None = "0005_h21"
+revision: str = "0006"
+down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

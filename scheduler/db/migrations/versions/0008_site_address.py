@@ -1,8 +1,8 @@
 """Sites may have a street address (an optional contract field), shown on pages, feeds and
 messages.
 
-Revision ID: 0005_h24
-Revises: 0005_h20
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-07 20:10:00.000000
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0005_h24"
-down_revision: str | Sequence[str] | None = "0005_h20"
+revision: str = "0008"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """People and term set-up: invitations in the outbox (no term, no version), preference
 windows and rankings, seat requests to partners, edits made after publication.
 
-Revision ID: 0005_h20
-Revises: 0005_h22
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07 19:20:40.515604
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0005_h20"
-down_revision: str | Sequence[str] | None = "0005_h22"
+revision: str = "0007"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,7 +3,7 @@ and for the service, each unique among the active runs (`scheduler.services.run_
 Login attempts: numbered seats per account and per address, unique, so simultaneous
 attempts are counted atomically (`scheduler.services.login_throttle`).
 
-Revision ID: 0005_h21
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-07 19:30:00.000000
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0005_h21"
+revision: str = "0005"
 down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -31,8 +31,8 @@ from scheduler.db.tables import (
     StudentAttributeRow,
     StudentRow,
 )
-from scheduler.domain.privacy import site_needs
 from scheduler.domain.scenario import Scenario
+from scheduler.services import term_rows
 
 Keyed = (
     StudentRow | RoomRow | FacilitatorRow | ActivityRow | SessionRow | SiteRow | PeriodRow | SlotRow
@@ -62,155 +62,22 @@ def used_refs(session: Session, term_id: int) -> dict[str, dict[str, int]]:
 
 
 def sync_entities(session: Session, term_id: int, scenario: Scenario) -> None:
-    """Update, add and delete entity rows so they match `scenario`."""
+    """Update, add and delete entity rows so they match `scenario` (the rows are built as an
+    import builds them: `scheduler.services.term_rows`)."""
     _delete_missing(session, term_id, scenario)
-    students = _upsert(session, StudentRow, term_id, _students(term_id, scenario))
-    _rewrite_unreferenced(session, term_id, scenario, students)
-    rooms = _upsert(
-        session,
-        RoomRow,
-        term_id,
-        [
-            RoomRow(term_id=term_id, ref=r.id, name=r.name, accessible=r.accessible)
-            for r in scenario.rooms
-        ],
-    )
-    _upsert(
-        session,
-        FacilitatorRow,
-        term_id,
-        [
-            FacilitatorRow(
-                term_id=term_id,
-                ref=f.id,
-                name=f.name,
-                profession=f.profession,
-                max_sessions=f.max_sessions,
-            )
-            for f in scenario.facilitators
-        ],
-    )
-    activities = _upsert(
-        session,
-        ActivityRow,
-        term_id,
-        [
-            ActivityRow(
-                term_id=term_id,
-                ref=a.id,
-                name=a.name,
-                teams_per_facilitator=a.teams_per_facilitator,
-            )
-            for a in scenario.activities
-        ],
-    )
-    _upsert(
-        session,
-        SessionRow,
-        term_id,
-        [
-            SessionRow(
-                term_id=term_id,
-                activity_id=activities[a.id],
-                room_id=rooms[s.room],
-                ref=s.id,
-                start=s.start,
-                end=s.end,
-                max_teams=s.max_teams,
-            )
-            for a in scenario.activities
-            for s in a.sessions
-        ],
-    )
-    sites = _upsert(
-        session,
-        SiteRow,
-        term_id,
-        [
-            SiteRow(
-                term_id=term_id,
-                ref=s.id,
-                name=s.name,
-                lat=s.location.lat,
-                lon=s.location.lon,
-                transit_accessible=s.transit_accessible,
-                accessible=s.accessible,
-                tags=list(s.tags),
-            )
-            for s in scenario.sites
-        ],
-    )
-    periods = _upsert(
-        session,
-        PeriodRow,
-        term_id,
-        [PeriodRow(term_id=term_id, ref=p.id, start=p.start, end=p.end) for p in scenario.periods],
-    )
-    _upsert(
-        session,
-        SlotRow,
-        term_id,
-        [
-            SlotRow(
-                term_id=term_id,
-                site_id=sites[s.site],
-                period_id=periods[s.period],
-                ref=s.id,
-                profession=s.profession,
-                capacity=s.capacity,
-                language=s.language,
-                status=s.status,
-            )
-            for s in scenario.slots
-        ],
-    )
-    session.flush()
-
-
-def _students(term_id: int, scenario: Scenario) -> list[StudentRow]:
-    return [
-        StudentRow(
-            term_id=term_id,
-            ref=s.id,
-            name=s.name,
-            email=s.email,
-            profession=s.profession,
-            cohort=s.cohort,
-            travel_mode=s.travel_mode,
-            site_needs=site_needs(s.needs),
-        )
-        for s in scenario.students
-    ]
-
-
-def _rewrite_unreferenced(
-    session: Session, term_id: int, scenario: Scenario, students: dict[str, int]
-) -> None:
+    students = _upsert(session, StudentRow, term_id, term_rows.student_rows(term_id, scenario))
     for table in (StudentAttributeRow, ProfessionRow, ProgramCalendarRow, PlacementRequirementRow):
         session.exec(delete(table).where(col(table.term_id) == term_id))  # type: ignore[call-overload]
-    session.add_all(
-        ProfessionRow(term_id=term_id, code=p.code, name=p.name) for p in scenario.professions
-    )
-    session.add_all(
-        StudentAttributeRow(term_id=term_id, student_id=students[s.id], name=name, value=value)
-        for s in scenario.students
-        for name, value in s.attributes.items()
-    )
-    session.add_all(
-        ProgramCalendarRow(term_id=term_id, position=i, profession=c.profession, cohort=c.cohort)
-        for i, c in enumerate(scenario.program_calendars)
-    )
-    session.add_all(
-        PlacementRequirementRow(
-            term_id=term_id,
-            position=i,
-            key=r.key,
-            profession=r.profession,
-            cohort=r.cohort,
-            count=r.count,
-        )
-        for i, r in enumerate(scenario.placement_requirements)
-    )
+    session.add_all(term_rows.unreferenced_rows(term_id, scenario, students))
+    rooms = _upsert(session, RoomRow, term_id, term_rows.room_rows(term_id, scenario))
+    _upsert(session, FacilitatorRow, term_id, term_rows.facilitator_rows(term_id, scenario))
+    activities = _upsert(session, ActivityRow, term_id, term_rows.activity_rows(term_id, scenario))
+    sessions = term_rows.session_rows(term_id, scenario, activities, rooms)
+    _upsert(session, SessionRow, term_id, sessions)
+    sites = _upsert(session, SiteRow, term_id, term_rows.site_rows(term_id, scenario))
+    periods = _upsert(session, PeriodRow, term_id, term_rows.period_rows(term_id, scenario))
+    _upsert(session, SlotRow, term_id, term_rows.slot_rows(term_id, scenario, sites, periods))
+    session.flush()
 
 
 def _delete_missing(session: Session, term_id: int, scenario: Scenario) -> None:

@@ -83,12 +83,16 @@ def term_row(scenario: Scenario, *, school_id: int) -> TermRow:
 
 def write_entities(session: Session, term_id: int, scenario: Scenario) -> None:
     """Insert one row per entity of the scenario, parents first (ids are needed below)."""
-    _write_people(session, term_id, scenario)
-    rooms = _write_rooms(session, term_id, scenario)
-    _write_activities(session, term_id, scenario, rooms)
-    sites = _write_sites(session, term_id, scenario)
-    periods = _write_periods(session, term_id, scenario)
-    _write_slots(session, term_id, scenario, sites, periods)
+    students = _ids(session, student_rows(term_id, scenario))
+    session.add_all(unreferenced_rows(term_id, scenario, students))
+    _write_opt_outs(session, term_id, [s.id for s in scenario.students if s.directory_opt_out])
+    session.add_all(facilitator_rows(term_id, scenario))
+    rooms = _ids(session, room_rows(term_id, scenario))
+    activities = _ids(session, activity_rows(term_id, scenario))
+    session.add_all(session_rows(term_id, scenario, activities, rooms))
+    sites = _ids(session, site_rows(term_id, scenario))
+    periods = _ids(session, period_rows(term_id, scenario))
+    session.add_all(slot_rows(term_id, scenario, sites, periods))
     session.flush()
 
 
@@ -98,41 +102,11 @@ def delete_entities(session: Session, term_id: int) -> None:
         session.exec(delete(table).where(col(table.term_id) == term_id))  # type: ignore[call-overload]
 
 
-def _write_people(session: Session, term_id: int, scenario: Scenario) -> None:
-    session.add_all(
-        ProfessionRow(term_id=term_id, code=p.code, name=p.name) for p in scenario.professions
-    )
-    _write_students(session, term_id, scenario)
-    session.add_all(
-        ProgramCalendarRow(term_id=term_id, position=i, profession=c.profession, cohort=c.cohort)
-        for i, c in enumerate(scenario.program_calendars)
-    )
-    session.add_all(
-        FacilitatorRow(
-            term_id=term_id,
-            ref=f.id,
-            name=f.name,
-            profession=f.profession,
-            max_sessions=f.max_sessions,
-        )
-        for f in scenario.facilitators
-    )
-    session.add_all(
-        PlacementRequirementRow(
-            term_id=term_id,
-            position=i,
-            key=r.key,
-            profession=r.profession,
-            cohort=r.cohort,
-            count=r.count,
-        )
-        for i, r in enumerate(scenario.placement_requirements)
-    )
+# ---- one row per scenario entity: the import writes them, an edit syncs them --------------
 
 
-def _write_students(session: Session, term_id: int, scenario: Scenario) -> None:
-    """Student rows, their attributes in rows of their own, and imported opt-outs."""
-    rows = [
+def student_rows(term_id: int, scenario: Scenario) -> list[StudentRow]:
+    return [
         StudentRow(
             term_id=term_id,
             ref=s.id,
@@ -145,13 +119,128 @@ def _write_students(session: Session, term_id: int, scenario: Scenario) -> None:
         )
         for s in scenario.students
     ]
-    ids = _ids(session, rows)
-    session.add_all(
-        StudentAttributeRow(term_id=term_id, student_id=ids[s.id], name=name, value=value)
+
+
+def unreferenced_rows(
+    term_id: int, scenario: Scenario, students: dict[str, int]
+) -> list[ProfessionRow | StudentAttributeRow | ProgramCalendarRow | PlacementRequirementRow]:
+    """Rows nothing else points at (professions, student attributes, program calendars,
+    placement requirements): an edit deletes and rewrites them."""
+    rows: list[
+        ProfessionRow | StudentAttributeRow | ProgramCalendarRow | PlacementRequirementRow
+    ] = [ProfessionRow(term_id=term_id, code=p.code, name=p.name) for p in scenario.professions]
+    rows += [
+        StudentAttributeRow(term_id=term_id, student_id=students[s.id], name=name, value=value)
         for s in scenario.students
         for name, value in s.attributes.items()
-    )
-    _write_opt_outs(session, term_id, [s.id for s in scenario.students if s.directory_opt_out])
+    ]
+    rows += [
+        ProgramCalendarRow(term_id=term_id, position=i, profession=c.profession, cohort=c.cohort)
+        for i, c in enumerate(scenario.program_calendars)
+    ]
+    rows += [
+        PlacementRequirementRow(
+            term_id=term_id,
+            position=i,
+            key=r.key,
+            profession=r.profession,
+            cohort=r.cohort,
+            count=r.count,
+        )
+        for i, r in enumerate(scenario.placement_requirements)
+    ]
+    return rows
+
+
+def facilitator_rows(term_id: int, scenario: Scenario) -> list[FacilitatorRow]:
+    return [
+        FacilitatorRow(
+            term_id=term_id,
+            ref=f.id,
+            name=f.name,
+            profession=f.profession,
+            max_sessions=f.max_sessions,
+        )
+        for f in scenario.facilitators
+    ]
+
+
+def room_rows(term_id: int, scenario: Scenario) -> list[RoomRow]:
+    return [
+        RoomRow(term_id=term_id, ref=r.id, name=r.name, accessible=r.accessible)
+        for r in scenario.rooms
+    ]
+
+
+def activity_rows(term_id: int, scenario: Scenario) -> list[ActivityRow]:
+    return [
+        ActivityRow(
+            term_id=term_id,
+            ref=a.id,
+            name=a.name,
+            teams_per_facilitator=a.teams_per_facilitator,
+        )
+        for a in scenario.activities
+    ]
+
+
+def session_rows(
+    term_id: int, scenario: Scenario, activities: dict[str, int], rooms: dict[str, int]
+) -> list[SessionRow]:
+    return [
+        SessionRow(
+            term_id=term_id,
+            activity_id=activities[activity.id],
+            room_id=rooms[s.room],
+            ref=s.id,
+            start=s.start,
+            end=s.end,
+            max_teams=s.max_teams,
+        )
+        for activity in scenario.activities
+        for s in activity.sessions
+    ]
+
+
+def site_rows(term_id: int, scenario: Scenario) -> list[SiteRow]:
+    return [
+        SiteRow(
+            term_id=term_id,
+            ref=s.id,
+            name=s.name,
+            lat=s.location.lat,
+            lon=s.location.lon,
+            transit_accessible=s.transit_accessible,
+            accessible=s.accessible,
+            tags=list(s.tags),
+            address=s.address,
+        )
+        for s in scenario.sites
+    ]
+
+
+def period_rows(term_id: int, scenario: Scenario) -> list[PeriodRow]:
+    return [
+        PeriodRow(term_id=term_id, ref=p.id, start=p.start, end=p.end) for p in scenario.periods
+    ]
+
+
+def slot_rows(
+    term_id: int, scenario: Scenario, sites: dict[str, int], periods: dict[str, int]
+) -> list[SlotRow]:
+    return [
+        SlotRow(
+            term_id=term_id,
+            site_id=sites[s.site],
+            period_id=periods[s.period],
+            ref=s.id,
+            profession=s.profession,
+            capacity=s.capacity,
+            language=s.language,
+            status=s.status,
+        )
+        for s in scenario.slots
+    ]
 
 
 def _write_opt_outs(session: Session, term_id: int, refs: list[str]) -> None:
@@ -168,89 +257,6 @@ def _write_opt_outs(session: Session, term_id: int, refs: list[str]) -> None:
         DirectoryOptOutRow(school_id=term.school_id, student_ref=ref, source="import")
         for ref in dict.fromkeys(refs)
         if ref not in known
-    )
-
-
-def _write_rooms(session: Session, term_id: int, scenario: Scenario) -> dict[str, int]:
-    rows = [
-        RoomRow(term_id=term_id, ref=r.id, name=r.name, accessible=r.accessible)
-        for r in scenario.rooms
-    ]
-    return _ids(session, rows)
-
-
-def _write_activities(
-    session: Session, term_id: int, scenario: Scenario, rooms: dict[str, int]
-) -> None:
-    activities = [
-        ActivityRow(
-            term_id=term_id,
-            ref=a.id,
-            name=a.name,
-            teams_per_facilitator=a.teams_per_facilitator,
-        )
-        for a in scenario.activities
-    ]
-    ids = _ids(session, activities)
-    session.add_all(
-        SessionRow(
-            term_id=term_id,
-            activity_id=ids[activity.id],
-            room_id=rooms[s.room],
-            ref=s.id,
-            start=s.start,
-            end=s.end,
-            max_teams=s.max_teams,
-        )
-        for activity in scenario.activities
-        for s in activity.sessions
-    )
-
-
-def _write_sites(session: Session, term_id: int, scenario: Scenario) -> dict[str, int]:
-    rows = [
-        SiteRow(
-            term_id=term_id,
-            ref=s.id,
-            name=s.name,
-            lat=s.location.lat,
-            lon=s.location.lon,
-            transit_accessible=s.transit_accessible,
-            accessible=s.accessible,
-            tags=list(s.tags),
-            address=s.address,
-        )
-        for s in scenario.sites
-    ]
-    return _ids(session, rows)
-
-
-def _write_periods(session: Session, term_id: int, scenario: Scenario) -> dict[str, int]:
-    rows = [
-        PeriodRow(term_id=term_id, ref=p.id, start=p.start, end=p.end) for p in scenario.periods
-    ]
-    return _ids(session, rows)
-
-
-def _write_slots(
-    session: Session,
-    term_id: int,
-    scenario: Scenario,
-    sites: dict[str, int],
-    periods: dict[str, int],
-) -> None:
-    session.add_all(
-        SlotRow(
-            term_id=term_id,
-            site_id=sites[s.site],
-            period_id=periods[s.period],
-            ref=s.id,
-            profession=s.profession,
-            capacity=s.capacity,
-            language=s.language,
-            status=s.status,
-        )
-        for s in scenario.slots
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from scheduler.db.engine import new_session
-from scheduler.db.tables import SlotRow, TermRow
+from scheduler.db.tables import SiteRow, SlotRow, TermRow
 from scheduler.services import term_rows
 
 
@@ -130,3 +130,24 @@ def test_nul_text_is_refused_naming_the_field(
     )
     assert response.status_code == 422, response.text
     assert response.json()["error"]["details"][0]["path"] == "name"
+
+
+def test_a_site_added_by_an_edit_keeps_its_address_in_the_rows(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    """The edit builds rows as an import does (`term_rows`): the address reaches the site row
+    that pages, feeds and messages read."""
+    term = _blank(engine, world)
+    h = world.header("coord_a")
+    site = {
+        "id": "S9",
+        "name": "Harbor Clinic",
+        "location": {"lat": 42.3, "lon": -71.0},
+        "address": "1 Harbor Way, Boston, MA 02119",
+    }
+    assert client.post(f"/terms/{term}/items/sites", json=site, headers=h).status_code == 201
+    with new_session(engine) as session:
+        row = session.exec(
+            select(SiteRow).where(col(SiteRow.term_id) == term, col(SiteRow.ref) == "S9")
+        ).one()
+        assert row.address == "1 Harbor Way, Boston, MA 02119"

@@ -24,6 +24,7 @@ from scheduler.domain.schedule import ErrorItem, ObjectiveResult, Schedule, Solv
 from solver.api import ProgressCallback, SolveOptions, SolveProgress
 from solver.bounds import TermBounds
 from solver.candidates import restrict_options
+from solver.features import heuristics_apply
 from solver.deadline import (
     DEFAULT_COSTS,
     Pace,
@@ -170,7 +171,8 @@ def run(
         started=time.monotonic(),
     )
     handed_over = None
-    if scenario.policy.previous is not None and options.local_repair:  # repair hook: local path
+    heuristics = heuristics_apply(scenario)  # features hook: exact model alone otherwise
+    if scenario.policy.previous is not None and options.local_repair and heuristics:
         local = local_repair(scenario, _local_settings(settings), on_progress)
         if local.schedule is not None:
             return local.schedule
@@ -190,20 +192,23 @@ def run(
         info = SolveInfo(workers=settings.workers, time_limit_s=settings.time_limit)
         return infeasible_schedule(scenario, blocked, info)
     began, cpu = time.monotonic(), time.process_time()
-    starts = flow_starts(prep, settings.started + settings.time_limit * FLOW_STARTS_SHARE)
-    drafts = greedy_drafts(
-        prep,
-        starts,
-        settings.started + settings.time_limit * DRAFTS_SHARE,
-        _lp_deadline(settings, len(prep.students), size.lp_draft_max_students),
-        on_first=_draft_reporter(prep, starts, settings, on_progress),
-    )
+    if heuristics:
+        starts = flow_starts(prep, settings.started + settings.time_limit * FLOW_STARTS_SHARE)
+        drafts = greedy_drafts(
+            prep,
+            starts,
+            settings.started + settings.time_limit * DRAFTS_SHARE,
+            _lp_deadline(settings, len(prep.students), size.lp_draft_max_students),
+            on_first=_draft_reporter(prep, starts, settings, on_progress),
+        )
+    else:
+        starts, drafts = FlowStarts(best=None, avoiding=None), []
     pace = pace.shared(time.monotonic() - began, time.process_time() - cpu)  # deadline hook
     reserve = _readout_reserve(settings, len(prep.students), pace)
     settings = replace(settings, reserve=reserve, pace=pace)
-    if not _model_fits(settings, pace):  # deadline hook: the best draft is the answer
+    if drafts and not _model_fits(settings, pace):  # deadline hook: the best draft answers
         return _draft_answer(prep, starts, drafts, settings, handed_over)
-    restricted = restrict_options(prep, candidate_slots(prep, slots_of(drafts)))  # repair hook
+    restricted = heuristics and restrict_options(prep, candidate_slots(prep, slots_of(drafts)))
     model = TermModel(prep)
     apply_rules(model)
     warm = warm_start(model, lambda: _start_solver(settings), settings.seed, starts, drafts)
@@ -583,6 +588,8 @@ def _polishable(model: TermModel, fixed: dict[str, float]) -> bool:
     """The placement LP holds coverage, preferences and worst travel; any other level fixed
     before (stability, equity_gap, an earlier travel_total) it would silently break."""
     if model.prep.large:  # 5,000 term: 14 s of GLOP for a fractional answer, each time
+        return False
+    if not heuristics_apply(model.prep.scenario):  # the LP does not encode every rule
         return False
     return set(fixed) <= POLISH_KEEPS and polish_safe(model.prep, fixed)
 

@@ -1,0 +1,39 @@
+"""Optional contract features a term uses, and whether the heuristic stages implement them.
+
+The heuristic stages around the CP-SAT model (flow starts, greedy drafts, LP drafts and
+polish, option trimming, the local repair path) each re-encode the placement rules they
+know. A rule added to the contract later (weekly capacity, rotations, credentials, ...)
+is first written as a CP-SAT rule module (`solver.rules`) and a validator check; until
+every heuristic stage encodes it too, a term that uses it is solved by the exact model
+alone (the stages are skipped), so no stage can hand the model a start that breaks it.
+
+A feature registers here: its name, how to see it in a scenario, and (once every
+heuristic stage implements it) its name in `HEURISTIC_FEATURES`.
+Owns: feature detection. Must not import: scheduler services, api.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from scheduler.domain.scenario import Scenario
+
+FeatureTest = Callable[[Scenario], bool]
+
+FEATURES: dict[str, FeatureTest] = {}
+"""Feature name -> whether a scenario uses it. Empty until a feature outgrows the
+heuristics' encodings."""
+
+HEURISTIC_FEATURES: frozenset[str] = frozenset()
+"""Features every heuristic stage encodes exactly (so their drafts stay valid)."""
+
+
+def term_features(scenario: Scenario) -> frozenset[str]:
+    """The registered features the scenario uses."""
+    return frozenset(name for name, used in FEATURES.items() if used(scenario))
+
+
+def heuristics_apply(scenario: Scenario) -> bool:
+    """Whether the heuristic stages may run: every feature the term uses is one they
+    encode."""
+    return term_features(scenario) <= HEURISTIC_FEATURES

@@ -24,7 +24,6 @@ from scheduler.domain.schedule import ErrorItem, ObjectiveResult, Schedule, Solv
 from solver.api import ProgressCallback, SolveOptions, SolveProgress
 from solver.bounds import TermBounds
 from solver.candidates import restrict_options
-from solver.features import heuristics_apply
 from solver.deadline import (
     DEFAULT_COSTS,
     Pace,
@@ -35,6 +34,7 @@ from solver.deadline import (
     too_large,
     too_large_schedule,
 )
+from solver.features import heuristics_apply
 from solver.incremental.run import LocalSettings, full_path_metrics, local_repair
 from solver.ipe_bound import ipe_attendance_bound
 from solver.model import TermModel

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scheduler.domain.scenario import Scenario
-from scheduler.domain.schedule import Schedule
+from scheduler.domain.schedule import Schedule, StageTrace
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,16 @@ class SolveOptions:
 
 @dataclass(frozen=True)
 class SolveProgress:
-    """A progress event: the objective level being optimised, best value and bound so far."""
+    """A progress event: the objective level being optimised, best value and bound so far;
+    `stage` and `stages` say which stage of the pipeline sent it and the stages finished
+    before it (`solve.stages` of the schedule, so far)."""
 
     level: str
     value: float
     bound: float
     elapsed_s: float
+    stage: str | None = None
+    stages: tuple[StageTrace, ...] = ()
 
 
 ProgressCallback = Callable[[SolveProgress], None]

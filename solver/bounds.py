@@ -58,26 +58,38 @@ class TermBounds:
         return 0 if coverage is None else max(0, round(coverage) - self.ipe_best)
 
     def bound(self, name: str, fixed: dict[str, float]) -> float | None:
-        """The relaxation bound of a level given the levels fixed before it (None: unknown)."""
-        if name == "coverage":
-            return float(self.coverage())
+        """The relaxation bound of a level given the levels fixed before it (None: unknown):
+        the level's own module says which (`solver.objectives`)."""
+        from solver.objectives import OBJECTIVES
+
+        objective = OBJECTIVES.get(name)
+        return None if objective is None else objective.bound(self, fixed)
+
+    def preferences(self, fixed: dict[str, float]) -> float:
+        """Least rank sum of the placements any schedule reaching the fixed coverage holds."""
         needed = self.placements_needed(fixed)
-        if name == "preferences":
-            flows = max(
-                n.totals(rank_weight=1, travel_weight=0, limit=needed).rank for n in self.networks
-            )
-            joint = self._joint_rank(fixed)
-            return float(flows if joint is None else max(flows, joint))
-        if needed == 0 and name in ("travel_fairness", "travel_total"):
+        flows = max(
+            n.totals(rank_weight=1, travel_weight=0, limit=needed).rank for n in self.networks
+        )
+        joint = self._joint_rank(fixed)
+        return float(flows if joint is None else max(flows, joint))
+
+    def worst_travel(self, fixed: dict[str, float]) -> float:
+        """Least worst travel (km) of the placements any such schedule holds."""
+        needed = self.placements_needed(fixed)
+        if needed == 0:
             return 0.0
-        if name == "travel_fairness":
-            # one network: each binary-search step is a max flow over every option
-            flows = self.networks[0].least_worst_travel(needed)
-            joint = self._joint_worst_travel(fixed)
-            return (flows if joint is None else max(flows, joint)) / TRAVEL_SCALE
-        if name == "travel_total":
-            return max(_travel_total(n, needed, fixed) for n in self.networks)
-        return None
+        # one network: each binary-search step is a max flow over every option
+        flows = self.networks[0].least_worst_travel(needed)
+        joint = self._joint_worst_travel(fixed)
+        return (flows if joint is None else max(flows, joint)) / TRAVEL_SCALE
+
+    def travel_total(self, fixed: dict[str, float]) -> float:
+        """Least total travel (km) of the placements any such schedule holds."""
+        needed = self.placements_needed(fixed)
+        if needed == 0:
+            return 0.0
+        return max(_travel_total(n, needed, fixed) for n in self.networks)
 
     def _joint_worst_travel(self, fixed: dict[str, float]) -> int | None:
         coverage = fixed.get("coverage")

@@ -1,4 +1,9 @@
-"""Lexicographic solve: optimise each policy level in turn, then fix it and go on.
+"""The solve: a declared list of stages (`STAGES`, walked by `solver.pipeline.walk`), whose
+heart is the lexicographic solve: optimise each policy level in turn, then fix it and go on.
+
+Each stage says why it exists, what it reads from and adds to the run's state, its shares
+of the time limit and when it is skipped; docs/solver.md describes each (a test keeps the
+two in step) and the schedule's `solve.stages` records how each ran.
 
 CP-SAT has no lexicographic objective. Each level is optimised from the previous
 solution (as a hint); its result is then frozen (`== value` when proven, else no worse
@@ -14,13 +19,21 @@ import math
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ortools.sat.python import cp_model
 
 from scheduler.domain.scenario import Scenario
-from scheduler.domain.schedule import ErrorItem, ObjectiveResult, Schedule, SolveInfo
+from scheduler.domain.schedule import (
+    ErrorItem,
+    ObjectiveResult,
+    Schedule,
+    SolveInfo,
+    StageDetail,
+    StageOutcome,
+    StageTrace,
+)
 from solver.api import ProgressCallback, SolveOptions, SolveProgress
 from solver.bounds import TermBounds
 from solver.candidates import restrict_options
@@ -38,9 +51,8 @@ from solver.features import heuristics_apply
 from solver.incremental.run import LocalSettings, full_path_metrics, local_repair
 from solver.ipe_bound import ipe_attendance_bound
 from solver.model import TermModel
-from solver.objectives import Objective, builders, level_value
-from solver.objectives.stability import forced as stability_forced
-from solver.objectives.stability import tie_break as stability_tie_break
+from solver.objectives import OBJECTIVES, Objective, ObjectiveModule, TieBreak, level_value
+from solver.pipeline import Done, Stage, Traced, walk
 from solver.polish import Held, polish
 from solver.prepare import Prepared, prepare
 from solver.readout import read_schedule, snapshot
@@ -52,6 +64,7 @@ from solver.stability import candidate_slots, polish_safe, refine_classes, repai
 from solver.warm import (
     Draft,
     FlowStarts,
+    WarmStart,
     attendance_ceiling,
     draft_coverage,
     flow_starts,
@@ -62,23 +75,10 @@ from solver.warm import (
 
 MIN_LEVEL_SECONDS = 0.5
 READOUT_SECONDS_PER_STUDENT = 0.0006
-FLOW_STARTS_SHARE = 0.2
-DRAFTS_SHARE = 0.5
-LP_DRAFT_SHARE = 0.7
-"""Shares of the time limit by which the flow starts and the drafts stop their tag rounds
-and the LP draft must end (5,000 term at 60 s: the flow starts stop after two rounds at
-about 12 s, the LP draft ends at about 32 s; 20,000 at 300 s: one flow takes 18 s there,
-so they stop early)."""
 LP_DRAFT_MAX_STUDENTS = DEFAULT_SIZE_POLICY.lp_draft_max_students
 """Beyond this (by default; `SizePolicy`) the LP draft is skipped."""
-POLISHED_LEVELS = ("preferences", "travel_total")
-POLISH_KEEPS = {"coverage", "preferences", "travel_fairness", "team_balance"}
-BOUND_TIME_FACTORS = {"travel_total": 3.0}
 LARGE_SEARCH_SECONDS = 20.0
-JOINT_LP_SHARE = 0.1
-"""Share of the time limit that each solve of the joint LP bound may take."""
-WARM_START_SHARE = 0.3
-"""Share of the time limit for the IPE-only solve that starts (and bounds) the joint one."""
+FULL_SOLVE = "the full solve was asked for"
 
 
 @dataclass
@@ -153,6 +153,49 @@ def _reaches(level: Objective, value: float, target: float) -> bool:
     return value >= target - 1e-6 if level.maximize else value <= target + 1e-6
 
 
+@dataclass
+class RunState(Traced):
+    """What the stages share (`STAGES`): each reads some fields and adds others."""
+
+    scenario: Scenario = field(default=None)  # type: ignore[assignment]
+    options: SolveOptions = field(default_factory=SolveOptions)
+    settings: RunSettings = field(default=None)  # type: ignore[assignment]
+    costs: StageCosts = DEFAULT_COSTS
+    size: SizePolicy = DEFAULT_SIZE_POLICY
+    listener: ProgressCallback | None = None
+    heuristics: bool = True
+    """Whether the heuristic stages may run (`solver.features.heuristics_apply`)."""
+    handed_over: str | None = None
+    """Why the local repair handed the term to the full solve."""
+    estimated: int = 0
+    prep: Prepared = field(default=None)  # type: ignore[assignment]
+    pace: Pace | None = None
+    clock: tuple[float, float] = (0.0, 0.0)
+    """Wall and CPU time when the heuristic stages began (their pace is measured)."""
+    starts: FlowStarts = field(default_factory=lambda: FlowStarts(best=None, avoiding=None))
+    drafts: list[Draft] = field(default_factory=list)
+    restricted: bool = False
+    model: TermModel = field(default=None)  # type: ignore[assignment]
+    warm: WarmStart | None = None
+    bounds: TermBounds | None = None
+    start: dict[int, int] | None = None
+    results: list[LevelResult] = field(default_factory=list)
+    values: dict[int, int] | None = None
+    schedule: Schedule | None = None
+
+    @property
+    def on_progress(self) -> ProgressCallback | None:
+        """The listener, told which stage sends each event and the trace so far."""
+        listener = self.listener
+        if listener is None:
+            return None
+
+        def tell(event: SolveProgress) -> None:
+            listener(replace(event, stage=self.stage, stages=tuple(self.trace)))
+
+        return tell
+
+
 def run(
     scenario: Scenario,
     options: SolveOptions,
@@ -160,9 +203,9 @@ def run(
     costs: StageCosts = DEFAULT_COSTS,
     size: SizePolicy = DEFAULT_SIZE_POLICY,
 ) -> Schedule:
-    """Build the model, solve level by level, and read out the schedule; within the time
-    limit as a whole (`solver.deadline`; `costs` are its stage estimates). `size` chooses
-    the regime (`solver.size_policy`)."""
+    """Walk the declared stages (`STAGES`) until one answers; within the time limit as a
+    whole (`solver.deadline`; `costs` are its stage estimates). `size` chooses the regime
+    (`solver.size_policy`). The schedule's `solve.stages` is the trace of the walk."""
     settings = RunSettings(
         time_limit=options.time_limit_s or scenario.policy.time_limit_s,
         workers=options.workers or scenario.policy.workers or default_workers(),
@@ -170,87 +213,256 @@ def run(
         log=options.log_search,
         started=time.monotonic(),
     )
-    handed_over = None
-    heuristics = heuristics_apply(scenario)  # features hook: exact model alone otherwise
-    if scenario.policy.previous is not None and options.local_repair and heuristics:
-        local = local_repair(scenario, _local_settings(settings), on_progress)
-        if local.schedule is not None:
-            return local.schedule
-        handed_over = local.reason
-    estimated = estimate_options(scenario)  # deadline hook: said before building anything
-    if (late := too_large(scenario, settings.time_limit, costs, estimated)) is not None:
-        return too_large_schedule(scenario, late, _info(settings))
+    state = RunState(
+        scenario=scenario,
+        options=options,
+        settings=settings,
+        costs=costs,
+        size=size,
+        listener=on_progress,
+        heuristics=heuristics_apply(scenario),  # features hook: exact model alone otherwise
+    )
+    walk(STAGES, state)
+    assert state.schedule is not None, "the read-out stage always answers"
+    solve = state.schedule.solve.model_copy(update={"stages": list(state.trace)})
+    return state.schedule.model_copy(update={"solve": solve})
+
+
+def _answer(state: RunState, schedule: Schedule, **detail: Any) -> Done:
+    state.schedule = schedule
+    return Done({"status": schedule.status, **detail}, answered=True)
+
+
+def _local_repair(state: RunState) -> Done:
+    local = local_repair(state.scenario, _local_settings(state.settings), state.on_progress)
+    if local.schedule is not None:
+        return _answer(state, local.schedule)
+    state.handed_over = local.reason
+    return Done({"handed_over": local.reason})
+
+
+def _no_local_repair(state: RunState) -> str | None:
+    if state.scenario.policy.previous is None:
+        return "no previous schedule"
+    if not state.options.local_repair:
+        return FULL_SOLVE
+    if not state.heuristics:
+        return "the term uses a feature the local model does not encode"
+    return None
+
+
+def _size_check(state: RunState) -> Done:
+    state.estimated = estimate_options(state.scenario)  # said before building anything
+    late = too_large(state.scenario, state.settings.time_limit, state.costs, state.estimated)
+    if late is not None:
+        return _answer(state, too_large_schedule(state.scenario, late, _info(state.settings)))
+    return Done({"options_estimated": state.estimated})
+
+
+def _prepare(state: RunState) -> Done:
     began, cpu = time.monotonic(), time.process_time()
-    prep = prepare(scenario)
-    prep.size = size
+    prep = prepare(state.scenario)
+    prep.size = state.size
     took, took_cpu = time.monotonic() - began, time.process_time() - cpu
-    pace = Pace.measured(costs, estimated, len(prep.students), took, took_cpu)
-    reserve = _readout_reserve(settings, len(prep.students), pace)
-    settings = replace(settings, reserve=reserve, pace=pace)
-    refine_classes(prep)  # repair/pins hook (solver.stability): a no-op without either
-    if blocked := pin_errors(prep):  # pins hook: pins that cannot hold, said before solving
+    pace = Pace.measured(state.costs, state.estimated, len(prep.students), took, took_cpu)
+    _set_pace(state, prep, pace)
+    detail: StageDetail = {"students": len(prep.students), "classes": len(prep.classes)}
+    return Done({**detail, "large": prep.large, "pace": round(pace.factor, 3)})
+
+
+def _set_pace(state: RunState, prep: Prepared, pace: Pace) -> None:
+    """The pace measured so far, and the read-out reserve that follows from it."""
+    reserve = _readout_reserve(state.settings, len(prep.students), pace)
+    state.prep, state.pace = prep, pace
+    state.settings = replace(state.settings, reserve=reserve, pace=pace)
+
+
+def _no_pins(state: RunState) -> str | None:
+    return None if state.scenario.policy.pinned else "no pins"
+
+
+def _refine_classes(state: RunState) -> Done:
+    refine_classes(state.prep)
+    return Done({"classes": len(state.prep.classes)})
+
+
+def _pin_check(state: RunState) -> Done:
+    if blocked := pin_errors(state.prep):  # pins that cannot hold, said before solving
+        settings = state.settings
         info = SolveInfo(workers=settings.workers, time_limit_s=settings.time_limit)
-        return infeasible_schedule(scenario, blocked, info)
-    began, cpu = time.monotonic(), time.process_time()
-    if heuristics:
-        starts = flow_starts(prep, settings.started + settings.time_limit * FLOW_STARTS_SHARE)
-        drafts = greedy_drafts(
-            prep,
-            starts,
-            settings.started + settings.time_limit * DRAFTS_SHARE,
-            _lp_deadline(settings, len(prep.students), size.lp_draft_max_students),
-            on_first=_draft_reporter(prep, starts, settings, on_progress),
-        )
-    else:
-        starts, drafts = FlowStarts(best=None, avoiding=None), []
-    pace = pace.shared(time.monotonic() - began, time.process_time() - cpu)  # deadline hook
-    reserve = _readout_reserve(settings, len(prep.students), pace)
-    settings = replace(settings, reserve=reserve, pace=pace)
-    if drafts and not _model_fits(settings, pace):  # deadline hook: the best draft answers
-        return _draft_answer(prep, starts, drafts, settings, handed_over)
-    restricted = heuristics and restrict_options(prep, candidate_slots(prep, slots_of(drafts)))
-    model = TermModel(prep)
-    apply_rules(model)
-    warm = warm_start(model, lambda: _start_solver(settings), settings.seed, starts, drafts)
-    bounds = (
-        TermBounds.of(
-            prep, _attendance_bound(prep, warm.ipe_best), joint_seconds=_joint_seconds(settings)
-        )
-        if _bounds_fit(settings, pace)  # deadline hook
-        else None
+        return _answer(state, infeasible_schedule(state.scenario, blocked, info))
+    return Done({"pins": len(state.scenario.policy.pinned)})
+
+
+def _no_heuristics(state: RunState) -> str | None:
+    if state.heuristics:
+        return None
+    return "the term uses a feature the heuristic stages do not encode (solver.features)"
+
+
+def _flow_starts(state: RunState) -> Done:
+    state.clock = (time.monotonic(), time.process_time())
+    settings = state.settings
+    ends = settings.started + settings.time_limit * FLOW_STARTS.share("ends_by")
+    state.starts = flow_starts(state.prep, ends)
+    starts = state.starts
+    return Done(
+        {
+            "most_placements": starts.most_placements,
+            "best_rank_start": starts.best is not None,
+            "avoiding_start": starts.avoiding is not None,
+        }
     )
-    levels = list(scenario.policy.objectives)
-    start = repair_start(model, warm.values, lambda: _solver(settings), settings.remaining())
-    _report_start(model, start, bounds, settings, on_progress)
-    if not pins_respected(model, start):  # pins hook: a start breaking a pin is only a hint
-        _hint(model, start or {})
-        start = None
-    results, values = _solve_levels(model, levels, settings, bounds, restricted, on_progress, start)
-    if values is None:  # no level found one (none asked, or pins broke every start): any
-        values = _any_solution(model, settings)
-    info = SolveInfo(
-        seconds=round(time.monotonic() - settings.started, 3),
-        solver=f"ortools-cp-sat {_ortools_version()}",
-        workers=settings.workers,
-        time_limit_s=settings.time_limit,
-        seed=settings.seed,
+
+
+def _drafts(state: RunState) -> Done:
+    prep, settings = state.prep, state.settings
+    lp_deadline = _lp_deadline(settings, len(prep.students), state.size.lp_draft_max_students)
+    state.drafts = greedy_drafts(
+        prep,
+        state.starts,
+        settings.started + settings.time_limit * DRAFTS.share("ends_by"),
+        lp_deadline,
+        on_first=_draft_reporter(prep, state.starts, settings, state.on_progress),
     )
+    assert state.pace is not None
+    began, cpu = state.clock  # the flow starts and the drafts: single-threaded, measured
+    pace = state.pace.shared(time.monotonic() - began, time.process_time() - cpu)
+    _set_pace(state, prep, pace)
+    best = max((draft_coverage(d) for d in state.drafts), default=0)
+    return Done(
+        {"drafts": len(state.drafts), "coverage": best, "lp_draft": lp_deadline is not None}
+    )
+
+
+def _no_drafts(state: RunState) -> str | None:
+    return None if state.drafts else "no drafts were made"
+
+
+def _draft_answer_stage(state: RunState) -> Done:
+    assert state.pace is not None
+    if _model_fits(state.settings, state.pace):
+        return Done({"model_fits": True})
+    prep, settings = state.prep, state.settings
+    schedule = _draft_answer(prep, state.starts, state.drafts, settings, state.handed_over)
+    return _answer(state, schedule, model_fits=False)
+
+
+def _candidates(state: RunState) -> Done:
+    chosen = candidate_slots(state.prep, slots_of(state.drafts))
+    state.restricted = restrict_options(state.prep, chosen)
+    options = sum(len(info.options) for info in state.prep.students.values())
+    return Done({"restricted": state.restricted, "options": options})
+
+
+def _build_model(state: RunState) -> Done:
+    state.model = TermModel(state.prep)
+    apply_rules(state.model)
+    model = state.model
+    return Done({"placement_vars": len(model.place), "attendance_vars": len(model.attend)})
+
+
+def _warm_start(state: RunState) -> Done:
+    settings = state.settings
+    state.warm = warm_start(
+        state.model, lambda: _start_solver(settings), settings.seed, state.starts, state.drafts
+    )
+    state.start = state.warm.values  # the start of the levels, unless a repair's replaces it
+    coverage = _coverage_of(state.model, state.start)
+    return Done({"ipe_best": state.warm.ipe_best, "coverage": coverage})
+
+
+def _coverage_of(model: TermModel, values: dict[int, int] | None) -> float | None:
+    return None if values is None else OBJECTIVES["coverage"].value(model, values)
+
+
+def _no_time_for_bounds(state: RunState) -> str | None:
+    assert state.pace is not None
+    if _bounds_fit(state.settings, state.pace):
+        return None
+    return "no time for them before the read-out"
+
+
+def _bounds(state: RunState) -> Done:
+    assert state.warm is not None
+    attendance = _attendance_bound(state.prep, state.warm.ipe_best)
+    joint = _joint_seconds(state.settings)
+    state.bounds = TermBounds.of(state.prep, attendance, joint_seconds=joint)
+    return Done({"ipe_attendance": attendance, "joint_lp": state.bounds.joint is not None})
+
+
+def _no_previous(state: RunState) -> str | None:
+    return None if state.scenario.policy.previous is not None else "no previous schedule"
+
+
+def _repair_start(state: RunState) -> Done:
+    assert state.warm is not None
+    settings = state.settings
+    state.start = repair_start(
+        state.model, state.warm.values, lambda: _solver(settings), settings.remaining()
+    )
+    return Done({"coverage": _coverage_of(state.model, state.start)})
+
+
+def _first_answer(state: RunState) -> Done:
+    _report_start(state.model, state.start, state.bounds, state.settings, state.on_progress)
+    kept = pins_respected(state.model, state.start)
+    if not kept:  # pins hook: a start breaking a pin is only a hint
+        _hint(state.model, state.start or {})
+        state.start = None
+    return Done({"coverage": _coverage_of(state.model, state.start), "keeps_pins": kept})
+
+
+def _levels(state: RunState) -> Done:
+    levels = list(state.scenario.policy.objectives)
+    state.results, state.values = _solve_levels(
+        state.model,
+        levels,
+        state.settings,
+        state.bounds,
+        state.restricted,
+        state.on_progress,
+        state.start,
+        state.trace,
+    )
+    return Done({"levels": len(levels), "solution": state.values is not None})
+
+
+def _some_solution(state: RunState) -> str | None:
+    return "a level found one" if state.values is not None else None
+
+
+def _any_solution_stage(state: RunState) -> Done:
+    state.values = _any_solution(state.model, state.settings)
+    return Done({"found": state.values is not None})
+
+
+def _readout(state: RunState) -> Done:
+    settings, scenario, values = state.settings, state.scenario, state.values
+    info = _info(settings)
     if values is None and scenario.policy.pinned:  # pins hook: never a schedule breaking pins
-        return infeasible_schedule(scenario, [ErrorItem(path="policy", message=NO_SCHEDULE)], info)
+        error = ErrorItem(path="policy", message=NO_SCHEDULE)
+        return _answer(state, infeasible_schedule(scenario, [error], info))
+    results = state.results
     reported = [ObjectiveResult(name=r.name, value=r.value, bound=r.bound) for r in results]
     end = settings.started + settings.time_limit  # deadline hook: explanations stop by then
-    schedule = read_schedule(model, values or {}, _status(results, values), reported, info, end)
+    status = _status(results, values)
+    schedule = read_schedule(state.model, values or {}, status, reported, info, end)
+    return _answer(state, _with_repair_path(schedule, scenario, state.handed_over))
+
+
+def _with_repair_path(schedule: Schedule, scenario: Scenario, handed_over: str | None) -> Schedule:
+    """A repair's schedule says which path answered it, and why (repair hook)."""
     if scenario.policy.previous is None:
         return schedule
-    why = handed_over or "the full solve was asked for"  # repair hook: which path, and why
-    metrics = {**schedule.metrics, "repair": full_path_metrics(why)}
+    metrics = {**schedule.metrics, "repair": full_path_metrics(handed_over or FULL_SOLVE)}
     return schedule.model_copy(update={"metrics": metrics})
 
 
 def _joint_seconds(settings: RunSettings) -> float:
     """Cap of each joint-LP solve (`solver.joint_bound`): a share of the limit, never most of
     what is left (0: not built)."""
-    share = min(settings.time_limit * JOINT_LP_SHARE, settings.remaining() * 0.25)
+    share = min(settings.time_limit * BOUNDS.share("joint_lp_cap"), settings.remaining() * 0.25)
     return share if share >= MIN_LEVEL_SECONDS else 0.0
 
 
@@ -305,11 +517,7 @@ def _draft_answer(
     if scenario.policy.pinned and not _draft_keeps_pins(scenario, schedule):
         error = ErrorItem(path="policy", message=NO_SCHEDULE)
         return infeasible_schedule(scenario, [error], _info(settings))
-    if scenario.policy.previous is None:
-        return schedule
-    why = handed_over or "the full solve was asked for"  # repair hook: which path, and why
-    metrics = {**schedule.metrics, "repair": full_path_metrics(why)}
-    return schedule.model_copy(update={"metrics": metrics})
+    return _with_repair_path(schedule, scenario, handed_over)
 
 
 def _draft_keeps_pins(scenario: Scenario, schedule: Schedule) -> bool:
@@ -336,7 +544,7 @@ def _lp_deadline(
     before it) beyond `most` students."""
     if students > most:
         return None
-    return settings.started + settings.time_limit * LP_DRAFT_SHARE
+    return settings.started + settings.time_limit * DRAFTS.share("lp_draft_ends_by")
 
 
 def _draft_reporter(
@@ -406,7 +614,7 @@ def _ortools_version() -> str:
 def _start_solver(settings: RunSettings) -> cp_model.CpSolver:
     """The IPE-only solve of the warm start: default CP-SAT parameters suit it best."""
     solver = _solver(settings, full_lp=False)
-    share = min(settings.time_limit * WARM_START_SHARE, settings.remaining() * 0.4)
+    share = min(settings.time_limit * WARM_START.share("ipe_solve_cap"), settings.remaining() * 0.4)
     solver.parameters.max_time_in_seconds = max(MIN_LEVEL_SECONDS, share)
     solver.parameters.max_presolve_iterations = 1
     solver.parameters.presolve_inclusion_work_limit = 0
@@ -438,74 +646,78 @@ def _solve_levels(
     restricted: bool,
     on_progress: ProgressCallback | None,
     warm: dict[int, int] | None,
+    trace: list[StageTrace] | None = None,
 ) -> tuple[list[LevelResult], dict[int, int] | None]:
     """Solve level by level from the warm start; the values are those of the last level
-    solved (None: none).
+    solved (None: none). Each level leaves a `level:NAME` entry in `trace` when given.
 
     Each objective is built only when its level comes, so its helper constraints do not
-    weigh on the levels before it. Placement levels are first polished by an exact LP
+    weigh on the levels before it. Levels the polish LP serves are first polished by it
     (`solver.polish`); when CP-SAT finds nothing better in its budget, the level keeps the
     values it started from."""
     solver = _solver(settings)
-    known = builders()
     results: list[LevelResult] = []
     values = warm
     fixed: dict[str, float] = {}
     bound_took = 0.0
-    solvable = [name for name in levels if name in known]
+    solvable = [name for name in levels if name in OBJECTIVES]
     for index, name in enumerate(levels):
-        built = known[name](model) if name in known else None
-        if built is None:
+        began = time.monotonic()
+        objective = OBJECTIVES.get(name)
+        built = objective.build(model) if objective is not None else None
+        if objective is None or built is None:
             results.append(LevelResult(name, None, None))
             continue
         levels_left = len(solvable) - solvable.index(name)
         budget = max(MIN_LEVEL_SECONDS, settings.remaining() / levels_left)
         out_of_time = values is not None and settings.remaining() <= MIN_LEVEL_SECONDS
         relaxed = None
-        if bounds is not None and (name == "coverage" or _bound_fits(settings, name, bound_took)):
-            began = time.monotonic()
-            relaxed = bounds.bound(name, fixed)  # flows over every option: skipped when late
-            bound_took = time.monotonic() - began
-        if name == "stability":  # repair hook: changes forced whatever is done (whole term)
-            relaxed = stability_forced(model)
+        if bounds is not None and (
+            objective.bound_always or _bound_fits(settings, name, bound_took)
+        ):
+            bound_began = time.monotonic()
+            relaxed = objective.bound(bounds, fixed)  # flows over every option: skipped when late
+            bound_took = time.monotonic() - bound_began
+        if objective.model_bound is not None:  # e.g. the changes any repair must make
+            relaxed = objective.model_bound(model)
         if values is not None and out_of_time:
             kept = _kept(built, model, values)
             if kept is not None:
                 kept.bound = _valid_bound(built, kept, relaxed, restricted)
                 results.append(kept)
+                _trace_level(trace, kept, began, "kept", "no time left")
                 if kept.value is not None:
                     fixed[name] = kept.value
                 continue
+        polished = False
         # polish_safe (repair/pins hook): the LP knows no frozen stability and no pinned slot
         if (
             values is not None
-            and name in POLISHED_LEVELS
+            and objective.polish_cost is not None
             and _polishable(model, fixed)
             and _polish_fits(settings)
         ):
-            held = Held(fixed.get("preferences"), fixed.get("travel_fairness"))
-            values = polish(model, values, name, held, seconds=budget) or values
-        tie_break, repair = None, None
-        if name == "coverage" and list(levels[index + 1 : index + 2]) == ["preferences"]:
-            tie_break = _preference_tie_break(model)
-        elif name == "coverage" and list(levels[index + 1 : index + 2]) == ["stability"]:
-            repair = stability_tie_break(model)  # repair hook: fewest moves among coverage optima
-            tie_break = TieBreak(*repair) if repair is not None else None
+            held = Held.of(fixed)
+            better = polish(model, values, objective.polish_cost, held, seconds=budget)
+            polished, values = better is not None, better or values
+        tie_break = _tie_break(model, objective, levels[index + 1 : index + 2])
         result = _reached(built, model, values, relaxed)
-        # repair hook: with stability as tie-break, reaching the coverage bound is not the end
-        target = None if tie_break is not None and name == "coverage" and repair else relaxed
+        outcome: StageOutcome = "reached" if result is not None else "kept"
+        # a tie-break with more to gain than this level (stability): reaching it is not the end
+        target = relaxed if tie_break is None or tie_break.stops_at_bound else None
         if result is None and _search_pays(model, values, budget):
+            outcome = "searched"
             result = _solve_level(
                 model, built, solver, budget, settings, on_progress, values, target, tie_break
             )
             start = _kept(built, model, values) if result is not None and values else None
             if result is not None and start is not None and _worse(built, result, start):
                 start.bound = result.bound  # CP-SAT found worse than its start: keep the start
-                result = start
+                result, outcome = start, "kept"
             elif result is not None:
                 values = snapshot(model, solver) if result.resolved else values
         if result is None and values is not None:
-            result = _kept(built, model, values)
+            result, outcome = _kept(built, model, values), "kept"
         if result is None:
             results += [LevelResult(n, None, None) for n in levels[index:]]
             return results, values
@@ -514,10 +726,44 @@ def _solve_levels(
             elapsed = time.monotonic() - settings.started
             on_progress(SolveProgress(name, result.value, result.bound, elapsed))
         results.append(result)
+        why = "polished by the LP" if polished else ""
+        _trace_level(trace, result, began, outcome, why, tie_break is not None)
         if result.value is not None:
             fixed[name] = result.value
         _freeze(model, built, result)
     return results, values
+
+
+def _tie_break(
+    model: TermModel, objective: ObjectiveModule, after: Sequence[str]
+) -> TieBreak | None:
+    """The next level folded into this one as its tie-break, when this level takes it."""
+    following = OBJECTIVES.get(after[0]) if after else None
+    if following is None or following.name not in objective.takes_tie_breaks:
+        return None
+    return following.tie_break(model) if following.tie_break is not None else None
+
+
+def _trace_level(
+    trace: list[StageTrace] | None,
+    result: LevelResult,
+    began: float,
+    outcome: StageOutcome,
+    why: str = "",
+    tie_break: bool = False,
+) -> None:
+    """One level's entry in the trace: what it reached and how."""
+    if trace is None:
+        return
+    detail: StageDetail = {"value": result.value, "bound": result.bound}
+    if why:
+        detail["why"] = why
+    if tie_break:
+        detail["tie_break"] = True
+    seconds = round(time.monotonic() - began, 3)
+    trace.append(
+        StageTrace(name=f"level:{result.name}", seconds=seconds, outcome=outcome, detail=detail)
+    )
 
 
 def _search_pays(model: TermModel, values: dict[int, int] | None, budget: float) -> bool:
@@ -542,7 +788,8 @@ def _bound_fits(settings: RunSettings, name: str, last_took: float) -> bool:
     """Whether a level's relaxation bound still fits in the time left: flows over every
     option, about as long as the last bound took (5,000 students: preferences 3.8 s,
     worst travel 3.8 s), total travel up to three times that (10.6 s)."""
-    factor = BOUND_TIME_FACTORS.get(name, 1.2)
+    objective = OBJECTIVES.get(name)
+    factor = objective.bound_cost if objective is not None else 1.2
     return settings.remaining() > MIN_LEVEL_SECONDS + factor * last_took
 
 
@@ -591,7 +838,8 @@ def _polishable(model: TermModel, fixed: dict[str, float]) -> bool:
         return False
     if not heuristics_apply(model.prep.scenario):  # the LP does not encode every rule
         return False
-    return set(fixed) <= POLISH_KEEPS and polish_safe(model.prep, fixed)
+    holds = all(OBJECTIVES[name].polish_holds for name in fixed)
+    return holds and polish_safe(model.prep, fixed)
 
 
 def _solve_level(
@@ -656,15 +904,6 @@ def _achieved(
     return min(reported, achieved) if not objective.maximize else max(reported, achieved)
 
 
-@dataclass(frozen=True)
-class TieBreak:
-    """A later level folded into this one with a weight that keeps this level first:
-    `weight` exceeds any value the tie-break expression can take."""
-
-    expression: cp_model.LinearExprT
-    weight: int
-
-
 def _level_bound(objective: Objective, weighted_bound: float, weight: int) -> float:
     """This level's bound from the bound of `weight * level -/+ tie_break` (tie_break >= 0)."""
     if weight == 1:
@@ -672,20 +911,6 @@ def _level_bound(objective: Objective, weighted_bound: float, weight: int) -> fl
     if objective.maximize:
         return math.floor((weighted_bound + weight - 1) / weight + 1e-9)
     return math.ceil(weighted_bound / weight - 1e-9)
-
-
-def _preference_tie_break(model: TermModel) -> TieBreak | None:
-    """Preferences as the coverage level's tie-break: coverage never moves a placement away
-    from a better-ranked site for nothing, which the next level could not always undo."""
-    built = builders()["preferences"](model)
-    if built is None or isinstance(built.expression, int | float):
-        return None
-    most = sum(
-        info.count * max(o.rank for o in info.options)
-        for info in model.prep.students.values()
-        if info.options
-    )
-    return TieBreak(built.expression, most + 1)
 
 
 def _any_solution(model: TermModel, settings: RunSettings) -> dict[int, int] | None:
@@ -736,3 +961,173 @@ def _status(results: list[LevelResult], values: dict[int, int] | None) -> str:
         return "feasible"
     measured = [r for r in results if r.value is not None]
     return "optimal" if measured and all(r.proven for r in measured) else "feasible"
+
+
+RUN_INPUTS = ("scenario", "options", "settings", "costs", "size", "heuristics")
+"""What the run state holds before the first stage."""
+PREPARE_STAGES: list[Stage[RunState]] = [
+    Stage(
+        "local_repair",
+        "A repair that moves only the students a change unseated answers in about a second.",
+        needs=("scenario", "options"),
+        produces=("schedule", "handed_over"),
+        run=_local_repair,
+        skip=_no_local_repair,
+        hook="repair, features",
+    ),
+    Stage(
+        "size_check",
+        "A term too large for its time limit is told so at once, before anything is built.",
+        needs=("scenario", "costs"),
+        produces=("estimated", "schedule"),
+        run=_size_check,
+        hook="deadline",
+    ),
+    Stage(
+        "prepare",
+        "Students, classes of interchangeable students and eligible options, once for all.",
+        needs=("scenario", "size", "estimated"),
+        produces=("prep", "pace", "settings"),
+        run=_prepare,
+        hook="deadline (pace)",
+    ),
+    Stage(
+        "refine_classes",
+        "A pinned student gets a class of their own, so their pin can be said in the model.",
+        needs=("prep",),
+        produces=("prep",),
+        run=_refine_classes,
+        skip=_no_pins,
+        hook="pins",
+    ),
+    Stage(
+        "pin_check",
+        "Pins that cannot hold are named before any solving.",
+        needs=("prep",),
+        produces=("schedule",),
+        run=_pin_check,
+        skip=_no_pins,
+        hook="pins",
+    ),
+]
+FLOW_STARTS = Stage[RunState](
+    "flow_starts",
+    "Exact min-cost flows place students over every eligible option in about a second.",
+    needs=("prep", "settings"),
+    produces=("starts", "clock"),
+    run=_flow_starts,
+    skip=_no_heuristics,
+    shares=(("ends_by", 0.2),),  # 5,000 term at 60 s: two tag rounds by about 12 s
+    hook="features, size policy",
+)
+DRAFTS = Stage[RunState](
+    "drafts",
+    "Complete valid schedules without CP-SAT: greedy sessions, placements around them, an LP.",
+    needs=("prep", "starts", "settings", "size"),
+    produces=("drafts", "pace", "settings"),
+    run=_drafts,
+    skip=_no_heuristics,
+    # no further draft begun after 0.5 of the limit; the LP draft ends by 0.7 (5,000 term
+    # at 60 s: about 32 s; 20,000 at 300 s: one flow takes 18 s, so they stop early)
+    shares=(("ends_by", 0.5), ("lp_draft_ends_by", 0.7)),
+    hook="features, size policy (lp_draft_max_students)",
+)
+MODEL_STAGES: list[Stage[RunState]] = [
+    Stage(
+        "draft_answer",
+        "When the model can no longer be built and read out in time, the best draft answers.",
+        needs=("drafts", "pace", "settings"),
+        produces=("schedule",),
+        run=_draft_answer_stage,
+        skip=_no_drafts,
+        hook="deadline",
+    ),
+    Stage(
+        "candidates",
+        "The model keeps each student's best few slots and every slot a draft holds.",
+        needs=("prep", "drafts"),
+        produces=("prep", "restricted"),
+        run=_candidates,
+        skip=_no_heuristics,
+        hook="features, repair (size policy: all_options_up_to)",
+    ),
+    Stage(
+        "model",
+        "The exact CP-SAT model: classes counted per session, one module per rule.",
+        needs=("prep",),
+        produces=("model",),
+        run=_build_model,
+    ),
+]
+WARM_START = Stage[RunState](
+    "warm_start",
+    "The drafts as model values; on small terms CP-SAT adds the IPE part solved alone.",
+    needs=("model", "starts", "drafts", "settings"),
+    produces=("warm", "start"),
+    run=_warm_start,
+    shares=(("ipe_solve_cap", 0.3),),
+    hook="size policy (large_students)",
+)
+BOUNDS = Stage[RunState](
+    "bounds",
+    "Relaxations over every eligible option bound each level for the whole term.",
+    needs=("prep", "warm", "pace", "settings"),
+    produces=("bounds",),
+    run=_bounds,
+    skip=_no_time_for_bounds,
+    shares=(("joint_lp_cap", 0.1),),  # each solve of the joint LP
+    hook="deadline",
+)
+SOLVE_STAGES: list[Stage[RunState]] = [
+    Stage(
+        "repair_start",
+        "A repair starts from the previous schedule projected onto the changed term.",
+        needs=("model", "warm", "settings"),
+        produces=("start",),
+        run=_repair_start,
+        skip=_no_previous,
+        hook="repair",
+    ),
+    Stage(
+        "first_answer",
+        "The start is a complete schedule: reported at once; one breaking a pin is a hint only.",
+        needs=("model", "start", "bounds"),
+        produces=("start",),
+        run=_first_answer,
+        hook="pins",
+    ),
+    Stage(
+        "levels",
+        "The policy's objectives, one level at a time, each frozen before the next.",
+        needs=("model", "start", "bounds", "restricted", "settings"),
+        produces=("results", "values"),
+        run=_levels,
+    ),
+    Stage(
+        "any_solution",
+        "Without any level's solution, any schedule of the model before answering infeasible.",
+        needs=("model", "values", "settings"),
+        produces=("values",),
+        run=_any_solution_stage,
+        skip=_some_solution,
+        hook="pins",
+    ),
+    Stage(
+        "readout",
+        "The values as a schedule: teams named, every unmet need explained, by the deadline.",
+        needs=("model", "values", "results", "settings"),
+        produces=("schedule",),
+        run=_readout,
+        hook="deadline, repair",
+    ),
+]
+STAGES: list[Stage[RunState]] = [
+    *PREPARE_STAGES,
+    FLOW_STARTS,
+    DRAFTS,
+    *MODEL_STAGES,
+    WARM_START,
+    BOUNDS,
+    *SOLVE_STAGES,
+]
+"""The solve, in order. docs/solver.md has a paragraph per stage (tests/solver/test_stages.py)."""

@@ -11,6 +11,7 @@ is discarded and CP-SAT carries on alone.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
@@ -23,21 +24,28 @@ INTEGRAL = 1e-6
 
 @dataclass(frozen=True)
 class Held:
-    """What earlier levels fixed: their values, by level name (model units for travel)."""
+    """What earlier levels fixed that the LP keeps by a row of its own (reported units):
+    the rank sum and the worst travel; it holds coverage and the sessions by construction."""
 
     preferences: float | None
     worst_travel: float | None
+
+    @classmethod
+    def of(cls, fixed: dict[str, float]) -> Held:
+        """From the values of the levels fixed so far, by policy name."""
+        return cls(fixed.get("preferences"), fixed.get("travel_fairness"))
 
 
 def polish(
     model: TermModel,
     values: dict[int, int],
-    level: str,
+    cost: Callable[[SlotOption], int],
     held: Held,
     seconds: float | None = None,
 ) -> dict[int, int] | None:
-    """Values with placements re-chosen optimally for `level`, or None when the LP is not
-    integral or not solved (within `seconds`, when given: the run's deadline)."""
+    """Values with placements re-chosen for the least sum of `cost` (the level's own,
+    `ObjectiveModule.polish_cost`), or None when the LP is not integral or not solved
+    (within `seconds`, when given: the run's deadline)."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
         return None
@@ -65,11 +73,9 @@ def polish(
     for info in pending:
         _student_rows(solver, model, info, x, chosen, relevant.get(info.id, set()))
     solver.Add(solver.Sum(list(x.values())) >= sum(chosen.values()))
-    rank = _costs(model, x, lambda o: o.rank)
-    travel = _costs(model, x, lambda o: o.travel)
     if held.preferences is not None:
-        solver.Add(rank <= held.preferences + INTEGRAL)
-    solver.Minimize(rank if level == "preferences" else travel)
+        solver.Add(_costs(model, x, lambda o: o.rank) <= held.preferences + INTEGRAL)
+    solver.Minimize(_costs(model, x, cost))
     if solver.Solve() != pywraplp.Solver.OPTIMAL:
         return None
     if any(INTEGRAL < v.solution_value() < 1 - INTEGRAL for v in x.values()):

@@ -73,12 +73,30 @@ class ErrorItem(Frozen):
     message: str
 
 
+StageOutcome = Literal["ran", "skipped", "answered", "searched", "kept", "reached"]
+StageDetail = dict[str, float | int | str | bool | None]
+
+
+class StageTrace(Frozen):
+    """*Extension*: one step of the solve pipeline as it ran (`solver.driver.STAGES`):
+    `ran`, `skipped` (the detail says why) or `answered` (it gave the schedule); a level of
+    the lexicographic solve is `searched` by CP-SAT, `kept` its start values or `reached` its
+    bound without a search."""
+
+    name: str
+    seconds: float = 0.0
+    outcome: StageOutcome = "ran"
+    detail: StageDetail = Field(default_factory=dict)
+
+
 class SolveInfo(Frozen):
     seconds: float = 0.0
     solver: str = ""
     workers: int = 0
     time_limit_s: float | None = None
     seed: int | None = None
+    stages: list[StageTrace] | None = None
+    """*Extension*: the pipeline's trace, stage by stage (None: not recorded)."""
 
 
 class AddSession(Frozen):

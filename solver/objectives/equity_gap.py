@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.domain.equity_groups import GapGroups, gap_groups, travel_gap_metres
 from solver.model import TermModel
-from solver.objectives import Objective
+from solver.objectives.base import Objective, ObjectiveModule
 
 METRES_PER_TENTH = 100
 METRES_PER_KM = 1000
@@ -89,3 +89,6 @@ def value(model: TermModel, value_of: Callable[[cp_model.IntVar], int]) -> float
         default=0,
     )
     return worst / METRES_PER_KM
+
+
+OBJECTIVE = ObjectiveModule(name="equity_gap", maximize=False, build=build, evaluate=value)

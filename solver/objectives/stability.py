@@ -22,7 +22,7 @@ from weakref import WeakKeyDictionary
 from ortools.sat.python import cp_model
 
 from solver.model import Pattern, TermModel
-from solver.objectives import Objective
+from solver.objectives.base import Objective, ObjectiveModule, TieBreak
 from solver.prepare import IpeClass
 from solver.stability import GONE, Previous, previous_of
 
@@ -75,10 +75,11 @@ def value(model: TermModel, value_of: ValueOf) -> float:
     return float(total)
 
 
-def tie_break(model: TermModel) -> tuple[cp_model.LinearExprT, int] | None:
+def tie_break(model: TermModel) -> TieBreak | None:
     """Stability as the coverage level's tie-break on a repair, with a weight above any value
     it can take: coverage then regains what a change cost by the fewest moves, where alone
-    it would pick any of its optima and leave the stability level far from home."""
+    it would pick any of its optima and leave the stability level far from home. Reaching
+    the coverage bound does not end that search: the fewest moves are still to be found."""
     built = build(model)
     if built is None:
         return None
@@ -90,7 +91,7 @@ def tie_break(model: TermModel) -> tuple[cp_model.LinearExprT, int] | None:
         + max(info.count, len(previous.slots.get(info.id, ())))
         for info in model.prep.students.values()
     )
-    return built.expression, most + 1
+    return TieBreak(built.expression, most + 1, stops_at_bound=False)
 
 
 Seats = list[tuple[str, cp_model.IntVar]]
@@ -203,3 +204,13 @@ def forced(model: TermModel) -> float | None:
         eligible = {option.slot for option in info.all_options}
         count += len(previous.slots.get(info.id, frozenset()) - eligible)
     return float(count)
+
+
+OBJECTIVE = ObjectiveModule(
+    name="stability",
+    maximize=False,
+    build=build,
+    evaluate=value,
+    model_bound=forced,
+    tie_break=tie_break,
+)

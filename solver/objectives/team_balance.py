@@ -7,7 +7,7 @@ session is unbalanced exactly when its attendees do not divide evenly by its tea
 from __future__ import annotations
 
 from solver.model import TermModel
-from solver.objectives import Objective
+from solver.objectives.base import Objective, ObjectiveModule, ValueOf
 
 
 def build(model: TermModel) -> Objective:
@@ -31,3 +31,24 @@ def build(model: TermModel) -> Objective:
         model.helpers += [quotient, remainder, uneven]
         uneven_flags.append(uneven)
     return Objective("team_balance", sum(uneven_flags), maximize=False)
+
+
+def evaluate(model: TermModel, value_of: ValueOf) -> float:
+    """Held sessions whose attendees do not divide evenly into their teams."""
+    size: dict[str, int] = {}
+    for (_class, _pattern, session), var in model.attend.items():
+        size[session] = size.get(session, 0) + value_of(var)
+    uneven = 0
+    for session, teams in model.teams.items():
+        count = value_of(teams.count)
+        uneven += count > 1 and size.get(session, 0) % count != 0
+    return float(uneven)
+
+
+OBJECTIVE = ObjectiveModule(
+    name="team_balance",
+    maximize=False,
+    build=build,
+    evaluate=evaluate,
+    polish_holds=True,  # the LP holds every session's attendees and teams
+)

@@ -727,7 +727,8 @@ def _solve_levels(
             on_progress(SolveProgress(name, result.value, result.bound, elapsed))
         results.append(result)
         why = "polished by the LP" if polished else ""
-        _trace_level(trace, result, began, outcome, why, tie_break is not None)
+        folded = tie_break is not None and outcome == "searched"
+        _trace_level(trace, result, began, outcome, why, folded)
         if result.value is not None:
             fixed[name] = result.value
         _freeze(model, built, result)

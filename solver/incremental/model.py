@@ -18,11 +18,12 @@ from typing import Any
 from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model import LinearExpr
 
+from solver.objectives import OBJECTIVES
 from solver.prepare import SlotOption
 
 LEVELS = ("coverage", "stability", "preferences", "travel_fairness", "travel_total")
 """Levels this model optimises; `team_balance` is constant here (sessions stay)."""
-MAXIMISED = {"coverage"}
+MAXIMISED = frozenset(name for name in LEVELS if OBJECTIVES[name].maximize)
 
 
 REQUIRED_LEVELS = 2

@@ -369,7 +369,8 @@ def _warm_start(state: RunState) -> Done:
     )
     state.start = state.warm.values  # the start of the levels, unless a repair's replaces it
     coverage = _coverage_of(state.model, state.start)
-    return Done({"ipe_best": state.warm.ipe_best, "coverage": coverage})
+    detail: StageDetail = {"ipe_best": state.warm.ipe_best, "coverage": coverage}
+    return Done({**detail, "cp_sat_starts": state.warm.searched})
 
 
 def _coverage_of(model: TermModel, values: dict[int, int] | None) -> float | None:
@@ -667,6 +668,7 @@ def _solve_levels(
         built = objective.build(model) if objective is not None else None
         if objective is None or built is None:
             results.append(LevelResult(name, None, None))
+            _trace_skipped(trace, name, "no such level" if objective is None else "empty here")
             continue
         levels_left = len(solvable) - solvable.index(name)
         budget = max(MIN_LEVEL_SECONDS, settings.remaining() / levels_left)
@@ -743,6 +745,11 @@ def _tie_break(
     if following is None or following.name not in objective.takes_tie_breaks:
         return None
     return following.tie_break(model) if following.tie_break is not None else None
+
+
+def _trace_skipped(trace: list[StageTrace] | None, name: str, why: str) -> None:
+    if trace is not None:
+        trace.append(StageTrace(name=f"level:{name}", outcome="skipped", detail={"why": why}))
 
 
 def _trace_level(

@@ -57,6 +57,8 @@ class WarmStart:
     """The best IPE attendance with placements dropped, or its proven upper bound."""
     values: dict[int, int] | None
     """Values of the joint model's variables by index (None when nothing was found)."""
+    searched: bool = False
+    """Whether CP-SAT's starts ran (the IPE part alone, sessions around the placements)."""
 
 
 @dataclass(frozen=True)
@@ -270,7 +272,7 @@ def warm_start(
     solver = make_solver()
     status = solver.solve(ipe.cp)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return WarmStart(upper, _most_coverage(model, candidates))
+        return WarmStart(upper, _most_coverage(model, candidates), searched=True)
     ipe_best = min(upper, _attendance_bound(solver.best_objective_bound))
     sessions_of = _name_attendees(model, ipe, solver, seed)
     held = _placements_around(prep, sessions_of)
@@ -278,7 +280,7 @@ def warm_start(
     placed_first = _sessions_around(model, make_solver, seed, starts.best)
     if placed_first is not None:
         candidates.append(placed_first)
-    return WarmStart(ipe_best, _most_coverage(model, candidates))
+    return WarmStart(ipe_best, _most_coverage(model, candidates), searched=True)
 
 
 def _best_coverage(model: TermModel, candidates: list[dict[int, int] | None]) -> int:

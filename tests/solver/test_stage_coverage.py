@@ -61,12 +61,20 @@ def _no_levels(term: Scenario, first: Schedule) -> Scenario:
 CASES = {
     "default": Case(
         ran=("size_check", "prepare", "flow_starts", "drafts", "draft_answer", "candidates"),
-        detail={"prepare": {"large": False}, "drafts": {"lp_draft": True}},
+        detail={
+            "prepare": {"large": False},
+            "drafts": {"lp_draft": True},
+            "warm_start": {"cp_sat_starts": True},
+        },
     ),
     "large": Case(
         size=SizePolicy(large_students=0),
         ran=("flow_starts", "drafts", "warm_start", "bounds", "levels", "readout"),
-        detail={"prepare": {"large": True}, "drafts": {"lp_draft": True}},
+        detail={
+            "prepare": {"large": True},
+            "drafts": {"lp_draft": True},
+            "warm_start": {"cp_sat_starts": False},
+        },
     ),
     "largest": Case(
         size=SizePolicy(large_students=0, lp_draft_max_students=0),

@@ -463,7 +463,8 @@ def _with_repair_path(schedule: Schedule, scenario: Scenario, handed_over: str |
 def _joint_seconds(settings: RunSettings) -> float:
     """Cap of each joint-LP solve (`solver.joint_bound`): a share of the limit, never most of
     what is left (0: not built)."""
-    share = min(settings.time_limit * BOUNDS.share("joint_lp_cap"), settings.remaining() * 0.25)
+    cap, of_left = BOUNDS.share("joint_lp_cap"), BOUNDS.share("joint_lp_of_left")
+    share = min(settings.time_limit * cap, settings.remaining() * of_left)
     return share if share >= MIN_LEVEL_SECONDS else 0.0
 
 
@@ -569,8 +570,11 @@ def _readout_reserve(settings: RunSettings, students: int, pace: Pace) -> float:
     """Time kept for the read-out and explanations after the last level: about 1.5 s at
     5,000 students (measured), at most a tenth of the limit; more when the run goes slower
     than the stage costs (`solver.deadline.Pace`), then at most a third of the limit."""
-    usual = min(settings.time_limit * 0.1, students * READOUT_SECONDS_PER_STUDENT)
-    return max(usual, min(settings.time_limit / 3, pace.readout_s()))
+    usual = min(
+        settings.time_limit * READOUT.share("reserve"), students * READOUT_SECONDS_PER_STUDENT
+    )
+    slow = settings.time_limit * READOUT.share("reserve_when_slow")
+    return max(usual, min(slow, pace.readout_s()))
 
 
 def _report_start(
@@ -615,7 +619,8 @@ def _ortools_version() -> str:
 def _start_solver(settings: RunSettings) -> cp_model.CpSolver:
     """The IPE-only solve of the warm start: default CP-SAT parameters suit it best."""
     solver = _solver(settings, full_lp=False)
-    share = min(settings.time_limit * WARM_START.share("ipe_solve_cap"), settings.remaining() * 0.4)
+    cap, of_left = WARM_START.share("ipe_solve_cap"), WARM_START.share("ipe_solve_of_left")
+    share = min(settings.time_limit * cap, settings.remaining() * of_left)
     solver.parameters.max_time_in_seconds = max(MIN_LEVEL_SECONDS, share)
     solver.parameters.max_presolve_iterations = 1
     solver.parameters.presolve_inclusion_work_limit = 0
@@ -1073,7 +1078,7 @@ WARM_START = Stage[RunState](
     needs=("model", "starts", "drafts", "settings"),
     produces=("warm", "start"),
     run=_warm_start,
-    shares=(("ipe_solve_cap", 0.3),),
+    shares=(("ipe_solve_cap", 0.3), ("ipe_solve_of_left", 0.4)),
     hook="size policy (large_students)",
 )
 BOUNDS = Stage[RunState](
@@ -1083,8 +1088,20 @@ BOUNDS = Stage[RunState](
     produces=("bounds",),
     run=_bounds,
     skip=_no_time_for_bounds,
-    shares=(("joint_lp_cap", 0.1),),  # each solve of the joint LP
+    # each solve of the joint LP: at most this share of the limit and of the time left
+    shares=(("joint_lp_cap", 0.1), ("joint_lp_of_left", 0.25)),
     hook="deadline",
+)
+READOUT = Stage[RunState](
+    "readout",
+    "The values as a schedule: teams named, every unmet need explained, by the deadline.",
+    needs=("model", "values", "results", "settings"),
+    produces=("schedule",),
+    run=_readout,
+    # kept back from the levels: about 1.5 s at 5,000 students, at most `reserve` of the
+    # limit; more on a run slower than its costs, then at most `reserve_when_slow`
+    shares=(("reserve", 0.1), ("reserve_when_slow", 1 / 3)),
+    hook="deadline, repair",
 )
 SOLVE_STAGES: list[Stage[RunState]] = [
     Stage(
@@ -1120,15 +1137,9 @@ SOLVE_STAGES: list[Stage[RunState]] = [
         skip=_some_solution,
         hook="pins",
     ),
-    Stage(
-        "readout",
-        "The values as a schedule: teams named, every unmet need explained, by the deadline.",
-        needs=("model", "values", "results", "settings"),
-        produces=("schedule",),
-        run=_readout,
-        hook="deadline, repair",
-    ),
+    READOUT,
 ]
+
 STAGES: list[Stage[RunState]] = [
     *PREPARE_STAGES,
     FLOW_STARTS,

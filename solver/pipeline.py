@@ -92,7 +92,7 @@ def facts(stage: Stage[State]) -> str:
     """The stage's declared facts as one line of docs/solver.md (a test compares them)."""
     parts = [f"*Needs* {_names(stage.needs)}; *produces* {_names(stage.produces)}"]
     if stage.shares:
-        plan = ", ".join(f"`{what}` {share:g}" for what, share in stage.shares)
+        plan = ", ".join(f"`{what}` {share:.3g}" for what, share in stage.shares)
         parts.append(f"*time plan* (share of the limit): {plan}")
     if stage.hook:
         parts.append(f"*decided by*: {stage.hook}")

@@ -24,9 +24,8 @@ def _sections() -> dict[str, str]:
     """docs/solver.md's stage paragraphs by stage name (`### \\`name\\``)."""
     text = DOC.read_text()
     parts = re.split(r"^### `([a-z_]+)`\n", text, flags=re.MULTILINE)
-    return {
-        name: body.split("\n## ")[0] for name, body in zip(parts[1::2], parts[2::2], strict=True)
-    }
+    pairs = zip(parts[1::2], parts[2::2], strict=True)
+    return {name: " ".join(body.split("\n## ")[0].split()) for name, body in pairs}
 
 
 def test_every_declared_stage_has_its_paragraph_in_docs_solver_md() -> None:
@@ -63,8 +62,9 @@ def test_the_time_plan_keeps_the_measured_shares() -> None:
     assert plan == {
         "flow_starts": {"ends_by": 0.2},
         "drafts": {"ends_by": 0.5, "lp_draft_ends_by": 0.7},
-        "warm_start": {"ipe_solve_cap": 0.3},
-        "bounds": {"joint_lp_cap": 0.1},
+        "warm_start": {"ipe_solve_cap": 0.3, "ipe_solve_of_left": 0.4},
+        "bounds": {"joint_lp_cap": 0.1, "joint_lp_of_left": 0.25},
+        "readout": {"reserve": 0.1, "reserve_when_slow": 1 / 3},
     }
 
 

@@ -34,7 +34,7 @@ from scheduler.db.tables import ScheduleVersionRow, SolveRunRow, TermRow, UserRo
 from scheduler.db.types import utcnow
 from scheduler.domain.repair import with_previous
 from scheduler.domain.scenario import Scenario
-from scheduler.domain.schedule import Schedule
+from scheduler.domain.schedule import Schedule, StageTrace
 from scheduler.services import run_caps, term_rows
 from scheduler.services.errors import Conflict, Invalid, ServiceError, found
 from scheduler.services.solving import SolveOutcome, SolveProgress, solve_scenario
@@ -191,6 +191,18 @@ def get_run(
     reap_runs(session, runner=runner, stale_after_s=stale_after_s, only=run.id)
     session.refresh(run)
     return run_view(run, _version_of(session, run))
+
+
+def run_stages(session: Session, *, actor: UserRow, term_id: int, run_id: int) -> list[StageTrace]:
+    """How the solve of a finished run went, stage by stage (`solve.stages` of the version it
+    made); empty without a version or a schedule that recorded none."""
+    term = get_term(session, actor=actor, term_id=term_id)
+    run = found(repositories.term_run(session, actor, term, run_id), "solve run")
+    version_id = _version_of(session, run)
+    version = session.get(ScheduleVersionRow, version_id) if version_id is not None else None
+    if version is None or version.term_id != term.id:
+        return []
+    return version_schedule(version).solve.stages or []
 
 
 def cancel_run(

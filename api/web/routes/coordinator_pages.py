@@ -216,13 +216,21 @@ def run_page(
     settings: SettingsDep,
     done: str = "",
 ) -> Response:
-    """A run's live progress: objective and bound over time, and a cancel button."""
+    """A run's live progress: objective and bound over time, and a cancel button; once
+    finished, how the solve went stage by stage."""
     run = _run(session, web, runner, settings, term_id, run_id)
+    finished = run.status in FINISHED
+    stages = (
+        solve_runs.run_stages(session, actor=web.user, term_id=term_id, run_id=run_id)
+        if finished
+        else []
+    )
     context = {
         "term": terms.term_summary(session, actor=web.user, term_id=term_id),
         "run": run,
         "version_url": _version_url(term_id, run),
-        "finished": run.status in FINISHED,
+        "finished": finished,
+        "stages": stages,
         "done": DONE.get(done, ""),
     }
     return render(request, "coord_run.html", context, web=web)

@@ -39,6 +39,7 @@ class Done:
 
 
 def always(state: object) -> str | None:
+    """A stage that always applies."""
     return None
 
 

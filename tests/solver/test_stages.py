@@ -6,6 +6,7 @@ carry the trace."""
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from scheduler.domain.schedule import Schedule
 from scheduler.domain.validator import validate_schedule
 from scheduler.synthetic import generate_term
 from solver import SolveOptions, SolveProgress
-from solver.driver import RUN_INPUTS, STAGES, run
+from solver.driver import RUN_INPUTS, STAGES, RunState, run
 from solver.pipeline import diagram, facts
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "solver.md"
@@ -55,6 +56,13 @@ def test_each_stage_needs_only_what_the_run_starts_with_or_an_earlier_stage_prod
         known |= set(stage.produces)
     assert len({stage.name for stage in STAGES}) == len(STAGES)
     assert all(stage.reason and "\n" not in stage.reason for stage in STAGES)
+
+
+def test_what_a_stage_needs_and_produces_are_fields_of_the_run_state() -> None:
+    state = {f.name for f in fields(RunState)}
+    for stage in STAGES:
+        assert set(stage.needs) | set(stage.produces) <= state, stage.name
+    assert set(RUN_INPUTS) <= state
 
 
 def test_the_time_plan_keeps_the_measured_shares() -> None:

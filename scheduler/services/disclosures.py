@@ -54,6 +54,7 @@ RESOURCES = {
     "partner.slots_csv": "CSV download of the site's slots and placed students",
     "partner.feed": "the site's calendar feed",
     "partner.message": "message about a schedule change",
+    "partner.compliance": "whether placed students meet the site's credentials",
 }
 """What a partner looked at, in words (the row keeps the code)."""
 

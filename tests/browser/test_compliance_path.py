@@ -6,6 +6,7 @@ downloaded, and no serious accessibility violation."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from conftest import LiveServer, describe, screenshot, serious_violations, sign_in
@@ -68,7 +69,7 @@ def test_coordinator_compliance_page(browser: Any, live_server: LiveServer) -> N
     expect(ada).to_contain_text("at risk")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download as CSV").click()
-    text = open(download.value.path(), encoding="utf-8").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
     assert text.startswith("student,name,profession,site,period,credential,state")
     assert "BLS expires 2027-03-10" in text
     screenshot(page, "compliance-03-imported")

@@ -127,6 +127,7 @@ def _slot(cells: dict[str, str], problem: Callable[[str, str], None]) -> Row:
     item: Row = {}
     for key in ("id", "site", "period", "profession", "capacity", "language", "status"):
         _put(item, key, cells.get(key, ""))
+    _put(item, "required_credentials", _split(cells.get("required_credentials", "")))
     return item
 
 
@@ -170,7 +171,7 @@ SPECS: dict[str, FileSpec] = {
     ),
     "slots": FileSpec(
         required=("id", "site", "period", "profession", "capacity"),
-        optional=("language", "status"),
+        optional=("language", "status", "required_credentials"),
         shape=_slot,
     ),
     "sessions": FileSpec(

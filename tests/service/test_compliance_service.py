@@ -15,7 +15,7 @@ from sqlmodel import Session
 from scheduler.db.engine import new_session
 from scheduler.db.tables import TermRow
 from scheduler.domain.credential_model import Credential
-from scheduler.services import compliance, credential_import, term_rows
+from scheduler.services import compliance, credential_import, term_edits, term_rows
 from scheduler.services.disclosures import SIGNED_IN
 from scheduler.services.errors import Forbidden, Invalid, NotFound
 
@@ -149,3 +149,39 @@ def test_a_partner_sees_its_own_placed_students_with_yes_or_no(
     assert shown.get("Ben Okafor") is True
     assert shown and not all(shown.values())
     assert all(s.required == [] for s in other)
+
+
+def test_editing_a_student_keeps_their_credentials_and_sites_take_requirements(
+    engine: Engine, world: World
+) -> None:
+    term_id = world.terms["a"].id or 0
+    coordinator = world.users["coord_a"]
+    with new_session(engine) as session:
+        _import(session, world, "student,code\nT01,BLS\n")
+        cells = term_edits.form_cells(
+            "students",
+            term_edits.list_items(session, actor=coordinator, term_id=term_id, kind="students")[0],
+        )
+        cells["name"] = "Ana Reyes-Lopez"
+        item = term_edits.item_from_form("students", cells)
+        term_edits.replace_item(
+            session, actor=coordinator, term_id=term_id, kind="students", ref="T01", item=item
+        )
+        site = term_edits.item_from_form(
+            "sites",
+            {
+                "id": "SITE-B",
+                "name": "North",
+                "lat": "42.6",
+                "lon": "-71.3",
+                "required_credentials": "MMR;TB",
+            },
+        )
+        edited = term_edits.replace_item(
+            session, actor=coordinator, term_id=term_id, kind="sites", ref="SITE-B", item=site
+        )
+        session.commit()
+    t01 = next(s for s in edited.scenario.students if s.id == "T01")
+    assert t01.name == "Ana Reyes-Lopez" and [c.code for c in t01.credentials] == ["BLS"]
+    site_b = next(s for s in edited.scenario.sites if s.id == "SITE-B")
+    assert site_b.required_credentials == ["MMR", "TB"]

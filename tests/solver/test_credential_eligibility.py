@@ -4,13 +4,18 @@ compliance fixture through the independent validator, and in explanations and wh
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from explain_helpers import by_code, verified_suggestions
+from repair_helpers import repaired
 from solver_helpers import solve_valid
 
 from fixtures import fixture_path
+from scheduler.domain.diff import diff_schedules
 from scheduler.domain.scenario import Scenario
-from scheduler.domain.schedule import RenewCredential, Schedule
+from scheduler.domain.schedule import Placement, RenewCredential, Schedule
+from scheduler.domain.validator import validate_schedule
 from solver.explain import codes
 from solver.incremental.eligibility import Eligibility
 from solver.prepare import prepare
@@ -80,3 +85,35 @@ def test_a_renewal_that_unlocks_the_placement_is_suggested_and_verified(
     assert (change.student, change.code) == ("C07", "BLS")
     assert renewal.helps == ["C07"] and renewal.gain == 1
     assert "renew BLS for student C07" in renewal.message
+
+
+def test_a_repair_after_a_credential_lapses_moves_only_that_student(
+    scenario: Scenario, schedule: Schedule
+) -> None:
+    """C01 holds H-P2, then their BLS turns out to expire during P2: the repair (local path
+    or full) moves C01 and nobody else."""
+    lapsed = [
+        s.model_copy(
+            update={
+                "credentials": [
+                    c.model_copy(update={"expires": date(2027, 3, 10)}) if c.code == "BLS" else c
+                    for c in s.credentials
+                ]
+            }
+        )
+        if s.id == "C01"
+        else s
+        for s in scenario.students
+    ]
+    changed = scenario.model_copy(update={"students": lapsed})
+    held = {"C01": "H-P2", "C02": "H-P1", "C05": "H-P1", "C03": "C-P1", "C04": "C-P1"}
+    held["C06"] = "C-P2"
+    placements = [Placement(student=s, slot=slot) for s, slot in held.items()]
+    before = schedule.model_copy(update={"placements": placements})
+    assert validate_schedule(scenario, before) == []
+    assert [v.code for v in validate_schedule(changed, before)] == ["credential_not_valid"]
+    after = repaired(changed, before)
+    moved = {c.student for c in diff_schedules(before, after).moved}
+    assert moved == {"C01"}
+    slots = {p.student: p.slot for p in after.placements}
+    assert slots["C01"] in ("H-P1", "C-P1", "C-P2")

@@ -26,7 +26,7 @@ from solver.explain.busy import busy_sources
 from solver.explain.facts import Facts
 from solver.explain.focus import Focus
 from solver.explain.reasons import Explained
-from solver.explain.renewals import credential_blocked, renewal_changes
+from solver.explain.renewals import credential_blocked, renewal_changes, site_covered
 from solver.explain.session_times import best_time
 from solver.explain.slot_causes import SlotChecker, site_rules
 
@@ -191,8 +191,14 @@ def _usable_pairs(facts: Facts, student: str) -> list[tuple[str, str]]:
         for period_id in usable_periods(facts, student)
         if not any(s.blocks_period(facts.prep.periods[period_id]) for s in sources)
     ]
-    sites = [s.id for s in facts.scenario.sites if not site_rules(facts, person, s)]
-    return [(site, period) for site in sites for period in periods]
+    sites = [s for s in facts.scenario.sites if not site_rules(facts, person, s)]
+    dates = {p.id: p for p in facts.scenario.periods}
+    return [
+        (site.id, period)
+        for site in sites
+        for period in periods
+        if site_covered(person, site, dates[period])
+    ]
 
 
 def usable_periods(facts: Facts, student: str) -> set[str]:

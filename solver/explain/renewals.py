@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from scheduler.domain.credentials import placement_gaps
+from scheduler.domain.credentials import gap_for, placement_gaps
+from scheduler.domain.scenario import Period, Site, Student
 from scheduler.domain.schedule import RenewCredential, ScenarioChange
 from solver.explain import codes
 from solver.explain.busy import busy_sources
@@ -58,3 +59,12 @@ def credential_blocked(items: list[Explained]) -> list[str]:
         if any(c.code == codes.CREDENTIAL_NOT_VALID for c in i.causes)
     ]
     return list(dict.fromkeys(found))
+
+
+def site_covered(student: Student, site: Site, period: Period) -> bool:
+    """Whether the student meets the site's own requirements over the period (a new slot
+    there would be eligible as far as credentials go)."""
+    return all(
+        gap_for(student, code, period.start, period.end) is None
+        for code in site.required_credentials
+    )

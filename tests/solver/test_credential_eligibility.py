@@ -17,6 +17,8 @@ from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import Placement, RenewCredential, Schedule
 from scheduler.domain.validator import validate_schedule
 from solver.explain import codes
+from solver.explain.facts import Facts
+from solver.explain.proposals import _usable_pairs
 from solver.incremental.eligibility import Eligibility
 from solver.prepare import prepare
 
@@ -117,3 +119,13 @@ def test_a_repair_after_a_credential_lapses_moves_only_that_student(
     assert moved == {"C01"}
     slots = {p.student: p.slot for p in after.placements}
     assert slots["C01"] in ("H-P1", "C-P1", "C-P2")
+
+
+def test_a_new_slot_is_only_proposed_where_the_credentials_hold(
+    scenario: Scenario, schedule: Schedule
+) -> None:
+    facts = Facts.of(prepare(scenario), schedule)
+    pairs = set(_usable_pairs(facts, "C07"))
+    assert ("SITE-H", "P1") in pairs  # BLS valid until 2027-03-02, after P1
+    assert ("SITE-H", "P2") not in pairs
+    assert {("SITE-C", "P1"), ("SITE-C", "P2")} <= pairs

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from scheduler.db.engine import new_session
 from scheduler.db.tables import TermRow
 from scheduler.domain.credential_model import Credential
-from scheduler.services import compliance, credential_import, term_edits, term_rows
+from scheduler.services import compliance, credential_import, repairs, term_edits, term_rows
 from scheduler.services.disclosures import SIGNED_IN
 from scheduler.services.errors import Forbidden, Invalid, NotFound
 
@@ -185,3 +185,19 @@ def test_editing_a_student_keeps_their_credentials_and_sites_take_requirements(
     assert t01.name == "Ana Reyes-Lopez" and [c.code for c in t01.credentials] == ["BLS"]
     site_b = next(s for s in edited.scenario.sites if s.id == "SITE-B")
     assert site_b.required_credentials == ["MMR", "TB"]
+
+
+def test_a_published_placement_the_credentials_do_not_cover_is_for_repair(
+    engine: Engine, world: World
+) -> None:
+    """SITE-A now requires BLS; its placed students T02 and T03 hold none, so the repair
+    page names them; once BLS is imported for both, nothing is broken."""
+    term_id = world.terms["a"].id or 0
+    coordinator = world.users["coord_a"]
+    with new_session(engine) as session:
+        overview = repairs.repair_overview(session, actor=coordinator, term_id=term_id)
+        codes = {b.code for b in overview.broken}
+        assert codes == {"credential_not_valid"} and overview.must_change == 2
+        _import(session, world, "student,code\nT02,BLS\nT03,BLS\n")
+        overview = repairs.repair_overview(session, actor=coordinator, term_id=term_id)
+        assert overview.broken == [] and overview.must_change == 0

@@ -6,9 +6,11 @@ downloaded, and no serious accessibility violation."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import LiveServer, describe, screenshot, serious_violations, sign_in
 from playwright.sync_api import expect
 
@@ -27,9 +29,22 @@ GOOD = (
 )
 
 
-def test_coordinator_compliance_page(browser: Any, live_server: LiveServer) -> None:
+@dataclass(frozen=True)
+class Published:
+    users: dict[str, UserRow]
+    term_id: int
+
+
+@pytest.fixture(scope="module")
+def published(live_server: LiveServer) -> Published:
+    return _published_compliance_term(live_server)
+
+
+def test_coordinator_compliance_page(
+    browser: Any, live_server: LiveServer, published: Published
+) -> None:
     base = live_server.url
-    coordinator, term_id = _published_compliance_term(live_server)
+    coordinator, term_id = published.users["coordinator"], published.term_id
     context = browser.new_context(  # bypass_csp: axe is injected as an inline script
         viewport={"width": 1280, "height": 900}, accept_downloads=True, bypass_csp=True
     )
@@ -76,21 +91,57 @@ def test_coordinator_compliance_page(browser: Any, live_server: LiveServer) -> N
     context.close()
 
 
-def _published_compliance_term(server: LiveServer) -> tuple[UserRow, int]:
-    """A school and its coordinator; the compliance fixture solved and published."""
+def test_student_and_partner_compliance_pages(
+    browser: Any, live_server: LiveServer, published: Published
+) -> None:
+    """Bo Nakamura (C02, BLS expiring 2027-03-02) sees the credential and what the hospital
+    requires; the hospital's partner sees, for each placed student, only met or not."""
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, base, published.users["student"].email, PASSWORD)
+    page.get_by_role("link", name="Credentials").click()
+    expect(page.get_by_role("heading", name="My credentials", exact=True)).to_be_visible()
+    table = page.get_by_role("table", name=re.compile("Your credentials"))
+    expect(table.get_by_role("row", name=re.compile("BLS"))).to_contain_text("2027-03-02")
+    expect(page.get_by_text(re.compile("requires no credential|BLS: met"))).to_be_visible()
+    screenshot(page, "compliance-04-student")
+    context.close()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, base, published.users["partner"].email, PASSWORD)
+    page.get_by_role("link", name="Compliance", exact=True).click()
+    expect(page.get_by_role("heading", name="Compliance of placed students")).to_be_visible()
+    expect(page.get_by_text("Required: BLS, MMR").first).to_be_visible()
+    expect(page.get_by_text(re.compile("requirements met")).first).to_be_visible()
+    assert "2027-03-02" not in page.content()
+    screenshot(page, "compliance-05-partner")
+    context.close()
+
+
+def _published_compliance_term(server: LiveServer) -> Published:
+    """A school with a coordinator, student C02 and SITE-H's partner; the compliance
+    fixture solved and published."""
     loaded = load_scenario_text(fixture_path("compliance").read_text())
     assert loaded.scenario is not None
     scenario = loaded.scenario
     with new_session(server.engine) as session:
         school = auth.get_or_create_school(session, name="Compliance Path School")
-        coordinator = auth.save_user(
-            session,
-            school=school,
-            email="coordinator@compliance-path.example.edu",
-            name="Compliance coordinator",
-            role="coordinator",
-            password=PASSWORD,
-        )
+        users = {
+            role: auth.save_user(
+                session,
+                school=school,
+                email=f"{role}@compliance-path.example.edu",
+                name=f"Compliance {role}",
+                role=role,
+                password=PASSWORD,
+                student_ref="C02" if role == "student" else None,
+                site_ref="SITE-H" if role == "partner" else None,
+            )
+            for role in ("coordinator", "student", "partner")
+        }
+        coordinator = users["coordinator"]
         term = terms.create_term(session, actor=coordinator, scenario=scenario)
         outcome = solving.solve_scenario(scenario=scenario, time_limit_s=10, workers=1, seed=0)
         assert outcome.trusted, outcome.violations
@@ -105,4 +156,4 @@ def _published_compliance_term(server: LiveServer) -> tuple[UserRow, int]:
             delivery=None,
         )
         session.commit()
-        return coordinator, term.id or 0
+        return Published(users, term.id or 0)

@@ -10,7 +10,6 @@ the words. Imports only the contract models and `scheduler.domain.credentials`.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -171,8 +170,3 @@ def credential_state(credential: Credential, today: date) -> CredentialState:
     if credential.expires is not None and (credential.expires - today).days <= EXPIRING_DAYS:
         return "expiring"
     return "valid"
-
-
-def states_count(lines: list[ComplianceLine]) -> Counter[str]:
-    """Lines per state (for a summary sentence)."""
-    return Counter(line.state for line in lines)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
 from scheduler.domain.credential_model import Credential
@@ -110,10 +110,3 @@ def allowed(student: Student, site: Site | None, slot: Slot, period: Period) -> 
         first_uncovered(student.credentials, code, period.start, period.end) is None
         for code in required_codes(site, slot)
     )
-
-
-def expiring_soon(credential: Credential, today: date, within_days: int) -> bool:
-    """A valid credential whose expiry falls within `within_days` of `today`."""
-    if credential.status != "valid" or credential.expires is None:
-        return False
-    return today <= credential.expires <= today + timedelta(days=within_days)

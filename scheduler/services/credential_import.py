@@ -5,8 +5,9 @@ CSV (`credentials.csv`): header `student,code` and optionally `status,issued,exp
 credential a line. JSON (`credentials.json`): `{"credentials": [{student, code, status?,
 issued?, expires?}]}` (or the bare list). Every student named gets exactly the credentials
 the file lists for them; students not named keep theirs. Each problem comes back at once,
-as `credentials.csv:LINE:COLUMN` (line 1 is the header) or `credentials.json:PATH`, like
-the term imports (`scheduler.services.csv_import`). Credentials live in the term's
+as `credentials.csv:LINE:COLUMN` (line 1 is the header) or
+`credentials.json:LINE:COLUMN:PATH` (where the item starts, and the field), like the term
+imports (`scheduler.services.csv_import`). Credentials live in the term's
 scenario document only (no entity rows), so a scheduled term takes renewals too; the
 compliance report then shows placements they no longer cover. Nothing here commits.
 """
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -178,12 +181,47 @@ def _read_json(
     if len(items) > limits.items:
         return [], [import_limits.row_problem(f"{source}:{prefix}", limits.items, len(items))]
     rows: list[Located] = []
+    places = item_places(data.decode("utf-8-sig"), prefix == "credentials")
     for index, item in enumerate(items):
         where = f"{source}:{prefix}[{index}]"
+        if len(places) == len(items):
+            line, column = places[index]
+            where = f"{source}:{line}:{column}:{prefix}[{index}]"
         if not isinstance(item, dict):
             return [], [ErrorItem(path=where, message="expected an object")]
         rows.append((item, where))
     return rows, []
+
+
+LIST_START = re.compile(r'^\s*\{\s*"credentials"\s*:\s*\[|^\s*\[')
+
+
+def item_places(text: str, wrapped: bool) -> list[tuple[int, int]]:
+    """(line, column) where each item of the credentials list starts, both from 1; empty
+    when the list cannot be found where expected (the caller then names paths only)."""
+    match = LIST_START.match(text)
+    if match is None or match.group(0).lstrip().startswith("{") != wrapped:
+        return []
+    decoder = json.JSONDecoder()
+    places: list[tuple[int, int]] = []
+    at = match.end()
+    while True:
+        at = _skip(text, at)
+        if at >= len(text) or text[at] == "]":
+            return places
+        line = text.count("\n", 0, at) + 1
+        places.append((line, at - text.rfind("\n", 0, at)))
+        try:
+            _, at = decoder.raw_decode(text, at)
+        except ValueError:
+            return []
+
+
+def _skip(text: str, at: int) -> int:
+    """Past whitespace and one comma."""
+    while at < len(text) and text[at] in " \t\r\n,":
+        at += 1
+    return at
 
 
 def _credentials(
@@ -204,7 +242,7 @@ def _credentials(
 
 
 def _place(where: str, column: str) -> str:
-    """`FILE.csv:LINE:COLUMN`, or `FILE.json:PATH.FIELD`."""
+    """`FILE.csv:LINE:COLUMN`, or `FILE.json:LINE:COLUMN:PATH.FIELD` (the item's start)."""
     if where.split(":", 1)[0].endswith(".csv"):
         return f"{where}:{column}"
     return f"{where}.{column}"

@@ -128,7 +128,7 @@ def test_bad_rows_are_refused_with_file_line_and_column_and_nothing_changes(
     assert header.status_code == 422  # type: ignore[attr-defined]
     assert header.json()["error"]["details"][0]["path"] == "credentials.csv:1:colour"  # type: ignore[attr-defined]
     json_bad = upload(client, world, '{"credentials": [{"student": "T01"}]}', "c.json")
-    assert json_bad.json()["error"]["details"][0]["path"] == "c.json:credentials[0].code"  # type: ignore[attr-defined]
+    assert json_bad.json()["error"]["details"][0]["path"] == "c.json:1:18:credentials[0].code"  # type: ignore[attr-defined]
 
 
 def test_a_student_sees_their_credentials_and_what_their_site_requires(

@@ -76,14 +76,21 @@ def test_one_bad_line_changes_nothing(engine: Engine, world: World) -> None:
         assert _stored(session, world) == {"T05": ["TB"]}
 
 
-def test_json_errors_name_the_item_and_field(engine: Engine, world: World) -> None:
+def test_json_errors_name_the_line_column_item_and_field(engine: Engine, world: World) -> None:
     document = (
-        '{"credentials": [{"student": "T01", "code": "BLS"}, {"student": "T99", "code": "=X"}]}'
+        '{"credentials": [\n'
+        '  {"student": "T01", "code": "BLS"},\n'
+        '  {"student": "T99", "code": "=X"}\n'
+        "]}\n"
     )
     with new_session(engine) as session, pytest.raises(Invalid) as error:
         _import(session, world, document, "c.json")
     paths = sorted(d.path for d in error.value.details)
-    assert paths == ["c.json:credentials[1].code", "c.json:credentials[1].student"]
+    assert paths == ["c.json:3:3:credentials[1].code", "c.json:3:3:credentials[1].student"]
+    bare = '[{"student": "T01", "code": "BLS", "expires": "later"}]'
+    with new_session(engine) as session, pytest.raises(Invalid) as error:
+        _import(session, world, bare, "c.json")
+    assert [d.path for d in error.value.details] == ["c.json:1:2:$[0].expires"]
 
 
 def test_a_file_that_is_neither_csv_nor_json_is_refused(engine: Engine, world: World) -> None:

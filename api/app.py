@@ -19,6 +19,7 @@ from api import docs, errors, web
 from api.body_limit import BodyLimitMiddleware, BodyLimits
 from api.routers import (
     auth,
+    compliance,
     coordinator,
     health,
     partner,
@@ -94,6 +95,9 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     app.include_router(term_items.router)
     app.include_router(preferences.router)
     app.include_router(slot_requests.router)
+    app.include_router(compliance.router)
+    app.include_router(compliance.student_router)
+    app.include_router(compliance.partner_router)
     web.install(app)
     docs.install(app)
     return app

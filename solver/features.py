@@ -2,10 +2,13 @@
 
 The heuristic stages around the CP-SAT model (flow starts, greedy drafts, LP drafts and
 polish, option trimming, the local repair path) each re-encode the placement rules they
-know. A rule added to the contract later (weekly capacity, rotations, credentials, ...)
+know. A rule added to the contract later (weekly capacity, rotations, ...)
 is first written as a CP-SAT rule module (`solver.rules`) and a validator check; until
 every heuristic stage encodes it too, a term that uses it is solved by the exact model
 alone (the stages are skipped), so no stage can hand the model a start that breaks it.
+
+A rule that only removes options (eligibility, read by every stage from `Prepared`) needs
+no entry: credentials (`solver.credentials`) are such a rule.
 
 A feature registers here: its name, how to see it in a scenario, and (once every
 heuristic stage implements it) its name in `HEURISTIC_FEATURES`.

@@ -19,6 +19,7 @@ import numpy as np
 
 from scheduler.domain.geo import EARTH_RADIUS_KM, travel_between
 from scheduler.domain.scenario import Scenario, Site, Student
+from solver.credentials import CredentialGate
 
 TRAVEL_SCALE = 10
 """Travel is modelled in tenths of a kilometre (docs/objectives.md rounds to 0.1 km)."""
@@ -183,6 +184,7 @@ class TermOptions:
         self._max_km = scenario.policy.max_travel_km
         self._travel = travel_tenths(scenario.students, scenario.sites, self._max_km)
         self._row = {s.id: i for i, s in enumerate(scenario.students)}
+        self._credentials = CredentialGate(scenario)
 
     def _profession_slots(self, scenario: Scenario) -> dict[str, _ProfessionSlots]:
         language_code = {language: i for i, language in enumerate(self._languages)}
@@ -215,6 +217,8 @@ class TermOptions:
         )
         travel = self._travel[self._row[student.id]]
         keep = period_ok[slots.periods] & language_ok[slots.languages] & (travel[slots.sites] >= 0)
+        if self._credentials.active:
+            keep &= ~self._credentials.barred(student)[slots.slots]
         sites = slots.sites[keep]
         ranks = self._ranks(student)[sites]
         return OptionList(self.table, slots.slots[keep], ranks, travel[sites])

@@ -29,6 +29,7 @@ from scheduler.domain.scenario import (
     WeeklyWindow,
 )
 from solver.availability import Busy, PeriodTime, overlaps
+from solver.credentials import slot_allowed
 from solver.options import TRAVEL_SCALE, SlotOption, TermOptions, periods_of
 from solver.size_policy import DEFAULT_SIZE_POLICY, SizePolicy
 
@@ -336,6 +337,8 @@ def _slot_options(
         if not period_free[slot.period]:
             continue
         if slot.language is not None and slot.language not in student.languages:
+            continue
+        if not slot_allowed(scenario, student, slot, site):
             continue
         if site.id not in site_travel:
             site_travel[site.id] = _site_travel(student, site, max_km)

@@ -21,6 +21,7 @@ from api.web import errors
 from api.web.routes import (
     access_pages,
     auth_pages,
+    compliance_pages,
     coordinator_pages,
     feeds,
     partner_pages,
@@ -52,5 +53,7 @@ def install(app: FastAPI) -> None:
     app.include_router(term_items_pages.router)
     app.include_router(preference_pages.router)
     app.include_router(slot_request_pages.router)
+    for router in compliance_pages.routers:
+        app.include_router(router)
     app.mount("/app/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)

@@ -30,8 +30,16 @@ NAV = {
         ("People", "/app/people"),
         ("Access record", "/app/access"),
     ],
-    "student": [("My schedule", "/app/me"), ("Preferences", "/app/me/preferences")],
-    "partner": [("Our slots", "/app/partner"), ("Seat requests", "/app/partner/requests")],
+    "student": [
+        ("My schedule", "/app/me"),
+        ("Preferences", "/app/me/preferences"),
+        ("Credentials", "/app/me/compliance"),
+    ],
+    "partner": [
+        ("Our slots", "/app/partner"),
+        ("Seat requests", "/app/partner/requests"),
+        ("Compliance", "/app/partner/compliance"),
+    ],
 }
 DAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri"}
 DAY_NAMES |= {"sat": "Sat", "sun": "Sun"}

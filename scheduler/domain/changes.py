@@ -14,6 +14,7 @@ from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import (
     AddSession,
     AddSlot,
+    RenewCredential,
     ScenarioChange,
     SetCapacity,
     SetMaxTeams,
@@ -59,6 +60,16 @@ def _apply(data: dict[str, Any], change: ScenarioChange) -> None:
         )
     elif isinstance(change, SetMaxTravel):
         data["policy"]["max_travel_km"] = change.max_travel_km
+    elif isinstance(change, RenewCredential):
+        student = _find(data["students"], change.student)
+        student.setdefault("credentials", []).append(
+            {
+                "code": change.code,
+                "issued": change.issued.isoformat(),
+                "expires": change.expires.isoformat(),
+                "status": "valid",
+            }
+        )
 
 
 def _find(items: list[dict[str, Any]], item_id: str) -> dict[str, Any]:

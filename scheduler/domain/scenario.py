@@ -20,6 +20,7 @@ from pydantic import (
     field_validator,
 )
 
+from scheduler.domain.credential_model import Credential
 from scheduler.domain.scenario_types import (
     ClockTime,
     Identifier,
@@ -125,6 +126,8 @@ class Student(Frozen):
     directory_opt_out: bool | None = None
     """Extension: the student opted out of directory information (their name is withheld
     from other students). Absent (None) means no opt-out; exports write it only when true."""
+    credentials: list[Credential] = Field(default_factory=list)
+    """Extension: documents the student holds (`scheduler.domain.credentials`)."""
 
     @property
     def needs_accessible(self) -> bool:
@@ -201,6 +204,8 @@ class Site(Frozen):
     languages: list[Text] = Field(default_factory=list)
     address: Text | None = None
     """Extension: the street address people travel to, shown on pages, feeds and messages."""
+    required_credentials: list[Identifier] = Field(default_factory=list)
+    """Extension: credential codes a student must hold, valid on every date of a placement."""
 
 
 class Period(Frozen):
@@ -222,6 +227,8 @@ class Slot(Frozen):
     capacity: int = Field(ge=0, le=MAX_COUNT)
     language: Text | None = None
     status: Literal["offered", "confirmed", "declined"] = "offered"
+    required_credentials: list[Identifier] = Field(default_factory=list)
+    """Extension: credential codes this slot requires on top of its site's."""
 
 
 class PlacementRequirement(Frozen):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -145,8 +146,20 @@ class SetMaxTravel(Frozen):
     max_travel_km: float = Field(ge=0)
 
 
+class RenewCredential(Frozen):
+    """What-if change (extension): the student holds a valid credential `code` from `issued`
+    until `expires` (`op` = "renew_credential"): a renewal, or a first issue."""
+
+    op: Literal["renew_credential"] = "renew_credential"
+    student: Identifier
+    code: Identifier
+    issued: date
+    expires: date
+
+
 ScenarioChange = Annotated[
-    AddSession | SetMaxTeams | SetCapacity | AddSlot | SetMaxTravel, Field(discriminator="op")
+    AddSession | SetMaxTeams | SetCapacity | AddSlot | SetMaxTravel | RenewCredential,
+    Field(discriminator="op"),
 ]
 """One edit of a scenario; `scheduler.domain.changes.apply_changes` applies a list of them."""
 

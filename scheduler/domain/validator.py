@@ -94,6 +94,7 @@ RULES: dict[str, int] = {
     "slot_language": 6,
     "site_not_transit_accessible": 6,
     "travel_too_far": 6,
+    "credential_not_valid": 6,
     # 7: placement requirements
     "too_many_placements": 7,
     "placement_without_requirement": 7,
@@ -323,6 +324,7 @@ def validate_schedule(scenario: Scenario, schedule: Schedule) -> list[Violation]
     _check_facilitators(index, plan, report)
     _check_attendance(index, plan, schedule, report)
     _check_slots(index, plan, report)
+    _check_credentials(index, plan, report)
     _check_requirements(index, plan, schedule, report)
     _check_student_time(index, plan, report)
     _check_pins(index, plan, report)
@@ -789,6 +791,43 @@ def _check_placement(
             *ids,
             site.id,
         )
+
+
+def _check_credentials(index: _Index, plan: _Plan, report: _Report) -> None:
+    """Rule 6 (extension): every credential a placement's site and slot require is valid on
+    every date of its period. Checked date by date, with no shared code."""
+    for student_id, slot_ids in plan.holds.items():
+        student = index.students[student_id]
+        for slot_id in slot_ids:
+            slot = index.slots[slot_id]
+            period = index.periods.get(slot.period)
+            site = index.sites.get(slot.site)
+            if period is None:
+                continue
+            codes = set(slot.required_credentials) | set(site.required_credentials if site else [])
+            for code in sorted(codes):
+                day = _first_day_without(student, code, period)
+                if day is not None:
+                    report.add(
+                        "credential_not_valid",
+                        f"student {student.id} holds slot {slot.id} in {period.id}, and "
+                        f"credential {code} is not valid on {day.isoformat()}",
+                        student.id,
+                        slot.id,
+                        code,
+                    )
+
+
+def _first_day_without(student: Student, code: str, period: Period) -> date | None:
+    """The first date of the period with no valid entry of `code`, or None."""
+    entries = [c for c in student.credentials if c.code == code and c.status == "valid"]
+    for day in _dates(period.start, period.end):
+        if not any(
+            (c.issued is None or c.issued <= day) and (c.expires is None or day < c.expires)
+            for c in entries
+        ):
+            return day
+    return None
 
 
 # --- rule 7: requirements --------------------------------------------------------------------

@@ -118,7 +118,7 @@ def _site(cells: dict[str, str], problem: Callable[[str, str], None]) -> Row:
     item: Row = {"location": {"lat": cells.get("lat", ""), "lon": cells.get("lon", "")}}
     for key in ("id", "name", "transit_accessible", "accessible", "address"):
         _put(item, key, cells.get(key, ""))
-    for key in ("tags", "languages"):
+    for key in ("tags", "languages", "required_credentials"):
         _put(item, key, _split(cells.get(key, "")))
     return item
 
@@ -127,6 +127,7 @@ def _slot(cells: dict[str, str], problem: Callable[[str, str], None]) -> Row:
     item: Row = {}
     for key in ("id", "site", "period", "profession", "capacity", "language", "status"):
         _put(item, key, cells.get(key, ""))
+    _put(item, "required_credentials", _split(cells.get("required_credentials", "")))
     return item
 
 
@@ -158,12 +159,19 @@ SPECS: dict[str, FileSpec] = {
     ),
     "sites": FileSpec(
         required=("id", "name", "lat", "lon"),
-        optional=("transit_accessible", "accessible", "tags", "languages", "address"),
+        optional=(
+            "transit_accessible",
+            "accessible",
+            "tags",
+            "languages",
+            "address",
+            "required_credentials",
+        ),
         shape=_site,
     ),
     "slots": FileSpec(
         required=("id", "site", "period", "profession", "capacity"),
-        optional=("language", "status"),
+        optional=("language", "status", "required_credentials"),
         shape=_slot,
     ),
     "sessions": FileSpec(

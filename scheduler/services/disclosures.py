@@ -54,6 +54,8 @@ RESOURCES = {
     "partner.slots_csv": "CSV download of the site's slots and placed students",
     "partner.feed": "the site's calendar feed",
     "partner.message": "message about a schedule change",
+    "partner.compliance": "whether placed students meet the site's credentials",
+    "partner.compliance_page": "the site's compliance page",
 }
 """What a partner looked at, in words (the row keeps the code)."""
 

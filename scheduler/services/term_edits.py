@@ -255,7 +255,7 @@ def _put_item(document: dict[str, Any], kind: Kind, item: Item, ref: str | None)
             items.append(item)
             index = len(items) - 1
         else:
-            items[index] = item
+            items[index] = _kept(kind, items[index], item)
         return f"{kind}[{index}]"
     activity = str(item.pop("activity", "") or "")
     if ref is not None:
@@ -273,6 +273,14 @@ def _put_item(document: dict[str, Any], kind: Kind, item: Item, ref: str | None)
     sessions = activities[found].setdefault("sessions", [])
     sessions.append(item)
     return f"activities[{found}].sessions[{len(sessions) - 1}]"
+
+
+def _kept(kind: Kind, old: Item, new: Item) -> Item:
+    """A student's credentials are imported on their own (`credential_import`), not on the
+    student's form: an edit of the student keeps them."""
+    if kind == "students" and "credentials" in old and "credentials" not in new:
+        return {**new, "credentials": old["credentials"]}
+    return new
 
 
 def _drop_item(document: dict[str, Any], kind: Kind, ref: str) -> None:

@@ -52,6 +52,9 @@ LANGUAGE_REQUIRED: Final = "language_required"
 TRANSIT_INACCESSIBLE: Final = "transit_inaccessible"
 SITE_INACCESSIBLE: Final = "site_inaccessible"
 TOO_FAR: Final = "too_far"
+CREDENTIAL_NOT_VALID: Final = "credential_not_valid"
+"""A credential the slot's site or the slot requires is missing, pending, not yet valid or
+expires during the period (`scheduler.domain.credentials`)."""
 
 # Causes: an eligible slot the student did not get.
 TOO_FEW_PERIODS: Final = "too_few_periods"

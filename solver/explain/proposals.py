@@ -26,10 +26,13 @@ from solver.explain.busy import busy_sources
 from solver.explain.facts import Facts
 from solver.explain.focus import Focus
 from solver.explain.reasons import Explained
+from solver.explain.renewals import credential_blocked, renewal_changes, site_covered
 from solver.explain.session_times import best_time
 from solver.explain.slot_causes import SlotChecker, site_rules
 
 MAX_PER_KIND = 2
+MAX_RENEWALS = 4
+"""Credential renewals tried per profession at most (each is one re-solve)."""
 WHOLE_PROFESSION_LIMIT = 300
 """Up to this many students with placements, a profession's placements are re-solved whole
 (seats may be reshuffled); above it only its unplaced students move, the rest keep seats."""
@@ -120,6 +123,16 @@ def _slot_proposals(facts: Facts, profession: str, items: list[Explained]) -> li
     travel = _further(facts, focus, items)
     if travel is not None:
         result.append(travel)
+    return result + _renewals(facts, focus, items)
+
+
+def _renewals(facts: Facts, focus: Focus, items: list[Explained]) -> list[Proposal]:
+    """For each student kept out only by credentials, the renewals that open a slot."""
+    result = []
+    for student in credential_blocked(items)[:MAX_RENEWALS]:
+        changes = renewal_changes(facts, student, usable_periods(facts, student))
+        if changes:
+            result.append(Proposal("renew_credential", changes, focus, (student,)))
     return result
 
 
@@ -178,8 +191,14 @@ def _usable_pairs(facts: Facts, student: str) -> list[tuple[str, str]]:
         for period_id in usable_periods(facts, student)
         if not any(s.blocks_period(facts.prep.periods[period_id]) for s in sources)
     ]
-    sites = [s.id for s in facts.scenario.sites if not site_rules(facts, person, s)]
-    return [(site, period) for site in sites for period in periods]
+    sites = [s for s in facts.scenario.sites if not site_rules(facts, person, s)]
+    dates = {p.id: p for p in facts.scenario.periods}
+    return [
+        (site.id, period)
+        for site in sites
+        for period in periods
+        if site_covered(person, site, dates[period])
+    ]
 
 
 def usable_periods(facts: Facts, student: str) -> set[str]:

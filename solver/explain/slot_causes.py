@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from scheduler.domain.credentials import placement_gaps
 from scheduler.domain.geo import travel_between
 from scheduler.domain.scenario import Site, Slot, Student
 from solver.explain import codes
@@ -56,6 +57,7 @@ class SlotChecker:
             for pid, period in facts.prep.periods.items()
         }
         self._sites: dict[str, list[str]] = {}
+        self._periods = {p.id: p for p in facts.scenario.periods}
 
     def rules(self, slot: Slot) -> list[SlotRule]:
         """Every placement rule the slot fails for the student (empty: eligible)."""
@@ -67,7 +69,14 @@ class SlotChecker:
         rules += [(codes.BUSY_PERIOD, path) for path in self.busy[slot.period]]
         if slot.language is not None and slot.language not in self.student.languages:
             rules.append((codes.LANGUAGE_REQUIRED, slot.language))
-        return rules + [(code, "") for code in self.site(slot.site)]
+        rules += [(code, "") for code in self.site(slot.site)]
+        return rules + self.credentials(slot)
+
+    def credentials(self, slot: Slot) -> list[SlotRule]:
+        """One rule per required credential the student does not meet for the slot."""
+        site = self.facts.sites.get(slot.site)
+        gaps = placement_gaps(self.student, site, slot, self._periods[slot.period])
+        return [(codes.CREDENTIAL_NOT_VALID, f"{gap.code}\t{gap.text()}") for gap in gaps]
 
     def site(self, site_id: str) -> list[str]:
         if site_id not in self._sites:
@@ -116,6 +125,15 @@ def _removed_cause(
         )
     if code in (codes.TRANSIT_INACCESSIBLE, codes.SITE_INACCESSIBLE, codes.TOO_FAR):
         return _site_cause(facts, student, code, slots)
+    if code == codes.CREDENTIAL_NOT_VALID:
+        credential, _, text = detail.partition("\t")  # ids hold no control characters
+        periods, sites = unique(s.period for s in slots), unique(s.site for s in slots)
+        return Cause(
+            code,
+            f"{text}, during {listing(periods)} at {listing(sites)}",
+            unique([credential, *periods, *sites, *ids]),
+            (code, profession, text),
+        )
     what = "declined by the partner" if code == codes.SLOT_DECLINED else "offering no seats"
     return Cause(
         code,

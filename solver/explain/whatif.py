@@ -16,11 +16,13 @@ import time
 from dataclasses import dataclass, field
 
 from scheduler.domain.changes import apply_changes
+from scheduler.domain.credentials import required_codes
 from scheduler.domain.geo import travel_between
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import (
     AddSession,
     AddSlot,
+    RenewCredential,
     ScenarioChange,
     Schedule,
     SetCapacity,
@@ -240,7 +242,21 @@ def _shrink(
             worst = max(_travels(scenario, proof), default=0.0)
             if limit is not None and worst > limit:
                 result.append(change.model_copy(update={"max_travel_km": worst}))
+        elif isinstance(change, RenewCredential) and _renewal_used(scenario, change, proof):
+            result.append(change)
     return tuple(result)
+
+
+def _renewal_used(scenario: Scenario, change: RenewCredential, proof: Schedule) -> bool:
+    """Whether the proof places the renewed student where the credential is required."""
+    slots = {s.id: s for s in scenario.slots}
+    sites = {s.id: s for s in scenario.sites}
+    return any(
+        p.student == change.student
+        and p.slot in slots
+        and change.code in required_codes(sites.get(slots[p.slot].site), slots[p.slot])
+        for p in proof.placements
+    )
 
 
 def _travels(scenario: Scenario, schedule: Schedule) -> list[float]:
@@ -285,6 +301,8 @@ def _related(changes: tuple[ScenarioChange, ...]) -> list[str]:
             ids.append(change.slot)
         elif isinstance(change, AddSlot):
             ids += [change.slot, change.site, change.period]
+        elif isinstance(change, RenewCredential):
+            ids += [change.student, change.code]
     return ids
 
 
@@ -313,6 +331,11 @@ def _describe_one(scenario: Scenario, change: ScenarioChange) -> str:
         return (
             f"add a {change.profession} slot {change.slot} with {change.capacity} seat(s) at "
             f"{change.site} in {change.period}"
+        )
+    if isinstance(change, RenewCredential):
+        return (
+            f"renew {change.code} for student {change.student} (valid from "
+            f"{change.issued.isoformat()} until {change.expires.isoformat()})"
         )
     before = scenario.policy.max_travel_km
     return f"raise max_travel_km from {before:g} to {change.max_travel_km:g}"

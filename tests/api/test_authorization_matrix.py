@@ -256,6 +256,30 @@ ENDPOINTS = [
     ),
     Endpoint(
         "GET",
+        "/terms/{id}/compliance",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/compliance", {}),
+    ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/compliance.csv",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/compliance.csv", {}),
+    ),
+    Endpoint(
+        "POST",
+        "/terms/{id}/credentials",
+        "coordinator",
+        200,
+        lambda c, v: (
+            f"/terms/{c.fresh_term(v)}/credentials",
+            {"files": {"file": ("credentials.csv", b"student,code\nT01,BLS\n")}},
+        ),
+    ),
+    Endpoint(
+        "GET",
         "/terms/{id}/scenario",
         "coordinator",
         200,
@@ -546,6 +570,9 @@ ENDPOINTS = [
     ),
     # students
     Endpoint("GET", "/me/schedule", "student", 200, lambda c, v: ("/me/schedule", {}), ("own",)),
+    Endpoint(
+        "GET", "/me/compliance", "student", 200, lambda c, v: ("/me/compliance", {}), ("own",)
+    ),
     Endpoint("GET", "/me/messages", "student", 200, lambda c, v: ("/me/messages", {}), ("own",)),
     Endpoint(
         "GET", "/me/disclosures", "student", 200, lambda c, v: ("/me/disclosures", {}), ("own",)
@@ -562,6 +589,14 @@ ENDPOINTS = [
     # partners
     Endpoint(
         "GET", "/partner/slots", "partner", 200, lambda c, v: ("/partner/slots", {}), ("own",)
+    ),
+    Endpoint(
+        "GET",
+        "/partner/compliance",
+        "partner",
+        200,
+        lambda c, v: ("/partner/compliance", {}),
+        ("own",),
     ),
     Endpoint(
         "GET", "/partner/messages", "partner", 200, lambda c, v: ("/partner/messages", {}), ("own",)
@@ -748,6 +783,11 @@ PAGES = {
     "GET /app/terms/{term_id}/students/{student_ref}/disclosures": "coordinator",
     "GET /app/terms/{term_id}/equity": "coordinator",
     "GET /app/terms/{term_id}/equity.{output}": "coordinator",
+    "GET /app/terms/{term_id}/compliance": "coordinator",
+    "GET /app/terms/{term_id}/compliance.csv": "coordinator",
+    "POST /app/terms/{term_id}/credentials": "coordinator",
+    "GET /app/me/compliance": "student",
+    "GET /app/partner/compliance": "partner",
     "GET /app/people": "coordinator",
     "POST /app/people": "coordinator",
     "POST /app/people/students": "coordinator",

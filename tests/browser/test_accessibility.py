@@ -97,6 +97,9 @@ PAGES = {
     "coordinator-access": ("coordinator", "/app/access"),
     "student-schedule": ("student", "/app/me"),
     "partner-slots": ("partner", "/app/partner"),
+    "coordinator-compliance": ("coordinator", "/app/terms/{term}/compliance"),
+    "student-compliance": ("student", "/app/me/compliance"),
+    "partner-compliance": ("partner", "/app/partner/compliance"),
 }
 
 

@@ -32,6 +32,8 @@ from scheduler.domain.scenario import (
     GeoPoint,
     PlacementRequirement,
     Scenario,
+    Site,
+    Slot,
     Student,
     WeeklyWindow,
 )
@@ -315,6 +317,7 @@ class _Reference:
                     or (student.travel_mode == "transit" and not site.transit_accessible)
                     or (student.needs_accessible and not site.accessible)
                     or (max_km is not None and student.home is not None and tenths / 10 > max_km)
+                    or not self._credentials_cover(student, site, slot)
                 ):
                     self._forbid(var)
             held = sum(var for var, _ in mine)
@@ -327,6 +330,23 @@ class _Reference:
         for slot in self.sc.slots:
             if by_slot[slot.id]:
                 m.add(sum(by_slot[slot.id]) <= slot.capacity)
+
+    def _credentials_cover(self, student: Student, site: Site, slot: Slot) -> bool:
+        """Every credential the site and slot require is valid on every date of the period:
+        status valid, issued on/before and expiring after the date (date by date)."""
+        period = next(p for p in self.sc.periods if p.id == slot.period)
+        days = (period.end - period.start).days + 1
+        for code in {*site.required_credentials, *slot.required_credentials}:
+            for day in (period.start + timedelta(days=d) for d in range(days)):
+                if not any(
+                    c.code == code
+                    and c.status == "valid"
+                    and (c.issued is None or c.issued <= day)
+                    and (c.expires is None or day < c.expires)
+                    for c in student.credentials
+                ):
+                    return False
+        return True
 
     def _student_time(self) -> None:
         """Rule 2: no item against own busy time or calendars, no two items that clash."""

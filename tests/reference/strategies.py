@@ -4,7 +4,8 @@ Not only the shapes `ipe generate` makes: placements-only and sessions-only term
 that overlap, nest, touch or have no weekly windows (`weekly: []`); requirements asking for
 more placements than there are periods; facilitators, rooms and `max_teams` that bind; team
 rules at their limits; several tags with minimums above 1, languages, transit, accessibility
-and travel limits; pins and `previous`; declined slots; students with no option at all.
+and travel limits; pins and `previous`; declined slots; students with no option at all;
+sites and slots requiring a credential students hold, lack, hold pending or see expire.
 
 Times sit on a coarse grid (a few days and hours) so that sessions, periods and busy time
 collide often. Every drawn scenario passes `scheduler.domain` validation (the few draws that
@@ -281,7 +282,31 @@ def scenario_data(
         "placement_requirements": requirements,
     }
     data["policy"] = draw(policy(data))
+    _credentials(draw, data, days)
     return data
+
+
+def _credentials(draw: st.DrawFn, data: dict[str, Any], days: int) -> None:
+    """Now and then a site or slot requires BLS, and students hold it (valid or pending)
+    over a span of the term's days: drawn last, so the rest of a term stays as drawn."""
+    if not data["slots"] or not _sometimes(draw, 2):
+        return
+    for item in data["sites"] + data["slots"]:
+        if _sometimes(draw, 3):
+            item["required_credentials"] = ["BLS"]
+    for student in data["students"]:
+        if _sometimes(draw, 3):
+            continue
+        first = draw(st.integers(-2, days))
+        credential: dict[str, Any] = {"code": "BLS"}
+        if _sometimes(draw, 4):
+            credential["status"] = "pending"
+        if not _sometimes(draw, 3):
+            credential["issued"] = (MONDAY + timedelta(days=first)).isoformat()
+        if not _sometimes(draw, 3):
+            end = first + draw(st.integers(1, days + 2))
+            credential["expires"] = (MONDAY + timedelta(days=end)).isoformat()
+        student["credentials"] = [credential]
 
 
 @st.composite
@@ -395,6 +420,7 @@ def features(scenario: Scenario) -> list[str]:
         "max_sessions": any(f.max_sessions is not None for f in scenario.facilitators),
         "declined slot": any(s.status == "declined" for s in scenario.slots),
         "slot language": any(s.language for s in scenario.slots),
+        "credentials": any(s.required_credentials for s in [*scenario.sites, *scenario.slots]),
         "travel limit": scenario.policy.max_travel_km is not None,
         "pins": bool(scenario.policy.pinned),
         "previous": scenario.policy.previous is not None,

@@ -1,7 +1,8 @@
 """Server-rendered pages for the three audiences, and calendar feeds.
 
 Owns HTML only: Jinja2 templates (`templates/`), vendored static files (`static/`: a style
-sheet and a few lines of JavaScript for the solve progress chart; no CDN, no framework),
+sheet and a few lines of JavaScript that poll a run's progress; charts are SVG drawn on the
+server, `charts`; no CDN, no framework),
 cookie sign-in with CSRF checks (`security`), and HTML error pages (`errors`). Every route
 is a few lines that call one use case in `scheduler.services`, exactly like the JSON API.
 Must never import `solver` or ortools.

@@ -35,7 +35,7 @@ from scheduler.db.types import utcnow
 from scheduler.domain.repair import with_previous
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import Schedule
-from scheduler.services import run_caps, term_rows
+from scheduler.services import progress_series, run_caps, term_rows
 from scheduler.services.errors import Conflict, Invalid, ServiceError, found
 from scheduler.services.solving import SolveOutcome, SolveProgress, solve_scenario
 from scheduler.services.terms import get_term
@@ -391,7 +391,7 @@ def _run_claimed(engine: Engine, run_id: int) -> None:
         _finish_failed(engine, run_id, message)
         return
     reporter.stop()
-    _finish(engine, run_id, scenario, outcome)
+    _finish(engine, run_id, scenario, outcome, reporter.series())
 
 
 def _claim(engine: Engine, run_id: int) -> tuple[SolveRunRow, Scenario] | None:
@@ -421,8 +421,15 @@ def _claim(engine: Engine, run_id: int) -> tuple[SolveRunRow, Scenario] | None:
     return run, scenario
 
 
-def _finish(engine: Engine, run_id: int, scenario: Scenario, outcome: SolveOutcome) -> None:
-    """Save the checked schedule as a draft and close the run, in one transaction."""
+def _finish(
+    engine: Engine,
+    run_id: int,
+    scenario: Scenario,
+    outcome: SolveOutcome,
+    series: list[progress_series.Point] | None = None,
+) -> None:
+    """Save the checked schedule as a draft and close the run, in one transaction (with
+    the whole progress series, including points reported after the last write)."""
     schedule = outcome.schedule
     if outcome.violations:
         details = violation_items(outcome.violations)
@@ -450,6 +457,8 @@ def _finish(engine: Engine, run_id: int, scenario: Scenario, outcome: SolveOutco
             message = f"the result could not be saved: {type(error).__name__}: {cause}"
             _finish_failed(engine, run_id, message[:2000])
             return
+        if series:
+            run.progress_series = series
         _final_progress(run, schedule)
         done = _set_status(session, run_id, "succeeded", expect=("running",), finished=True)
         if done:
@@ -467,8 +476,19 @@ def _finish(engine: Engine, run_id: int, scenario: Scenario, outcome: SolveOutco
 
 
 def _final_progress(run: SolveRunRow, schedule: Schedule) -> None:
-    """The last objective level's value and bound, as the final progress figures."""
+    """The last objective level's value and bound, as the final progress figures; every
+    level's final value and bound end its series."""
     run.progress_elapsed_s = schedule.solve.seconds
+    series = list(run.progress_series or [])
+    for objective in schedule.objectives:
+        progress_series.add_point(
+            series,
+            level=objective.name,
+            elapsed_s=schedule.solve.seconds,
+            best=objective.value,
+            bound=objective.bound,
+        )
+    run.progress_series = series
     if schedule.objectives:
         last = schedule.objectives[-1]
         run.progress_level, run.progress_best, run.progress_bound = (
@@ -516,6 +536,8 @@ class ProgressWriter:
         self._run_id = run_id
         self._latest: SolveProgress | None = None
         self._written: SolveProgress | None = None
+        self._series: list[progress_series.Point] = []
+        self._extra: dict[str, object] = {}
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"progress-{run_id}", daemon=True)
@@ -526,29 +548,54 @@ class ProgressWriter:
     def update(self, event: SolveProgress) -> None:
         with self._lock:
             self._latest = event
+            progress_series.add_point(
+                self._series,
+                level=event.level,
+                elapsed_s=event.elapsed_s,
+                best=event.value,
+                bound=event.bound,
+            )
+
+    def update_values(self, values: dict[str, object]) -> None:
+        """Other columns to write with the next progress write (a what-if's `result`)."""
+        with self._lock:
+            self._extra = dict(values)
 
     def stop(self) -> None:
         self._stopped.set()
         self._thread.join()
 
+    def series(self) -> list[progress_series.Point]:
+        """Every point reported so far (written or not yet)."""
+        with self._lock:
+            return list(self._series)
+
     def _loop(self) -> None:
         last_write = utcnow()
         while not self._stopped.wait(PROGRESS_INTERVAL_S):
             with self._lock:
-                latest = self._latest
+                latest, extra = self._latest, self._extra
+                series = list(self._series)
+                self._extra = {}
             due = (utcnow() - last_write).total_seconds() >= HEARTBEAT_INTERVAL_S
-            if latest is not self._written or due:
-                self._write(latest)
+            if latest is not self._written or extra or due:
+                self._write(latest, series, extra)
                 self._written, last_write = latest, utcnow()
 
-    def _write(self, progress: SolveProgress | None) -> None:
-        values: dict[str, object] = {"heartbeat_at": utcnow()}
+    def _write(
+        self,
+        progress: SolveProgress | None,
+        series: list[progress_series.Point],
+        extra: dict[str, object],
+    ) -> None:
+        values: dict[str, object] = {"heartbeat_at": utcnow(), **extra}
         if progress is not None:
             values |= {
                 "progress_level": progress.level,
                 "progress_best": progress.value,
                 "progress_bound": progress.bound,
                 "progress_elapsed_s": progress.elapsed_s,
+                "progress_series": series,
             }
         statement = (
             update(SolveRunRow)

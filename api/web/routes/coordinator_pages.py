@@ -17,7 +17,8 @@ from starlette.datastructures import FormData, UploadFile
 
 from api.deps import DeliveryDep, LimitsDep, RunnerDep, SessionDep, SettingsDep, import_limits
 from api.params import ID_MAX, Id, Ref
-from api.web.rendering import render
+from api.web.charts import progress_charts
+from api.web.rendering import render, templates
 from api.web.security import CheckedForm, CoordinatorPage, WebSession, decimal_number, field
 from scheduler.db.paging import Page
 from scheduler.services import (
@@ -216,11 +217,13 @@ def run_page(
     settings: SettingsDep,
     done: str = "",
 ) -> Response:
-    """A run's live progress: objective and bound over time, and a cancel button."""
+    """A run's live progress: objective and bound over time (stored, drawn here as SVG),
+    and a cancel button."""
     run = _run(session, web, runner, settings, term_id, run_id)
     context = {
         "term": terms.term_summary(session, actor=web.user, term_id=term_id),
         "run": run,
+        "charts": progress_charts(run.series),
         "version_url": _version_url(term_id, run),
         "finished": run.status in FINISHED,
         "done": DONE.get(done, ""),
@@ -248,6 +251,10 @@ def run_progress(
         "elapsed_s": run.progress.elapsed_s,
         "error": run.error,
         "version_url": _version_url(term_id, run),
+        "points": len(run.series),
+        "charts_html": templates.get_template("_run_charts.html").render(
+            charts=progress_charts(run.series)
+        ),
     }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 

@@ -154,6 +154,16 @@ def tiny_document(**term: Any) -> dict[str, Any]:
     return document
 
 
+def seat_short_document(**term: Any) -> dict[str, Any]:
+    """The tiny term one NURS seat short (SL-A1 holds 1, SL-B1 none): a nurse who could be
+    placed is not, and a verified what-if (a seat more at SL-A1, or a new slot) helps."""
+    document = tiny_document(**term)
+    capacity = {"SL-A1": 1, "SL-B1": 0}
+    for slot in document["slots"]:
+        slot["capacity"] = capacity.get(slot["id"], slot["capacity"])
+    return document
+
+
 def other_school_document() -> dict[str, Any]:
     """The tiny term with every person renamed, so a leak of either school shows."""
     document = tiny_document(name="Other school term")

@@ -16,6 +16,8 @@ import os
 import socket
 import subprocess
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import metadata
@@ -104,7 +106,7 @@ def start_solve_run(
         seed=seed if seed is not None else scenario.policy.seed,
         parameters=_parameters(scenario)
         | {"previous_version": previous_version, "full_repair": full_repair}
-        | _caps(limit, limits),
+        | caps(limit, limits),
     )
     run = run_caps.insert_run(
         session,
@@ -140,7 +142,7 @@ def _with_previous(
     return with_previous(scenario, version_schedule(version))
 
 
-def _caps(time_limit_s: float, limits: RunLimits) -> dict[str, object]:
+def caps(time_limit_s: float, limits: RunLimits) -> dict[str, object]:
     """The memory ceiling and the deadline the worker enforces (`run_caps`)."""
     return {
         "memory_limit_mb": limits.memory_limit_mb or None,
@@ -364,17 +366,16 @@ def _run_claimed(engine: Engine, run_id: int) -> None:
     if claimed is None:
         return
     run, scenario = claimed
+    if run.parameters.get("kind") == "whatif":
+        from scheduler.services import whatifs  # it builds on this module
+
+        whatifs.run_claimed(engine, run, scenario)
+        return
     ceiling = run.parameters.get("memory_limit_mb")
-    overrun = f"stopped: the solve ran past its deadline of {run.parameters.get('deadline_s')} s"
     reporter = ProgressWriter(engine, run_id)
     reporter.start()
     try:
-        with (
-            run_caps.Deadline(
-                run.parameters.get("deadline_s"), lambda: _finish_failed(engine, run_id, overrun)
-            ),
-            run_caps.memory_ceiling(ceiling),
-        ):
+        with run_limits(run, engine):
             outcome = solve_scenario(
                 scenario=scenario,
                 time_limit_s=run.time_limit_s,
@@ -392,6 +393,47 @@ def _run_claimed(engine: Engine, run_id: int) -> None:
         return
     reporter.stop()
     _finish(engine, run_id, scenario, outcome, reporter.series())
+
+
+@contextmanager
+def run_limits(run: SolveRunRow, engine: Engine) -> Iterator[None]:
+    """The run's deadline (past it the run is failed and the process ended) and memory
+    ceiling, around the work of its job."""
+    run_id = _id(run.id)
+    overrun = f"stopped: the solve ran past its deadline of {run.parameters.get('deadline_s')} s"
+    with (
+        run_caps.Deadline(
+            run.parameters.get("deadline_s"), lambda: _finish_failed(engine, run_id, overrun)
+        ),
+        run_caps.memory_ceiling(run.parameters.get("memory_limit_mb")),
+    ):
+        yield
+
+
+def finish_without_schedule(
+    engine: Engine, run_id: int, *, result: dict[str, object], seconds: float
+) -> None:
+    """Close a running run that makes no schedule (a what-if search) with its `result`."""
+    with new_session(engine) as session:
+        run = session.get(SolveRunRow, run_id)
+        if run is None or run.status != "running":
+            session.rollback()
+            _finish_failed(engine, run_id, "stopped before the result was saved")
+            return
+        run.result, run.progress_elapsed_s = result, seconds
+        session.add(run)
+        session.flush()
+        if _set_status(session, run_id, "succeeded", expect=("running",), finished=True):
+            audit.record(
+                session,
+                actor=None,
+                action="run.succeeded",
+                entity="solve_run",
+                entity_id=run_id,
+                term_id=run.term_id,
+                detail={"kind": run.parameters.get("kind"), "seconds": seconds},
+            )
+        session.commit()
 
 
 def _claim(engine: Engine, run_id: int) -> tuple[SolveRunRow, Scenario] | None:

@@ -27,6 +27,7 @@ from api.routers import (
     slot_requests,
     student,
     term_items,
+    whatifs,
 )
 from api.security_headers import SecurityHeaders
 from scheduler import log_redaction
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     app.include_router(term_items.router)
     app.include_router(preferences.router)
     app.include_router(slot_requests.router)
+    app.include_router(whatifs.router)
     web.install(app)
     docs.install(app)
     return app

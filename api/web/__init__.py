@@ -30,6 +30,7 @@ from api.web.routes import (
     slot_request_pages,
     student_pages,
     term_items_pages,
+    whatif_pages,
 )
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -53,5 +54,6 @@ def install(app: FastAPI) -> None:
     app.include_router(term_items_pages.router)
     app.include_router(preference_pages.router)
     app.include_router(slot_request_pages.router)
+    app.include_router(whatif_pages.router)
     app.mount("/app/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)

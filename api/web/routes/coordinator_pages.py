@@ -32,6 +32,7 @@ from scheduler.services import (
     solve_runs,
     terms,
     versions,
+    whatifs,
 )
 from scheduler.services.csv_import import SPECS
 from scheduler.services.errors import Conflict, Invalid, ServiceError
@@ -218,8 +219,10 @@ def run_page(
     done: str = "",
 ) -> Response:
     """A run's live progress: objective and bound over time (stored, drawn here as SVG),
-    and a cancel button."""
+    and a cancel button. A what-if search's run is shown on its own page."""
     run = _run(session, web, runner, settings, term_id, run_id)
+    if run.parameters.get("kind") == whatifs.KIND:
+        return RedirectResponse(f"/app/terms/{term_id}/whatifs/{run_id}", status_code=303)
     context = {
         "term": terms.term_summary(session, actor=web.user, term_id=term_id),
         "run": run,
@@ -344,6 +347,7 @@ def _version_page(
     *,
     done: str = "",
     error: ServiceError | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
     term = terms.term_summary(session, actor=web.user, term_id=term_id)
     context: dict[str, Any] = {
@@ -354,8 +358,23 @@ def _version_page(
         "done": DONE.get(done, ""),
         "error": error,
     }
-    context |= _view_content(session, web, term_id, version_id, view)
-    return render(request, f"version_{view}.html", context, web=web, status=_status(error))
+    context |= _view_content(session, web, term_id, version_id, view) | (extra or {})
+    status = _status(error or (extra or {}).get("whatif_error"))
+    return render(request, f"version_{view}.html", context, web=web, status=status)
+
+
+def unmet_page(
+    request: Request,
+    session: Session,
+    web: WebSession,
+    term_id: int,
+    version_id: int,
+    *,
+    whatif_error: ServiceError,
+) -> Response:
+    """The unmet-needs view with a refused what-if search's reason next to its form."""
+    extra = {"whatif_error": whatif_error}
+    return _version_page(request, session, web, term_id, version_id, "unmet", extra=extra)
 
 
 def _view_content(
@@ -390,7 +409,13 @@ def _view_content(
     groups, unmet = schedule_views.unmet_needs(
         session, actor=actor, term_id=term_id, version_id=version_id
     )
-    return {"groups": groups, "unmet": unmet}
+    searches = whatifs.version_whatifs(session, actor=actor, term_id=term_id, version_id=version_id)
+    return {
+        "groups": groups,
+        "unmet": unmet,
+        "searches": searches,
+        "whatif_limit": whatifs.DEFAULT_TIME_LIMIT_S,
+    }
 
 
 @router.post("/{term_id}/versions/{version_id}/publish", response_class=HTMLResponse)

@@ -431,13 +431,16 @@ def publish(
     """Publish the version; if it no longer fits the term, say which rules it breaks. When
     it affects more people than the repair's minimum, publish only once the form confirms
     that number. Its messages go out as an API publish's do (one `Delivery` for both)."""
-    check = repairs.publish_check(session, actor=web.user, term_id=term_id, version_id=version_id)
-    if check.needs_confirmation and field(form, "confirm") != str(check.people_affected):
-        error = Conflict(
-            f"publishing changes the schedule of {check.people_affected} people, more than the"
-            f" {check.minimum} of {check.minimum_source}: review the changes and confirm",
-            code="confirm_people_affected",
+    confirmed = field(form, "confirm")
+    try:
+        repairs.confirm_publish(
+            session,
+            actor=web.user,
+            term_id=term_id,
+            version_id=version_id,
+            confirmed=int(confirmed) if confirmed.isdigit() else None,
         )
+    except Conflict as error:
         return _version_page(request, session, web, term_id, version_id, "changes", error=error)
     try:
         versions.publish_version(

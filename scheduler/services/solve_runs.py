@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -92,12 +92,7 @@ def start_solve_run(
     scenario = _with_previous(
         session, term, term_rows.current_scenario(session, term), previous_version
     )
-    limit = time_limit_s if time_limit_s is not None else limits.default_time_limit_s
-    if limit > limits.max_time_limit_s:
-        raise Invalid(
-            f"time_limit_s may be at most {limits.max_time_limit_s:g}",
-            code="time_limit_too_long",
-        )
+    limit = checked_limit(time_limit_s, limits, default=limits.default_time_limit_s)
     run = SolveRunRow(
         term_id=_id(term.id),
         created_by=actor.id,
@@ -108,6 +103,43 @@ def start_solve_run(
         | {"previous_version": previous_version, "full_repair": full_repair}
         | caps(limit, limits),
     )
+    detail = {"time_limit_s": limit, "workers": run.workers, "seed": run.seed}
+    return queue_run(
+        session,
+        actor=actor,
+        term=term,
+        run=run,
+        runner=runner,
+        limits=limits,
+        action="run.start",
+        detail=detail,
+    )
+
+
+def checked_limit(time_limit_s: float | None, limits: RunLimits, *, default: float) -> float:
+    """The time limit asked for (or `default`), refused above the service's maximum."""
+    limit = time_limit_s if time_limit_s is not None else default
+    if limit > limits.max_time_limit_s:
+        raise Invalid(
+            f"time_limit_s may be at most {limits.max_time_limit_s:g}",
+            code="time_limit_too_long",
+        )
+    return limit
+
+
+def queue_run(
+    session: Session,
+    *,
+    actor: UserRow,
+    term: TermRow,
+    run: SolveRunRow,
+    runner: JobRunner,
+    limits: RunLimits,
+    action: str,
+    detail: dict[str, Any],
+) -> RunView:
+    """Insert a new run under the caps (one active run per term, seats per school and
+    service), audit its start as `action`, and submit it once the caller commits."""
     run = run_caps.insert_run(
         session,
         run,
@@ -119,11 +151,11 @@ def start_solve_run(
     audit.record(
         session,
         actor=actor,
-        action="run.start",
+        action=action,
         entity="solve_run",
         entity_id=run_id,
         term_id=term.id,
-        detail={"time_limit_s": run.time_limit_s, "workers": run.workers, "seed": run.seed},
+        detail=detail,
     )
     on_commit(session, lambda: runner.submit(run_id))
     return run_view(run)
@@ -423,17 +455,25 @@ def finish_without_schedule(
         run.result, run.progress_elapsed_s = result, seconds
         session.add(run)
         session.flush()
-        if _set_status(session, run_id, "succeeded", expect=("running",), finished=True):
-            audit.record(
-                session,
-                actor=None,
-                action="run.succeeded",
-                entity="solve_run",
-                entity_id=run_id,
-                term_id=run.term_id,
-                detail={"kind": run.parameters.get("kind"), "seconds": seconds},
-            )
+        detail = {"kind": run.parameters.get("kind"), "seconds": seconds}
+        _succeed(session, run_id, run.term_id, detail)
         session.commit()
+
+
+def _succeed(session: Session, run_id: int, term_id: int, detail: dict[str, Any]) -> bool:
+    """running -> succeeded, audited; False when the run was no longer running."""
+    done = _set_status(session, run_id, "succeeded", expect=("running",), finished=True)
+    if done:
+        audit.record(
+            session,
+            actor=None,
+            action="run.succeeded",
+            entity="solve_run",
+            entity_id=run_id,
+            term_id=term_id,
+            detail=detail,
+        )
+    return done
 
 
 def _claim(engine: Engine, run_id: int) -> tuple[SolveRunRow, Scenario] | None:
@@ -502,18 +542,9 @@ def _finish(
         if series:
             run.progress_series = series
         _final_progress(run, schedule)
-        done = _set_status(session, run_id, "succeeded", expect=("running",), finished=True)
-        if done:
-            session.add(run)
-            audit.record(
-                session,
-                actor=None,
-                action="run.succeeded",
-                entity="solve_run",
-                entity_id=run_id,
-                term_id=term.id,
-                detail={"status": schedule.status, "seconds": schedule.solve.seconds},
-            )
+        session.add(run)
+        detail = {"status": schedule.status, "seconds": schedule.solve.seconds}
+        if _succeed(session, run_id, _id(term.id), detail):
             session.commit()
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from scheduler.db import audit, repositories
-from scheduler.db.engine import new_session, on_commit
+from scheduler.db.engine import new_session
 from scheduler.db.tables import ScheduleVersionRow, SolveRunRow, TermRow, UserRow
 from scheduler.domain.changes import apply_changes
 from scheduler.domain.scenario import Scenario
@@ -37,7 +37,7 @@ from scheduler.domain.schedule import (
     Suggestion,
 )
 from scheduler.domain.validator import validate_schedule
-from scheduler.services import explaining, run_caps, solve_runs, term_edits, term_rows
+from scheduler.services import explaining, solve_runs, term_edits, term_rows
 from scheduler.services.errors import Conflict, Invalid, NotFound, found
 from scheduler.services.jobs import JobRunner
 from scheduler.services.terms import get_term
@@ -121,12 +121,7 @@ def start_whatif_run(
             code="schedule_outdated",
             details=violation_items(violations),
         )
-    limit = time_limit_s if time_limit_s is not None else DEFAULT_TIME_LIMIT_S
-    if limit > limits.max_time_limit_s:
-        raise Invalid(
-            f"time_limit_s may be at most {limits.max_time_limit_s:g}",
-            code="time_limit_too_long",
-        )
+    limit = solve_runs.checked_limit(time_limit_s, limits, default=DEFAULT_TIME_LIMIT_S)
     run = SolveRunRow(
         term_id=term.id or 0,
         created_by=actor.id,
@@ -136,25 +131,17 @@ def start_whatif_run(
         parameters={"kind": KIND, "version_id": version.id, "student": student}
         | solve_runs.caps(limit, limits),
     )
-    run = run_caps.insert_run(
-        session,
-        run,
-        school_id=term.school_id,
-        per_school=limits.max_active_per_school,
-        overall=limits.max_active,
-    )
-    run_id = run.id or 0
-    audit.record(
+    detail = {"version": version.id, "student": student, "time_limit_s": limit}
+    return solve_runs.queue_run(
         session,
         actor=actor,
+        term=term,
+        run=run,
+        runner=runner,
+        limits=limits,
         action="whatif.start",
-        entity="solve_run",
-        entity_id=run_id,
-        term_id=term.id,
-        detail={"version": version.id, "student": student, "time_limit_s": limit},
+        detail=detail,
     )
-    on_commit(session, lambda: runner.submit(run_id))
-    return run_view(run)
 
 
 def get_whatif(

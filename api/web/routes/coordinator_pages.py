@@ -13,13 +13,20 @@ from typing import Annotated, Any, Literal, get_args
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 
 from api.deps import DeliveryDep, LimitsDep, RunnerDep, SessionDep, SettingsDep, import_limits
 from api.params import ID_MAX, Id, Ref
 from api.web.charts import progress_charts
 from api.web.rendering import render, templates
-from api.web.security import CheckedForm, CoordinatorPage, WebSession, decimal_number, field
+from api.web.security import (
+    CheckedForm,
+    CoordinatorPage,
+    WebSession,
+    field,
+    optional_count,
+    time_limit,
+)
 from scheduler.db.paging import Page
 from scheduler.services import (
     disclosures,
@@ -187,24 +194,12 @@ def start_run(
             term_id=term_id,
             runner=runner,
             limits=limits,
-            time_limit_s=_seconds(form),
+            time_limit_s=time_limit(form),
         )
     except (Invalid, Conflict) as error:
         session.rollback()
         return _term_page(request, session, web, runner, settings, term_id, error=error)
     return RedirectResponse(f"/app/terms/{term_id}/runs/{run.id}", status_code=303)
-
-
-def _seconds(form: FormData) -> float | None:
-    """A time limit from the form: empty means the default; anything else must be > 0
-    (its upper bound is the service's, checked by the use case)."""
-    try:
-        value = decimal_number(form, "time_limit_s", low=0, high=10**9)
-    except Invalid:
-        value = -1.0
-    if value is not None and not value > 0:
-        raise Invalid("the time limit must be a number of seconds above 0", code="bad_limit")
-    return value
 
 
 @router.get("/{term_id}/runs/{run_id}", response_class=HTMLResponse)
@@ -438,7 +433,7 @@ def publish(
             actor=web.user,
             term_id=term_id,
             version_id=version_id,
-            confirmed=int(confirmed) if confirmed.isdigit() else None,
+            confirmed=optional_count(confirmed),
         )
     except Conflict as error:
         return _version_page(request, session, web, term_id, version_id, "changes", error=error)
@@ -515,7 +510,7 @@ def start_repair(
     """Start a repair (stability first; `full` solves the whole term) or a plain re-solve."""
     mode = field(form, "mode")
     try:
-        seconds = _seconds(form)
+        seconds = time_limit(form)
         if mode == "resolve":
             run = solve_runs.start_solve_run(
                 session,

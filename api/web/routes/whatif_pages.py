@@ -14,13 +14,19 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
-from starlette.datastructures import FormData
 
 from api.deps import LimitsDep, RunnerDep, SessionDep, SettingsDep
 from api.params import Id
 from api.web.rendering import render
 from api.web.routes.coordinator_pages import unmet_page
-from api.web.security import CheckedForm, CoordinatorPage, WebSession, decimal_number, field
+from api.web.security import (
+    CheckedForm,
+    CoordinatorPage,
+    WebSession,
+    count_text,
+    field,
+    time_limit,
+)
 from scheduler.db import repositories
 from scheduler.services import terms, whatifs
 from scheduler.services.errors import Conflict, Invalid, NotFound, ServiceError
@@ -56,7 +62,7 @@ def start_whatif(
             runner=runner,
             limits=limits,
             student=field(form, "student") or None,
-            time_limit_s=_seconds(form),
+            time_limit_s=time_limit(form),
         )
     except ServiceError as error:
         if isinstance(error, NotFound):
@@ -64,14 +70,6 @@ def start_whatif(
         session.rollback()
         return unmet_page(request, session, web, term_id, version_id, whatif_error=error)
     return RedirectResponse(f"/app/terms/{term_id}/whatifs/{run.id}", status_code=303)
-
-
-def _seconds(form: FormData) -> float | None:
-    """The search's time limit: empty means the default; otherwise above 0."""
-    value = decimal_number(form, "time_limit_s", low=0, high=10**9)
-    if value is not None and not value > 0:
-        raise Invalid("the time limit must be a number of seconds above 0", code="bad_limit")
-    return value
 
 
 @router.get("/{term_id}/whatifs/{run_id}", response_class=HTMLResponse)
@@ -101,14 +99,7 @@ def _whatif_page(
     done: str = "",
     error: ServiceError | None = None,
 ) -> Response:
-    search = whatifs.get_whatif(
-        session,
-        actor=web.user,
-        term_id=term_id,
-        run_id=run_id,
-        runner=runner,
-        stale_after_s=settings.run_stale_after_s,
-    )
+    search = _search(session, web, runner, settings, term_id, run_id)
     context: dict[str, Any] = {
         "term": terms.term_summary(session, actor=web.user, term_id=term_id),
         "search": search,
@@ -121,6 +112,24 @@ def _whatif_page(
     return render(request, "coord_whatif.html", context, web=web, status=status)
 
 
+def _search(
+    session: Session,
+    web: WebSession,
+    runner: JobRunner,
+    settings: Settings,
+    term_id: int,
+    run_id: int,
+) -> whatifs.WhatIfView:
+    return whatifs.get_whatif(
+        session,
+        actor=web.user,
+        term_id=term_id,
+        run_id=run_id,
+        runner=runner,
+        stale_after_s=settings.run_stale_after_s,
+    )
+
+
 @router.get("/{term_id}/whatifs/{run_id}/progress", response_class=JSONResponse)
 def whatif_progress(
     term_id: Id,
@@ -131,14 +140,7 @@ def whatif_progress(
     settings: SettingsDep,
 ) -> JSONResponse:
     """How far the search is, polled by its page."""
-    search = whatifs.get_whatif(
-        session,
-        actor=web.user,
-        term_id=term_id,
-        run_id=run_id,
-        runner=runner,
-        stale_after_s=settings.run_stale_after_s,
-    )
+    search = _search(session, web, runner, settings, term_id, run_id)
     body = {
         "status": search.run.status,
         "finished": search.finished,
@@ -163,12 +165,10 @@ def apply_suggestion(
     form: CheckedForm,
 ) -> Response:
     """Apply one suggestion as an edit of the term; then solve again to use it."""
-    raw = field(form, "index")
     try:
-        if not raw.isdigit():
-            raise Invalid("choose a suggestion to apply", code="bad_index")
+        index = count_text(field(form, "index"), "index", problem="choose a suggestion to apply")
         whatifs.apply_suggestion(
-            session, actor=web.user, term_id=term_id, run_id=run_id, index=int(raw)
+            session, actor=web.user, term_id=term_id, run_id=run_id, index=index
         )
     except (Invalid, Conflict) as error:
         session.rollback()

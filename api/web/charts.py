@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from scheduler.services.views import ProgressPoint
+from scheduler.services.views import ProgressPoint, RunView
 
 WIDTH, HEIGHT, PAD, LEFT, BOTTOM = 600, 220, 16, 72, 36
 
@@ -24,6 +24,23 @@ class LevelChart:
     points: int
     svg: Markup
     summary: str
+
+
+def run_charts(run: RunView) -> list[LevelChart]:
+    """The run's charts: its stored series, or (a run from before series were stored) the
+    one point of its newest figures."""
+    if run.series:
+        return progress_charts(run.series)
+    progress = run.progress
+    if progress.level is None:
+        return []
+    point = ProgressPoint(
+        level=progress.level,
+        elapsed_s=progress.elapsed_s or 0.0,
+        best=progress.best,
+        bound=progress.bound,
+    )
+    return progress_charts([point])
 
 
 def progress_charts(series: list[ProgressPoint]) -> list[LevelChart]:

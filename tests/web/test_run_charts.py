@@ -76,6 +76,31 @@ def test_the_progress_answer_carries_the_drawn_charts(
     assert progress["charts_html"].count("<svg") == 2
 
 
+def test_a_run_from_before_series_were_stored_shows_its_newest_figures(
+    client: TestClient, engine: Engine, world: World
+) -> None:
+    term_id = world.terms["a"].id or 0
+    with new_session(engine) as session:
+        run = SolveRunRow(
+            term_id=term_id,
+            time_limit_s=5,
+            workers=1,
+            seed=0,
+            status="succeeded",
+            progress_level="coverage",
+            progress_best=12.0,
+            progress_bound=12.0,
+            progress_elapsed_s=1.5,
+        )
+        session.add(run)
+        session.commit()
+        run_id = run.id or 0
+    sign_in(client, world, "coord_a")
+    page = client.get(f"/app/terms/{term_id}/runs/{run_id}").text
+    assert re.findall(r'data-points="(\d+)"', page) == ["1"]
+    assert "coverage: best 12, bound 12" in page
+
+
 def test_a_run_without_progress_says_so(client: TestClient, engine: Engine, world: World) -> None:
     term_id = world.terms["a"].id or 0
     with new_session(engine) as session:

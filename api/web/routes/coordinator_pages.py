@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 
 from api.deps import DeliveryDep, LimitsDep, RunnerDep, SessionDep, SettingsDep, import_limits
 from api.params import ID_MAX, Id, Ref
-from api.web.charts import progress_charts
+from api.web.charts import run_charts
 from api.web.rendering import render, templates
 from api.web.security import (
     CheckedForm,
@@ -221,7 +221,7 @@ def run_page(
     context = {
         "term": terms.term_summary(session, actor=web.user, term_id=term_id),
         "run": run,
-        "charts": progress_charts(run.series),
+        "charts": run_charts(run),
         "version_url": _version_url(term_id, run),
         "finished": run.status in FINISHED,
         "done": DONE.get(done, ""),
@@ -250,9 +250,7 @@ def run_progress(
         "error": run.error,
         "version_url": _version_url(term_id, run),
         "points": len(run.series),
-        "charts_html": templates.get_template("_run_charts.html").render(
-            charts=progress_charts(run.series)
-        ),
+        "charts_html": templates.get_template("_run_charts.html").render(charts=run_charts(run)),
     }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 

@@ -32,6 +32,7 @@ def test_search_apply_and_solve_again(browser: Any, live_server: LiveServer) -> 
     expect(page.get_by_role("heading", name="What would meet more needs?")).to_be_visible()
     unmet_before = page.get_by_role("table", name=re.compile("Every unmet need"))
     expect(unmet_before).to_contain_text("(2)")
+    screenshot(page, "whatif-00-unmet")
 
     page.get_by_label("Time limit (seconds)").fill("20")
     page.get_by_role("button", name="Search what-ifs for the whole term").click()

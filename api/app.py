@@ -28,6 +28,7 @@ from api.routers import (
     slot_requests,
     student,
     term_items,
+    whatifs,
 )
 from api.security_headers import SecurityHeaders
 from scheduler import log_redaction
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     app.include_router(compliance.router)
     app.include_router(compliance.student_router)
     app.include_router(compliance.partner_router)
+    app.include_router(whatifs.router)
     web.install(app)
     docs.install(app)
     return app

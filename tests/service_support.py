@@ -154,6 +154,16 @@ def tiny_document(**term: Any) -> dict[str, Any]:
     return document
 
 
+def seat_short_document(**term: Any) -> dict[str, Any]:
+    """The tiny term one NURS seat short (SL-A1 holds 1, SL-B1 none): a nurse who could be
+    placed is not, and a verified what-if (a seat more at SL-A1, or a new slot) helps."""
+    document = tiny_document(**term)
+    capacity = {"SL-A1": 1, "SL-B1": 0}
+    for slot in document["slots"]:
+        slot["capacity"] = capacity.get(slot["id"], slot["capacity"])
+    return document
+
+
 def other_school_document() -> dict[str, Any]:
     """The tiny term with every person renamed, so a leak of either school shows."""
     document = tiny_document(name="Other school term")
@@ -179,6 +189,20 @@ def tiny_schedule_json() -> str:
 
 def tiny_schedule() -> Schedule:
     return Schedule.model_validate_json(tiny_schedule_json())
+
+
+def changed_schedule() -> Schedule:
+    """The tiny schedule with T01 and T02 swapping teams, and T01 placed at another site."""
+    document = json.loads(tiny_schedule_json())
+    entry = next(e for e in document["sessions"] if any("T01" in t["students"] for t in e["teams"]))
+    mine = next(t for t in entry["teams"] if "T01" in t["students"])
+    other = next(t for t in entry["teams"] if "T02" in t["students"])
+    assert mine is not other, "the tiny solve put T01 and T02 in one team"
+    mine["students"][mine["students"].index("T01")] = "T02"
+    other["students"][other["students"].index("T02")] = "T01"
+    placement = next(p for p in document["placements"] if p["student"] == "T01")
+    placement["slot"] = "SL-A1" if placement["slot"] != "SL-A1" else "SL-B1"
+    return Schedule.model_validate(document)
 
 
 # ---- the world: two schools, every role ------------------------------------------------

@@ -359,9 +359,31 @@ def list_versions(
     responses=documented(404, 409),
 )
 def publish(
-    term_id: Id, version_id: Id, session: SessionDep, user: Coordinator, delivery: DeliveryDep
+    term_id: Id,
+    version_id: Id,
+    session: SessionDep,
+    user: Coordinator,
+    delivery: DeliveryDep,
+    confirm_people_affected: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=ID_MAX,
+            description="Needed when the publish affects more people than the repair's"
+            " minimum: the `people_affected` of the 409 (or of the version's diff).",
+        ),
+    ] = None,
 ) -> VersionView:
-    """Publish a version (re-checked first); each person it affects gets one message."""
+    """Publish a version (re-checked; confirm when it moves more than a repair would)."""
+    # More people affected than the repair's minimum: 409 `confirm_people_affected` with
+    # the numbers, unless `confirm_people_affected` repeats that number (as the page asks).
+    repairs.confirm_publish(
+        session,
+        actor=user,
+        term_id=term_id,
+        version_id=version_id,
+        confirmed=confirm_people_affected,
+    )
     return versions.publish_version(
         session, actor=user, term_id=term_id, version_id=version_id, delivery=delivery
     )

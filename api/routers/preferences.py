@@ -4,7 +4,6 @@ students rank the sites they may go to and name IPE sessions they cannot make.""
 from __future__ import annotations
 
 from datetime import date
-from enum import Enum
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -12,16 +11,16 @@ from pydantic import BaseModel, Field
 from api.deps import Coordinator, DeliverDep, SessionDep, Student
 from api.errors import documented
 from api.params import Id, Text
+from api.routers import COORDINATOR, STUDENT
 from scheduler.services import preferences
 from scheduler.services.preferences import MyPreferenceView, SubmissionView, WindowView
 
 router = APIRouter(responses=documented(401, 403, 404))
-COORDINATOR: list[str | Enum] = ["coordinator"]
-STUDENT: list[str | Enum] = ["student"]
 
 
 class WindowRequest(BaseModel):
-    """When students may rank, which professions (empty: all), how many ranks."""
+    """When students may rank, which professions (empty: all), how many ranks (the
+    fields are `preferences.open_window`'s, passed as they are)."""
 
     opens_on: date
     closes_on: date
@@ -30,7 +29,8 @@ class WindowRequest(BaseModel):
 
 
 class RankingRequest(BaseModel):
-    """Your sites, best first, and the IPE sessions you cannot make."""
+    """Your sites, best first, and the IPE sessions you cannot make (`preferences.submit`'s
+    fields)."""
 
     sites: list[Text] = Field(default_factory=list, max_length=preferences.MAX_RANKS * 2)
     unavailable_sessions: list[Text] = Field(default_factory=list, max_length=500)
@@ -50,15 +50,7 @@ def open_window(
     term_id: Id, body: WindowRequest, session: SessionDep, user: Coordinator
 ) -> WindowView:
     """Open the term's preference window, or change its dates, professions or ranks."""
-    return preferences.open_window(
-        session,
-        actor=user,
-        term_id=term_id,
-        opens_on=body.opens_on,
-        closes_on=body.closes_on,
-        professions=list(body.professions),
-        ranks=body.ranks,
-    )
+    return preferences.open_window(session, actor=user, term_id=term_id, **body.model_dump())
 
 
 @router.get("/terms/{term_id}/preference-window", response_model=WindowView, tags=COORDINATOR)
@@ -113,10 +105,4 @@ def submit(
     term_id: Id, body: RankingRequest, session: SessionDep, user: Student
 ) -> MyPreferenceView:
     """Save your ranking; refused (409) before the window opens and after it closes."""
-    return preferences.submit(
-        session,
-        actor=user,
-        term_id=term_id,
-        sites=list(body.sites),
-        unavailable_sessions=list(body.unavailable_sessions),
-    )
+    return preferences.submit(session, actor=user, term_id=term_id, **body.model_dump())

@@ -3,7 +3,6 @@ partners answer their own site's requests with an offer (a new slot) or a refusa
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Literal
 
 from fastapi import APIRouter, status
@@ -12,17 +11,17 @@ from pydantic import BaseModel, Field
 from api.deps import Coordinator, DeliverDep, Partner, SessionDep
 from api.errors import documented
 from api.params import Id, Text
+from api.routers import COORDINATOR, PARTNER
 from scheduler.domain.scenario import MAX_COUNT
 from scheduler.services import slot_requests
 from scheduler.services.slot_requests import SlotRequestView, SupplyView
 
 router = APIRouter(responses=documented(401, 403, 404))
-COORDINATOR: list[str | Enum] = ["coordinator"]
-PARTNER: list[str | Enum] = ["partner"]
 
 
 class SeatRequest(BaseModel):
-    """Which site, for which profession and period, how many seats."""
+    """Which site, for which profession and period, how many seats (the fields are
+    `slot_requests.request_seats`'s, passed as they are)."""
 
     site: Text = Field(max_length=100)
     profession: Text = Field(max_length=100)
@@ -31,7 +30,8 @@ class SeatRequest(BaseModel):
 
 
 class AnswerRequest(BaseModel):
-    """Offer seats (how many, a language if the placement needs one, notes) or refuse."""
+    """Offer seats (how many, a language if the placement needs one, notes) or refuse
+    (`slot_requests.answer`'s fields)."""
 
     decision: Literal["offer", "refuse"]
     seats: int | None = Field(default=None, ge=1, le=MAX_COUNT)
@@ -50,15 +50,7 @@ def request_seats(
     term_id: Id, body: SeatRequest, session: SessionDep, user: Coordinator, _deliver: DeliverDep
 ) -> SlotRequestView:
     """Ask a site for seats; its partner contacts are told through the outbox."""
-    return slot_requests.request_seats(
-        session,
-        actor=user,
-        term_id=term_id,
-        site=body.site,
-        profession=body.profession,
-        period=body.period,
-        seats=body.seats,
-    )
+    return slot_requests.request_seats(session, actor=user, term_id=term_id, **body.model_dump())
 
 
 @router.get(
@@ -91,12 +83,4 @@ def answer(
     request_id: Id, body: AnswerRequest, session: SessionDep, user: Partner
 ) -> SlotRequestView:
     """Offer seats (they become an `offered` slot) or refuse; each request is answered once."""
-    return slot_requests.answer(
-        session,
-        actor=user,
-        request_id=request_id,
-        decision=body.decision,
-        seats=body.seats,
-        language=body.language,
-        notes=body.notes,
-    )
+    return slot_requests.answer(session, actor=user, request_id=request_id, **body.model_dump())

@@ -1,7 +1,8 @@
 """Server-rendered pages for the three audiences, and calendar feeds.
 
 Owns HTML only: Jinja2 templates (`templates/`), vendored static files (`static/`: a style
-sheet and a few lines of JavaScript for the solve progress chart; no CDN, no framework),
+sheet and a few lines of JavaScript that poll a run's progress; charts are SVG drawn on the
+server, `charts`; no CDN, no framework),
 cookie sign-in with CSRF checks (`security`), and HTML error pages (`errors`). Every route
 is a few lines that call one use case in `scheduler.services`, exactly like the JSON API.
 Must never import `solver` or ortools.
@@ -30,6 +31,7 @@ from api.web.routes import (
     slot_request_pages,
     student_pages,
     term_items_pages,
+    whatif_pages,
 )
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -55,5 +57,6 @@ def install(app: FastAPI) -> None:
     app.include_router(slot_request_pages.router)
     for router in compliance_pages.routers:
         app.include_router(router)
+    app.include_router(whatif_pages.router)
     app.mount("/app/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)

@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from api.security_headers import PAGE_HEADERS
 from api.web.security import CSRF_FIELD, WebSession
 from scheduler.domain.scenario import WeeklyWindow
+from scheduler.services.errors import ServiceError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES)
@@ -66,6 +67,26 @@ def render(
     response = templates.TemplateResponse(request, template, values, status_code=status)
     response.headers.update(PAGE_HEADERS)
     return response
+
+
+def render_outcome(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    web: WebSession,
+    done: str = "",
+    error: ServiceError | None = None,
+) -> HTMLResponse:
+    """A page that shows how a form went: `done` (a notice), or `error` with its problems
+    by field (`errors`, for the inputs) and its status."""
+    values = {
+        **context,
+        "error": error,
+        "errors": {d.path: d.message for d in error.details} if error else {},
+        "done": done,
+    }
+    return render(request, template, values, web=web, status=error.status if error else 200)
 
 
 def _current(path: str, nav: list[tuple[str, str]]) -> str:

@@ -150,6 +150,38 @@ def whole_number(form: FormData, name: str, *, low: int, high: int) -> int | Non
     raise Invalid(f"{name} {message}", details=[ErrorItem(path=name, message=message)])
 
 
+def fields(form: FormData, *names: str) -> dict[str, str]:
+    """Several text fields at once (see `field`), by name: what a form shows again."""
+    return {name: field(form, name) for name in names}
+
+
+def count_text(
+    text: str, name: str, *, problem: str, message: str = "must be a whole number"
+) -> int:
+    """A whole number typed in a field (ASCII digits, see `WHOLE`); else `Invalid` with
+    `problem` and the field named."""
+    if WHOLE.fullmatch(text):
+        return int(text)
+    raise Invalid(problem, details=[ErrorItem(path=name, message=message)])
+
+
+def optional_count(text: str) -> int | None:
+    """A whole number typed in a field, or None when it is not one."""
+    return int(text) if WHOLE.fullmatch(text) else None
+
+
+def time_limit(form: FormData) -> float | None:
+    """A time limit in seconds (`time_limit_s`): empty means the default; anything else must
+    be above 0 (its upper bound is the service's, checked by the use case)."""
+    try:
+        value = decimal_number(form, "time_limit_s", low=0, high=10**9)
+    except Invalid:
+        value = -1.0
+    if value is not None and not value > 0:
+        raise Invalid("the time limit must be a number of seconds above 0", code="bad_limit")
+    return value
+
+
 def decimal_number(form: FormData, name: str, *, low: float, high: float) -> float | None:
     """A decimal field (digits, an optional point) from `low` to `high`; None when empty."""
     text = field(form, name)

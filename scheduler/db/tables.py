@@ -375,6 +375,14 @@ class SolveRunRow(SQLModel, table=True):
     progress_best: float | None = None
     progress_bound: float | None = None
     progress_elapsed_s: float | None = None
+    progress_series: list[dict[str, Any]] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
+    """Progress over time: {level, elapsed_s, best, bound} each time a figure changed."""
+    result: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
+    """What a run that makes no schedule found (a what-if search: its suggestions)."""
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 

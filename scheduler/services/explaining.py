@@ -8,6 +8,7 @@ with its errors (each with a JSON path), never with a bare status.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import ErrorItem, Schedule, Suggestion, Unassigned
 from scheduler.domain.validator import Violation, validate_schedule
 from scheduler.services.solving import solve_scenario
-from solver.explain import WhatIfSettings, explain_term
+from solver.explain import WhatIfProgress, WhatIfSettings, explain_term
 
 DEFAULT_TIME_LIMIT_S = 30.0
 
@@ -62,10 +63,12 @@ def explain_scenario(
     solve_time_limit_s: float | None = None,
     workers: int | None = None,
     seed: int | None = None,
+    on_progress: Callable[[WhatIfProgress], None] | None = None,
 ) -> ExplainOutcome:
     """Solve (or take `schedule`), explain every unmet need and verify suggestions within
     about `time_limit_s` seconds. An invalid scenario comes back with status `invalid` and
-    its errors; a given schedule that breaks rules comes back unexplained, with them."""
+    its errors; a given schedule that breaks rules comes back unexplained, with them.
+    `on_progress` hears after each what-if proposal how far the search is."""
     errors = check_scenario(scenario)
     if errors:
         return ExplainOutcome(schedule=invalid_schedule(scenario, errors), student=student)
@@ -82,7 +85,9 @@ def explain_scenario(
     if violations or schedule.status in ("infeasible", "invalid"):
         # Broken or impossible schedules carry their own reasons (violations, `errors`).
         return ExplainOutcome(schedule=schedule, student=student, violations=violations)
-    settings = WhatIfSettings(time_limit_s=time_limit_s, workers=workers, seed=seed or 0)
+    settings = WhatIfSettings(
+        time_limit_s=time_limit_s, workers=workers, seed=seed or 0, on_progress=on_progress
+    )
     explained = explain_term(
         scenario, schedule, settings=settings, student=student, reasons=not fresh
     )

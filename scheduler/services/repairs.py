@@ -25,7 +25,7 @@ from scheduler.db import repositories
 from scheduler.db.tables import SolveRunRow, UserRow
 from scheduler.domain.diff import ScheduleDiff, diff_schedules, slot_sites
 from scheduler.domain.scenario import Scenario
-from scheduler.domain.schedule import Schedule
+from scheduler.domain.schedule import ErrorItem, Schedule
 from scheduler.domain.validator import validate_schedule
 from scheduler.services import outbox, slots, term_rows
 from scheduler.services.errors import Conflict
@@ -356,3 +356,24 @@ def publish_check(
         minimum_source=source,
         needs_confirmation=affected > fewest,
     )
+
+
+def confirm_publish(
+    session: Session, *, actor: UserRow, term_id: int, version_id: int, confirmed: int | None
+) -> PublishCheck:
+    """The publish check, passed: a publish that affects more people than the repair's
+    minimum goes ahead only when `confirmed` is that number of people (so a confirmation
+    given before the numbers changed does not count); else Conflict with the numbers."""
+    check = publish_check(session, actor=actor, term_id=term_id, version_id=version_id)
+    if check.needs_confirmation and confirmed != check.people_affected:
+        raise Conflict(
+            f"publishing changes the schedule of {check.people_affected} people, more than the"
+            f" {check.minimum} of {check.minimum_source}: review the changes and confirm",
+            code="confirm_people_affected",
+            details=[
+                ErrorItem(path="people_affected", message=str(check.people_affected)),
+                ErrorItem(path="minimum", message=str(check.minimum)),
+                ErrorItem(path="minimum_source", message=check.minimum_source),
+            ],
+        )
+    return check

@@ -16,11 +16,13 @@ import os
 import socket
 import subprocess
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,7 +37,7 @@ from scheduler.db.types import utcnow
 from scheduler.domain.repair import with_previous
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import Schedule, StageTrace
-from scheduler.services import run_caps, term_rows
+from scheduler.services import progress_series, run_caps, term_rows
 from scheduler.services.errors import Conflict, Invalid, ServiceError, found
 from scheduler.services.solving import SolveOutcome, SolveProgress, solve_scenario
 from scheduler.services.terms import get_term
@@ -90,12 +92,7 @@ def start_solve_run(
     scenario = _with_previous(
         session, term, term_rows.current_scenario(session, term), previous_version
     )
-    limit = time_limit_s if time_limit_s is not None else limits.default_time_limit_s
-    if limit > limits.max_time_limit_s:
-        raise Invalid(
-            f"time_limit_s may be at most {limits.max_time_limit_s:g}",
-            code="time_limit_too_long",
-        )
+    limit = checked_limit(time_limit_s, limits, default=limits.default_time_limit_s)
     run = SolveRunRow(
         term_id=_id(term.id),
         created_by=actor.id,
@@ -104,8 +101,45 @@ def start_solve_run(
         seed=seed if seed is not None else scenario.policy.seed,
         parameters=_parameters(scenario)
         | {"previous_version": previous_version, "full_repair": full_repair}
-        | _caps(limit, limits),
+        | caps(limit, limits),
     )
+    detail = {"time_limit_s": limit, "workers": run.workers, "seed": run.seed}
+    return queue_run(
+        session,
+        actor=actor,
+        term=term,
+        run=run,
+        runner=runner,
+        limits=limits,
+        action="run.start",
+        detail=detail,
+    )
+
+
+def checked_limit(time_limit_s: float | None, limits: RunLimits, *, default: float) -> float:
+    """The time limit asked for (or `default`), refused above the service's maximum."""
+    limit = time_limit_s if time_limit_s is not None else default
+    if limit > limits.max_time_limit_s:
+        raise Invalid(
+            f"time_limit_s may be at most {limits.max_time_limit_s:g}",
+            code="time_limit_too_long",
+        )
+    return limit
+
+
+def queue_run(
+    session: Session,
+    *,
+    actor: UserRow,
+    term: TermRow,
+    run: SolveRunRow,
+    runner: JobRunner,
+    limits: RunLimits,
+    action: str,
+    detail: dict[str, Any],
+) -> RunView:
+    """Insert a new run under the caps (one active run per term, seats per school and
+    service), audit its start as `action`, and submit it once the caller commits."""
     run = run_caps.insert_run(
         session,
         run,
@@ -117,11 +151,11 @@ def start_solve_run(
     audit.record(
         session,
         actor=actor,
-        action="run.start",
+        action=action,
         entity="solve_run",
         entity_id=run_id,
         term_id=term.id,
-        detail={"time_limit_s": run.time_limit_s, "workers": run.workers, "seed": run.seed},
+        detail=detail,
     )
     on_commit(session, lambda: runner.submit(run_id))
     return run_view(run)
@@ -140,7 +174,7 @@ def _with_previous(
     return with_previous(scenario, version_schedule(version))
 
 
-def _caps(time_limit_s: float, limits: RunLimits) -> dict[str, object]:
+def caps(time_limit_s: float, limits: RunLimits) -> dict[str, object]:
     """The memory ceiling and the deadline the worker enforces (`run_caps`)."""
     return {
         "memory_limit_mb": limits.memory_limit_mb or None,
@@ -376,17 +410,16 @@ def _run_claimed(engine: Engine, run_id: int) -> None:
     if claimed is None:
         return
     run, scenario = claimed
+    if run.parameters.get("kind") == "whatif":
+        from scheduler.services import whatifs  # it builds on this module
+
+        whatifs.run_claimed(engine, run, scenario)
+        return
     ceiling = run.parameters.get("memory_limit_mb")
-    overrun = f"stopped: the solve ran past its deadline of {run.parameters.get('deadline_s')} s"
     reporter = ProgressWriter(engine, run_id)
     reporter.start()
     try:
-        with (
-            run_caps.Deadline(
-                run.parameters.get("deadline_s"), lambda: _finish_failed(engine, run_id, overrun)
-            ),
-            run_caps.memory_ceiling(ceiling),
-        ):
+        with run_limits(run, engine):
             outcome = solve_scenario(
                 scenario=scenario,
                 time_limit_s=run.time_limit_s,
@@ -403,7 +436,56 @@ def _run_claimed(engine: Engine, run_id: int) -> None:
         _finish_failed(engine, run_id, message)
         return
     reporter.stop()
-    _finish(engine, run_id, scenario, outcome)
+    _finish(engine, run_id, scenario, outcome, reporter.series())
+
+
+@contextmanager
+def run_limits(run: SolveRunRow, engine: Engine) -> Iterator[None]:
+    """The run's deadline (past it the run is failed and the process ended) and memory
+    ceiling, around the work of its job."""
+    run_id = _id(run.id)
+    overrun = f"stopped: the solve ran past its deadline of {run.parameters.get('deadline_s')} s"
+    with (
+        run_caps.Deadline(
+            run.parameters.get("deadline_s"), lambda: _finish_failed(engine, run_id, overrun)
+        ),
+        run_caps.memory_ceiling(run.parameters.get("memory_limit_mb")),
+    ):
+        yield
+
+
+def finish_without_schedule(
+    engine: Engine, run_id: int, *, result: dict[str, object], seconds: float
+) -> None:
+    """Close a running run that makes no schedule (a what-if search) with its `result`."""
+    with new_session(engine) as session:
+        run = session.get(SolveRunRow, run_id)
+        if run is None or run.status != "running":
+            session.rollback()
+            _finish_failed(engine, run_id, "stopped before the result was saved")
+            return
+        run.result, run.progress_elapsed_s = result, seconds
+        session.add(run)
+        session.flush()
+        detail = {"kind": run.parameters.get("kind"), "seconds": seconds}
+        _succeed(session, run_id, run.term_id, detail)
+        session.commit()
+
+
+def _succeed(session: Session, run_id: int, term_id: int, detail: dict[str, Any]) -> bool:
+    """running -> succeeded, audited; False when the run was no longer running."""
+    done = _set_status(session, run_id, "succeeded", expect=("running",), finished=True)
+    if done:
+        audit.record(
+            session,
+            actor=None,
+            action="run.succeeded",
+            entity="solve_run",
+            entity_id=run_id,
+            term_id=term_id,
+            detail=detail,
+        )
+    return done
 
 
 def _claim(engine: Engine, run_id: int) -> tuple[SolveRunRow, Scenario] | None:
@@ -433,8 +515,15 @@ def _claim(engine: Engine, run_id: int) -> tuple[SolveRunRow, Scenario] | None:
     return run, scenario
 
 
-def _finish(engine: Engine, run_id: int, scenario: Scenario, outcome: SolveOutcome) -> None:
-    """Save the checked schedule as a draft and close the run, in one transaction."""
+def _finish(
+    engine: Engine,
+    run_id: int,
+    scenario: Scenario,
+    outcome: SolveOutcome,
+    series: list[progress_series.Point] | None = None,
+) -> None:
+    """Save the checked schedule as a draft and close the run, in one transaction (with
+    the whole progress series, including points reported after the last write)."""
     schedule = outcome.schedule
     if outcome.violations:
         details = violation_items(outcome.violations)
@@ -462,25 +551,29 @@ def _finish(engine: Engine, run_id: int, scenario: Scenario, outcome: SolveOutco
             message = f"the result could not be saved: {type(error).__name__}: {cause}"
             _finish_failed(engine, run_id, message[:2000])
             return
+        if series:
+            run.progress_series = series
         _final_progress(run, schedule)
-        done = _set_status(session, run_id, "succeeded", expect=("running",), finished=True)
-        if done:
-            session.add(run)
-            audit.record(
-                session,
-                actor=None,
-                action="run.succeeded",
-                entity="solve_run",
-                entity_id=run_id,
-                term_id=term.id,
-                detail={"status": schedule.status, "seconds": schedule.solve.seconds},
-            )
+        session.add(run)
+        detail = {"status": schedule.status, "seconds": schedule.solve.seconds}
+        if _succeed(session, run_id, _id(term.id), detail):
             session.commit()
 
 
 def _final_progress(run: SolveRunRow, schedule: Schedule) -> None:
-    """The last objective level's value and bound, as the final progress figures."""
+    """The last objective level's value and bound, as the final progress figures; every
+    level's final value and bound end its series."""
     run.progress_elapsed_s = schedule.solve.seconds
+    series = list(run.progress_series or [])
+    for objective in schedule.objectives:
+        progress_series.add_point(
+            series,
+            level=objective.name,
+            elapsed_s=schedule.solve.seconds,
+            best=objective.value,
+            bound=objective.bound,
+        )
+    run.progress_series = series
     if schedule.objectives:
         last = schedule.objectives[-1]
         run.progress_level, run.progress_best, run.progress_bound = (
@@ -528,6 +621,8 @@ class ProgressWriter:
         self._run_id = run_id
         self._latest: SolveProgress | None = None
         self._written: SolveProgress | None = None
+        self._series: list[progress_series.Point] = []
+        self._extra: dict[str, object] = {}
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"progress-{run_id}", daemon=True)
@@ -538,29 +633,54 @@ class ProgressWriter:
     def update(self, event: SolveProgress) -> None:
         with self._lock:
             self._latest = event
+            progress_series.add_point(
+                self._series,
+                level=event.level,
+                elapsed_s=event.elapsed_s,
+                best=event.value,
+                bound=event.bound,
+            )
+
+    def update_values(self, values: dict[str, object]) -> None:
+        """Other columns to write with the next progress write (a what-if's `result`)."""
+        with self._lock:
+            self._extra = dict(values)
 
     def stop(self) -> None:
         self._stopped.set()
         self._thread.join()
 
+    def series(self) -> list[progress_series.Point]:
+        """Every point reported so far (written or not yet)."""
+        with self._lock:
+            return list(self._series)
+
     def _loop(self) -> None:
         last_write = utcnow()
         while not self._stopped.wait(PROGRESS_INTERVAL_S):
             with self._lock:
-                latest = self._latest
+                latest, extra = self._latest, self._extra
+                series = list(self._series)
+                self._extra = {}
             due = (utcnow() - last_write).total_seconds() >= HEARTBEAT_INTERVAL_S
-            if latest is not self._written or due:
-                self._write(latest)
+            if latest is not self._written or extra or due:
+                self._write(latest, series, extra)
                 self._written, last_write = latest, utcnow()
 
-    def _write(self, progress: SolveProgress | None) -> None:
-        values: dict[str, object] = {"heartbeat_at": utcnow()}
+    def _write(
+        self,
+        progress: SolveProgress | None,
+        series: list[progress_series.Point],
+        extra: dict[str, object],
+    ) -> None:
+        values: dict[str, object] = {"heartbeat_at": utcnow(), **extra}
         if progress is not None:
             values |= {
                 "progress_level": progress.level,
                 "progress_best": progress.value,
                 "progress_bound": progress.bound,
                 "progress_elapsed_s": progress.elapsed_s,
+                "progress_series": series,
             }
         statement = (
             update(SolveRunRow)

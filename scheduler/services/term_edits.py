@@ -303,14 +303,41 @@ def _save(
     before: Item | None,
 ) -> Edited:
     scenario = write_document(session, term=term, document=document, what=_one(kind), index=index)
-    term_id = term.id or 0
     after = None if action == "remove" else _find(document, kind, ref)
-    detail: dict[str, Any] = {"kind": kind, "ref": ref}
+    recorded = record_edit(
+        session,
+        actor=actor,
+        term=term,
+        entity=_one(kind),
+        ref=ref,
+        action=action,
+        before=before,
+        after=after,
+        detail={"kind": kind, "ref": ref},
+    )
+    return Edited(term=term, scenario=scenario, item=after, recorded=recorded)
+
+
+def record_edit(
+    session: Session,
+    *,
+    actor: UserRow,
+    term: TermRow,
+    entity: str,
+    ref: str,
+    action: str,
+    before: Item | None,
+    after: Item | None,
+    detail: dict[str, Any],
+) -> bool:
+    """Audit an edit written with `write_document` and, while a version is published,
+    record it for the repair page; True when it was recorded."""
+    term_id = term.id or 0
     audit.record(
         session,
         actor=actor,
         action=f"term.{action}",
-        entity=_one(kind),
+        entity=entity,
         entity_id=ref,
         term_id=term_id,
         detail=detail,
@@ -321,7 +348,7 @@ def _save(
             TermEditRow(
                 term_id=term_id,
                 version_number=published.number,
-                entity=_one(kind),
+                entity=entity,
                 ref=ref,
                 action=action,
                 actor_id=actor.id,
@@ -329,7 +356,12 @@ def _save(
             )
         )
     session.flush()
-    return Edited(term=term, scenario=scenario, item=after, recorded=published is not None)
+    return published is not None
+
+
+def find_item(document: dict[str, Any], kind: Kind, ref: str) -> Item | None:
+    """One item of a scenario document (sessions with their `activity`), or None."""
+    return next((i for i in _items(document, kind) if i.get("id") == ref), None)
 
 
 def write_document(

@@ -194,6 +194,15 @@ class ProgressView(View):
     elapsed_s: float | None
 
 
+class ProgressPoint(View):
+    """One moment of a run's progress: the level's best value and bound then."""
+
+    level: str
+    elapsed_s: float
+    best: float | None
+    bound: float | None
+
+
 class RunView(View):
     """A solve run: status, live progress and everything needed to reproduce it."""
 
@@ -212,6 +221,10 @@ class RunView(View):
     heartbeat_at: datetime | None
     finished_at: datetime | None
     progress: ProgressView
+    series: list[ProgressPoint] = []
+    """Progress over time (each change of a level's best value or bound), oldest first."""
+    result: dict[str, Any] | None = None
+    """What a run that makes no schedule found (a what-if search: its suggestions)."""
     error: str | None
     version_id: int | None
 
@@ -238,6 +251,8 @@ def run_view(run: SolveRunRow, version_id: int | None = None) -> RunView:
             bound=run.progress_bound,
             elapsed_s=run.progress_elapsed_s,
         ),
+        series=[ProgressPoint.model_validate(p) for p in run.progress_series or []],
+        result=run.result,
         error=run.error,
         version_id=version_id,
     )

@@ -9,10 +9,11 @@ I/O, settings or database. Reason codes are listed in `solver.explain.codes`.
 
 from solver.explain.api import annotate, conflicts_of, explain_schedule, explain_term
 from solver.explain.conflicts import Conflict
-from solver.explain.whatif import WhatIfSettings, suggest
+from solver.explain.whatif import WhatIfProgress, WhatIfSettings, suggest
 
 __all__ = [
     "Conflict",
+    "WhatIfProgress",
     "WhatIfSettings",
     "annotate",
     "conflicts_of",

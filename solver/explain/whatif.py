@@ -13,6 +13,7 @@ Everything runs within a total time budget; proposals left over are skipped.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from scheduler.domain.changes import apply_changes
@@ -42,6 +43,16 @@ MIN_SOLVE_S = 1.0
 
 
 @dataclass(frozen=True)
+class WhatIfProgress:
+    """How far a what-if search is: proposals tried of all, suggestions verified so far."""
+
+    tried: int
+    proposals: int
+    found: int
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
 class WhatIfSettings:
     """The total budget, the limit of each re-solve, and CP-SAT parameters."""
 
@@ -50,6 +61,8 @@ class WhatIfSettings:
     """Per re-solve (default: a quarter of the budget, 1 to 20 s)."""
     workers: int | None = None
     seed: int = 0
+    on_progress: Callable[[WhatIfProgress], None] | None = None
+    """Told after each proposal (tried or skipped), e.g. to show a job's progress."""
 
     def per_solve(self) -> float:
         if self.solve_s is not None:
@@ -99,16 +112,19 @@ def suggest(
     facts = Facts.of(prep or prepare(scenario), schedule)
     explainer = Explainer(facts, [])
     entries = [e for e in schedule.unassigned if student is None or e.student == student]
-    for proposal in proposals(facts, [explainer.explain(e) for e in entries]):
-        if student is not None and student not in proposal.targets:
-            continue
-        if not run.fits(proposal.focus):
-            continue
-        suggestion = _try(run, proposal)
-        if suggestion is not None:
-            run.suggestions.append(suggestion)
-    found = [s for s in run.suggestions if student is None or student in s.helps]
-    return sorted(found, key=lambda s: (-s.gain, s.code))
+    found = proposals(facts, [explainer.explain(e) for e in entries])
+    mine = [p for p in found if student is None or student in p.targets]
+    started = time.monotonic()
+    for tried, proposal in enumerate(mine, start=1):
+        if run.fits(proposal.focus):
+            suggestion = _try(run, proposal)
+            if suggestion is not None:
+                run.suggestions.append(suggestion)
+        if settings.on_progress is not None:
+            elapsed = time.monotonic() - started
+            settings.on_progress(WhatIfProgress(tried, len(mine), len(run.suggestions), elapsed))
+    kept = [s for s in run.suggestions if student is None or student in s.helps]
+    return sorted(kept, key=lambda s: (-s.gain, s.code))
 
 
 def _try(run: _Run, proposal: Proposal) -> Suggestion | None:

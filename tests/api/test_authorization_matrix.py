@@ -126,6 +126,46 @@ class Ctx:
             session.commit()
         return term_id
 
+    def drafted_term(self, variant: str) -> tuple[int, int]:
+        """A fresh term of A with a draft version (own), else school B's term and version."""
+        if variant != "own":
+            return self.term(variant), self.version(variant)
+        term_id = self.fresh_term("own")
+        with new_session(self.engine) as session:
+            term = session.get(TermRow, term_id)
+            assert term is not None
+            schedule = tiny_schedule().model_copy(update={"term": term.code})
+            scenario = scenario_of(tiny_document(id=term.code))
+            version = versions.record_schedule(
+                session, term=term, scenario=scenario, schedule=schedule
+            )
+            session.commit()
+            return term_id, version.id or 0
+
+    def whatif(self, variant: str) -> tuple[int, int]:
+        """A finished what-if search with one suggestion (own: in a fresh term of A)."""
+        term_id, version_id = self.drafted_term(variant)
+        suggestion = {
+            "code": "add_seats",
+            "message": "add 1 NURS seat(s) to slot SL-A1",
+            "changes": [{"op": "set_capacity", "slot": "SL-A1", "capacity": 3}],
+            "needs_met": 1,
+            "gain": 1,
+        }
+        with new_session(self.engine) as session:
+            run = SolveRunRow(
+                term_id=term_id,
+                time_limit_s=1,
+                workers=1,
+                seed=0,
+                status="succeeded",
+                parameters={"kind": "whatif", "version_id": version_id, "student": None},
+                result={"tried": 1, "proposals": 1, "found": 1, "suggestions": [suggestion]},
+            )
+            session.add(run)
+            session.commit()
+            return term_id, run.id or 0
+
     def person(self, variant: str) -> int:
         """A freshly invited coordinator of school A (own), else a user of school B."""
         if variant != "own":
@@ -232,6 +272,21 @@ def _cancel(ctx: Ctx, variant: str) -> Request:
     return f"/terms/{term_id}/solve-runs/{run_id}", {}
 
 
+def _start_whatif(ctx: Ctx, variant: str) -> Request:
+    term_id, version_id = ctx.drafted_term(variant)
+    return f"/terms/{term_id}/versions/{version_id}/whatifs", {"json": {"time_limit_s": 1}}
+
+
+def _whatif(ctx: Ctx, variant: str) -> Request:
+    term_id, run_id = ctx.whatif(variant)
+    return f"/terms/{term_id}/whatifs/{run_id}", {}
+
+
+def _apply_suggestion(ctx: Ctx, variant: str) -> Request:
+    term_id, run_id = ctx.whatif(variant)
+    return f"/terms/{term_id}/whatifs/{run_id}/suggestions/0/apply", {}
+
+
 ENDPOINTS = [
     # everyone signed in
     Endpoint("GET", "/auth/me", None, 200, lambda c, v: ("/auth/me", {}), ("own",)),
@@ -335,6 +390,15 @@ ENDPOINTS = [
         lambda c, v: (f"/terms/{c.term(v)}/solve-runs/{c.run(v)}", {}),
     ),
     Endpoint("DELETE", "/terms/{id}/solve-runs/{run}", "coordinator", 202, _cancel),
+    Endpoint("POST", "/terms/{id}/versions/{v}/whatifs", "coordinator", 202, _start_whatif),
+    Endpoint("GET", "/terms/{id}/whatifs/{run}", "coordinator", 200, _whatif),
+    Endpoint(
+        "POST",
+        "/terms/{id}/whatifs/{run}/suggestions/{n}/apply",
+        "coordinator",
+        200,
+        _apply_suggestion,
+    ),
     Endpoint(
         "GET",
         "/terms/{id}/versions",
@@ -742,6 +806,8 @@ def _openapi_key(endpoint: Endpoint) -> str:
         "/terms/{id}": "/terms/{term_id}",
         "/students/{ref}": "/students/{student_id}",
         "/solve-runs/{run}": "/solve-runs/{run_id}",
+        "/whatifs/{run}": "/whatifs/{run_id}",
+        "/suggestions/{n}": "/suggestions/{index}",
         "/versions/{v}": "/versions/{version_id}",
         "/partner/slots/{id}": "/partner/slots/{slot_id}",
         "/partner/tokens/{id}": "/partner/tokens/{token_id}",
@@ -774,6 +840,10 @@ PAGES = {
     "POST /app/terms/{term_id}/runs": "coordinator",
     "GET /app/terms/{term_id}/runs/{run_id}": "coordinator",
     "GET /app/terms/{term_id}/runs/{run_id}/progress": "coordinator",
+    "POST /app/terms/{term_id}/versions/{version_id}/whatifs": "coordinator",
+    "GET /app/terms/{term_id}/whatifs/{run_id}": "coordinator",
+    "GET /app/terms/{term_id}/whatifs/{run_id}/progress": "coordinator",
+    "POST /app/terms/{term_id}/whatifs/{run_id}/apply": "coordinator",
     "POST /app/terms/{term_id}/runs/{run_id}/cancel": "coordinator",
     "GET /app/terms/{term_id}/versions/{version_id}": "coordinator",
     "GET /app/terms/{term_id}/versions/{version_id}/{view}": "coordinator",

@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from long_run import LONG
 from queue_support import WorkerPool
-from service_support import World, wait_for
+from service_support import World, scenario_of, seat_short_document, wait_for
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
@@ -257,3 +257,38 @@ def _finished(client: TestClient, world: World, term_id: int, run_id: int) -> di
 
 
 pytestmark = pytest.mark.timeout(120)
+
+
+def test_a_what_if_search_is_served_by_a_worker_like_a_solve(
+    client: TestClient, engine: Engine, world: World, workers: WorkerPool
+) -> None:
+    """The what-if job rides the same queue: a worker claims it, searches, and the API shows
+    its verified suggestions; it saves no schedule version."""
+    workers.ensure(1)
+    document = seat_short_document(id=f"q-whatif-{uuid.uuid4().hex[:8]}")
+    with new_session(engine) as session:
+        term = terms.create_term(
+            session, actor=world.users["coord_a"], scenario=scenario_of(document)
+        )
+        session.commit()
+        term_id = term.id or 0
+    solved = start_run(client, world, term_id, time_limit_s=10)
+    wait_for(lambda: get_run(client, world, term_id, solved)["status"] in FINISHED, SETTLE_S * 2)
+    version_id = get_run(client, world, term_id, solved)["version_id"]
+    assert version_id, get_run(client, world, term_id, solved)["error"]
+    header = world.header("coord_a")
+    started = client.post(
+        f"/terms/{term_id}/versions/{version_id}/whatifs", json={"time_limit_s": 20}, headers=header
+    )
+    assert started.status_code == 202, started.text
+    url = f"/terms/{term_id}/whatifs/{started.json()['id']}"
+
+    def finished() -> dict[str, Any] | None:
+        body: dict[str, Any] = client.get(url, headers=header).json()
+        return body if body["run"]["status"] in FINISHED else None
+
+    search = wait_for(finished, timeout=SETTLE_S * 3)
+    assert search["run"]["status"] == "succeeded", search["run"]["error"]
+    assert search["run"]["pid"] and search["run"]["pid"] != os.getpid()
+    assert any(s["suggestion"]["code"] == "add_seats" for s in search["suggestions"])
+    assert versions_of(engine, started.json()["id"]) == []

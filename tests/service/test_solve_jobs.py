@@ -227,9 +227,9 @@ def test_progress_is_written_at_most_twice_a_second(
     writes: list[float] = []
     original = writer._write
 
-    def counting(progress: SolveProgress | None) -> None:
+    def counting(progress: SolveProgress | None, *rest: Any) -> None:
         writes.append(time.monotonic())
-        original(progress)
+        original(progress, *rest)
 
     writer._write = counting  # type: ignore[method-assign]
     writer.start()

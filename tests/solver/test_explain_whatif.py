@@ -17,7 +17,7 @@ from factories import interval, site, slot, student
 from solver_helpers import ipe_only, placements_only, solve_valid
 
 from scheduler.domain.schedule import AddSession, AddSlot, SetCapacity, SetMaxTeams, SetMaxTravel
-from solver.explain import WhatIfSettings, suggest
+from solver.explain import WhatIfProgress, WhatIfSettings, suggest
 
 HOME = {"lat": 45.0, "lon": -75.0}
 
@@ -112,3 +112,16 @@ def test_no_time_means_no_suggestion_and_nothing_unmet_means_none():
     schedule = solve_valid(scenario)
     assert suggest(scenario, schedule, settings=WhatIfSettings(time_limit_s=0)) == []
     assert suggest(ipe_only(), solve_valid(ipe_only()), settings=SETTINGS) == []
+
+
+def test_progress_is_told_after_every_proposal():
+    scenario = placements_only(students=[student(f"n{i}") for i in range(1, 6)])
+    schedule = solve_valid(scenario)
+    heard: list[WhatIfProgress] = []
+    settings = WhatIfSettings(time_limit_s=20, solve_s=5, workers=2, on_progress=heard.append)
+    found = suggest(scenario, schedule, settings=settings)
+    assert heard, "no progress was told"
+    assert [p.tried for p in heard] == list(range(1, heard[0].proposals + 1))
+    assert {p.proposals for p in heard} == {heard[0].proposals}
+    assert heard[-1].found >= len(found) >= 1
+    assert [p.elapsed_s for p in heard] == sorted(p.elapsed_s for p in heard)

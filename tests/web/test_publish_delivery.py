@@ -79,8 +79,9 @@ def test_an_api_publish_delivers_the_same_way(
     client: TestClient, engine: Engine, world: World
 ) -> None:
     version = draft(engine, world)
+    # As on the page, the 1 person moved where nothing forced a move must be confirmed.
     response = client.post(
-        f"/terms/{world.terms['a'].id}/versions/{version}/publish",
+        f"/terms/{world.terms['a'].id}/versions/{version}/publish?confirm_people_affected=1",
         headers=world.header("coord_a"),
     )
     assert response.status_code == 200, response.text

@@ -3,12 +3,11 @@ publish another version of the tiny term."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from fastapi.testclient import TestClient
-from service_support import World, tiny_schedule_json
+from service_support import World, changed_schedule  # noqa: F401  (re-exported for page tests)
 from sqlalchemy import Engine
 
 from scheduler.db.engine import new_session
@@ -44,20 +43,6 @@ def post_form(client: TestClient, page: str, action: str, **data: Any) -> Any:
     """Post a form found on `page` with its CSRF token, without following the redirect."""
     token = csrf_of(client, page)
     return client.post(action, data={"csrf_token": token, **data}, follow_redirects=False)
-
-
-def changed_schedule() -> Schedule:
-    """The tiny schedule with T01 and T02 swapping teams, and T01 placed at another site."""
-    document = json.loads(tiny_schedule_json())
-    entry = next(e for e in document["sessions"] if any("T01" in t["students"] for t in e["teams"]))
-    mine = next(t for t in entry["teams"] if "T01" in t["students"])
-    other = next(t for t in entry["teams"] if "T02" in t["students"])
-    assert mine is not other, "the tiny solve put T01 and T02 in one team"
-    mine["students"][mine["students"].index("T01")] = "T02"
-    other["students"][other["students"].index("T02")] = "T01"
-    placement = next(p for p in document["placements"] if p["student"] == "T01")
-    placement["slot"] = "SL-A1" if placement["slot"] != "SL-A1" else "SL-B1"
-    return Schedule.model_validate(document)
 
 
 def publish(engine: Engine, world: World, schedule: Schedule, school: str = "a") -> int:

@@ -13,12 +13,20 @@ from typing import Annotated, Any, Literal, get_args
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 
 from api.deps import DeliveryDep, LimitsDep, RunnerDep, SessionDep, SettingsDep, import_limits
 from api.params import ID_MAX, Id, Ref
-from api.web.rendering import render
-from api.web.security import CheckedForm, CoordinatorPage, WebSession, decimal_number, field
+from api.web.charts import run_charts
+from api.web.rendering import render, templates
+from api.web.security import (
+    CheckedForm,
+    CoordinatorPage,
+    WebSession,
+    field,
+    optional_count,
+    time_limit,
+)
 from scheduler.db.paging import Page
 from scheduler.services import (
     disclosures,
@@ -31,6 +39,7 @@ from scheduler.services import (
     solve_runs,
     terms,
     versions,
+    whatifs,
 )
 from scheduler.services.csv_import import SPECS
 from scheduler.services.errors import Conflict, Invalid, ServiceError
@@ -185,24 +194,12 @@ def start_run(
             term_id=term_id,
             runner=runner,
             limits=limits,
-            time_limit_s=_seconds(form),
+            time_limit_s=time_limit(form),
         )
     except (Invalid, Conflict) as error:
         session.rollback()
         return _term_page(request, session, web, runner, settings, term_id, error=error)
     return RedirectResponse(f"/app/terms/{term_id}/runs/{run.id}", status_code=303)
-
-
-def _seconds(form: FormData) -> float | None:
-    """A time limit from the form: empty means the default; anything else must be > 0
-    (its upper bound is the service's, checked by the use case)."""
-    try:
-        value = decimal_number(form, "time_limit_s", low=0, high=10**9)
-    except Invalid:
-        value = -1.0
-    if value is not None and not value > 0:
-        raise Invalid("the time limit must be a number of seconds above 0", code="bad_limit")
-    return value
 
 
 @router.get("/{term_id}/runs/{run_id}", response_class=HTMLResponse)
@@ -216,9 +213,12 @@ def run_page(
     settings: SettingsDep,
     done: str = "",
 ) -> Response:
-    """A run's live progress: objective and bound over time, and a cancel button; once
-    finished, how the solve went stage by stage."""
+    """A run's live progress: objective and bound over time (stored, drawn here as SVG),
+    and a cancel button; once finished, how the solve went stage by stage. A what-if
+    search's run is shown on its own page."""
     run = _run(session, web, runner, settings, term_id, run_id)
+    if run.parameters.get("kind") == whatifs.KIND:
+        return RedirectResponse(f"/app/terms/{term_id}/whatifs/{run_id}", status_code=303)
     finished = run.status in FINISHED
     stages = (
         solve_runs.run_stages(session, actor=web.user, term_id=term_id, run_id=run_id)
@@ -228,6 +228,7 @@ def run_page(
     context = {
         "term": terms.term_summary(session, actor=web.user, term_id=term_id),
         "run": run,
+        "charts": run_charts(run),
         "version_url": _version_url(term_id, run),
         "finished": finished,
         "stages": stages,
@@ -256,6 +257,8 @@ def run_progress(
         "elapsed_s": run.progress.elapsed_s,
         "error": run.error,
         "version_url": _version_url(term_id, run),
+        "points": len(run.series),
+        "charts_html": templates.get_template("_run_charts.html").render(charts=run_charts(run)),
     }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
@@ -345,6 +348,7 @@ def _version_page(
     *,
     done: str = "",
     error: ServiceError | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
     term = terms.term_summary(session, actor=web.user, term_id=term_id)
     context: dict[str, Any] = {
@@ -355,8 +359,23 @@ def _version_page(
         "done": DONE.get(done, ""),
         "error": error,
     }
-    context |= _view_content(session, web, term_id, version_id, view)
-    return render(request, f"version_{view}.html", context, web=web, status=_status(error))
+    context |= _view_content(session, web, term_id, version_id, view) | (extra or {})
+    status = _status(error or (extra or {}).get("whatif_error"))
+    return render(request, f"version_{view}.html", context, web=web, status=status)
+
+
+def unmet_page(
+    request: Request,
+    session: Session,
+    web: WebSession,
+    term_id: int,
+    version_id: int,
+    *,
+    whatif_error: ServiceError,
+) -> Response:
+    """The unmet-needs view with a refused what-if search's reason next to its form."""
+    extra = {"whatif_error": whatif_error}
+    return _version_page(request, session, web, term_id, version_id, "unmet", extra=extra)
 
 
 def _view_content(
@@ -391,7 +410,13 @@ def _view_content(
     groups, unmet = schedule_views.unmet_needs(
         session, actor=actor, term_id=term_id, version_id=version_id
     )
-    return {"groups": groups, "unmet": unmet}
+    searches = whatifs.version_whatifs(session, actor=actor, term_id=term_id, version_id=version_id)
+    return {
+        "groups": groups,
+        "unmet": unmet,
+        "searches": searches,
+        "whatif_limit": whatifs.DEFAULT_TIME_LIMIT_S,
+    }
 
 
 @router.post("/{term_id}/versions/{version_id}/publish", response_class=HTMLResponse)
@@ -407,13 +432,16 @@ def publish(
     """Publish the version; if it no longer fits the term, say which rules it breaks. When
     it affects more people than the repair's minimum, publish only once the form confirms
     that number. Its messages go out as an API publish's do (one `Delivery` for both)."""
-    check = repairs.publish_check(session, actor=web.user, term_id=term_id, version_id=version_id)
-    if check.needs_confirmation and field(form, "confirm") != str(check.people_affected):
-        error = Conflict(
-            f"publishing changes the schedule of {check.people_affected} people, more than the"
-            f" {check.minimum} of {check.minimum_source}: review the changes and confirm",
-            code="confirm_people_affected",
+    confirmed = field(form, "confirm")
+    try:
+        repairs.confirm_publish(
+            session,
+            actor=web.user,
+            term_id=term_id,
+            version_id=version_id,
+            confirmed=optional_count(confirmed),
         )
+    except Conflict as error:
         return _version_page(request, session, web, term_id, version_id, "changes", error=error)
     try:
         versions.publish_version(
@@ -488,7 +516,7 @@ def start_repair(
     """Start a repair (stability first; `full` solves the whole term) or a plain re-solve."""
     mode = field(form, "mode")
     try:
-        seconds = _seconds(form)
+        seconds = time_limit(form)
         if mode == "resolve":
             run = solve_runs.start_solve_run(
                 session,

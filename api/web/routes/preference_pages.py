@@ -11,9 +11,17 @@ from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep
 from api.params import Id
-from api.web.rendering import render
+from api.web.rendering import render_outcome
 from api.web.routes.people_pages import deliver
-from api.web.security import CheckedForm, CoordinatorPage, StudentPage, WebSession, field
+from api.web.security import (
+    CheckedForm,
+    CoordinatorPage,
+    StudentPage,
+    WebSession,
+    count_text,
+    field,
+    fields,
+)
 from scheduler.domain.schedule import ErrorItem
 from scheduler.services import preferences, terms
 from scheduler.services.errors import Conflict, Invalid, NotFound, ServiceError
@@ -25,6 +33,7 @@ DONE = {
     "close": "The window is closed: the rankings are in the term.",
     "saved": "Your preferences are saved. You can change them until the window closes.",
 }
+PROBLEM = "the preference window has problems"
 
 
 @router.get("/terms/{term_id}/preferences", response_class=HTMLResponse)
@@ -40,16 +49,11 @@ def open_window(
     term_id: Id, request: Request, session: SessionDep, web: CoordinatorPage, form: CheckedForm
 ) -> Response:
     """Open the window or change it."""
-    values = {k: field(form, k) for k in ("opens_on", "closes_on", "professions", "ranks")}
+    values = fields(form, "opens_on", "closes_on", "professions", "ranks")
     try:
         opens_on = _day(values["opens_on"], "opens_on")
         closes_on = _day(values["closes_on"], "closes_on")
-        ranks = values["ranks"]
-        if not ranks.isdigit():
-            raise Invalid(
-                "the preference window has problems",
-                details=[ErrorItem(path="ranks", message="must be a whole number")],
-            )
+        ranks = count_text(values["ranks"], "ranks", problem=PROBLEM)
         preferences.open_window(
             session,
             actor=web.user,
@@ -57,7 +61,7 @@ def open_window(
             opens_on=opens_on,
             closes_on=closes_on,
             professions=[p.strip() for p in values["professions"].split(";") if p.strip()],
-            ranks=int(ranks),
+            ranks=ranks,
         )
     except (Invalid, Conflict) as error:
         session.rollback()
@@ -129,8 +133,7 @@ def _day(value: str, name: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise Invalid(
-            "the preference window has problems",
-            details=[ErrorItem(path=name, message="must be a date (YYYY-MM-DD)")],
+            PROBLEM, details=[ErrorItem(path=name, message="must be a date (YYYY-MM-DD)")]
         ) from None
 
 
@@ -163,12 +166,10 @@ def _coordinator_page(
         "answers": answers,
         "submitted": sum(1 for a in answers if a.submitted_at),
         "values": values or {"ranks": "3"},
-        "error": error,
-        "errors": {d.path: d.message for d in error.details} if error else {},
-        "done": done,
     }
-    status = error.status if error else 200
-    return render(request, "coord_preferences.html", context, web=web, status=status)
+    return render_outcome(
+        request, "coord_preferences.html", context, web=web, done=done, error=error
+    )
 
 
 def _student_page(
@@ -182,9 +183,6 @@ def _student_page(
 ) -> Response:
     context = {
         "windows": preferences.my_preferences(session, actor=web.user),
-        "error": error,
         "error_term": error_term,
-        "done": done,
     }
-    status = error.status if error else 200
-    return render(request, "my_preferences.html", context, web=web, status=status)
+    return render_outcome(request, "my_preferences.html", context, web=web, done=done, error=error)

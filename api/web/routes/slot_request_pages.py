@@ -10,9 +10,18 @@ from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep
 from api.params import Id
-from api.web.rendering import render
+from api.web.rendering import render_outcome
 from api.web.routes.people_pages import deliver
-from api.web.security import CheckedForm, CoordinatorPage, PartnerPage, WebSession, field
+from api.web.security import (
+    CheckedForm,
+    CoordinatorPage,
+    PartnerPage,
+    WebSession,
+    count_text,
+    field,
+    fields,
+    optional_count,
+)
 from scheduler.domain.schedule import ErrorItem
 from scheduler.services import slot_requests, term_rows, terms
 from scheduler.services.errors import Conflict, Invalid, ServiceError
@@ -43,13 +52,9 @@ def ask(
     form: CheckedForm,
 ) -> Response:
     """Ask a site for seats."""
-    values = {k: field(form, k) for k in ("site", "profession", "period", "seats")}
+    values = fields(form, "site", "profession", "period", "seats")
     try:
-        if not values["seats"].isdigit():
-            raise Invalid(
-                "the request has problems",
-                details=[ErrorItem(path="seats", message="must be a whole number")],
-            )
+        seats = count_text(values["seats"], "seats", problem="the request has problems")
         slot_requests.request_seats(
             session,
             actor=web.user,
@@ -57,7 +62,7 @@ def ask(
             site=values["site"],
             profession=values["profession"],
             period=values["period"],
-            seats=int(values["seats"]),
+            seats=seats,
         )
     except Invalid as error:
         session.rollback()
@@ -87,17 +92,19 @@ def answer(
                 "choose offer or refuse",
                 details=[ErrorItem(path="decision", message="must be offer or refuse")],
             )
-        if decision == "offer" and not seats.isdigit():
-            raise Invalid(
-                "the answer has problems",
-                details=[ErrorItem(path="seats", message="must be a whole number to offer")],
+        if decision == "offer":
+            count_text(
+                seats,
+                "seats",
+                problem="the answer has problems",
+                message="must be a whole number to offer",
             )
         slot_requests.answer(
             session,
             actor=web.user,
             request_id=request_id,
             decision=decision,  # type: ignore[arg-type]
-            seats=int(seats) if seats.isdigit() else None,
+            seats=optional_count(seats),
             language=field(form, "language"),
             notes=field(form, "notes"),
         )
@@ -129,12 +136,8 @@ def _coordinator_page(
             {p.code for p in scenario.professions} | {s.profession for s in scenario.students}
         ),
         "values": values or {"seats": "1"},
-        "error": error,
-        "errors": {d.path: d.message for d in error.details} if error else {},
-        "done": done,
     }
-    status = error.status if error else 200
-    return render(request, "coord_requests.html", context, web=web, status=status)
+    return render_outcome(request, "coord_requests.html", context, web=web, done=done, error=error)
 
 
 def _partner_page(
@@ -148,10 +151,8 @@ def _partner_page(
 ) -> Response:
     context = {
         "requests": slot_requests.my_requests(session, actor=web.user),
-        "error": error,
         "error_request": error_request,
-        "errors": {d.path: d.message for d in error.details} if error else {},
-        "done": done,
     }
-    status = error.status if error else 200
-    return render(request, "partner_requests.html", context, web=web, status=status)
+    return render_outcome(
+        request, "partner_requests.html", context, web=web, done=done, error=error
+    )

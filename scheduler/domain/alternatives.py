@@ -61,6 +61,30 @@ class Tolerance(Frozen):
         return self.model_copy(update={"levels": {**self.levels, **levels}})
 
 
+def parse_tolerance(texts: Sequence[str], levels: Sequence[str]) -> Tolerance:
+    """A tolerance from `FRACTION` (every level but coverage) and `LEVEL=FRACTION` items,
+    e.g. ["0.05", "travel_total=0.1"]; ValueError naming the item that is wrong."""
+    tolerance = Tolerance()
+    named: dict[str, float] = {}
+    for text in texts:
+        name, _, share = text.rpartition("=")
+        try:
+            value = float(share)
+        except ValueError:
+            raise ValueError(f"{text!r}: not a fraction such as 0.02 or preferences=0.02") from None
+        if not 0 <= value <= 1 or value != value:
+            raise ValueError(f"{text!r}: a tolerance is a fraction between 0 and 1")
+        if not name:
+            tolerance = tolerance.model_copy(update={"default": value})
+        elif name not in levels:
+            raise ValueError(
+                f"{text!r}: {name!r} is not a level of the policy ({', '.join(levels)})"
+            )
+        else:
+            named[name] = value
+    return tolerance.with_levels(named)
+
+
 def allowed(level: str, best: float, tolerance: float) -> float:
     """The worst value of `level` still within `tolerance` of `best`."""
     slack = tolerance * abs(best)

@@ -47,11 +47,13 @@ class Tolerance(Frozen):
     """How much worse than the best each level may be, as a fraction of the best value."""
 
     default: float = Field(default=DEFAULT_TOLERANCE, ge=0, le=1)
-    levels: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_LEVEL_TOLERANCES))
-    """Per level name; a level not named here takes `default`."""
+    levels: dict[str, float] = Field(default_factory=dict)
+    """Per level name; a level not named here takes `default` (coverage: 0)."""
 
     def of(self, level: str) -> float:
-        return self.levels.get(level, self.default)
+        if level in self.levels:
+            return self.levels[level]
+        return DEFAULT_LEVEL_TOLERANCES.get(level, self.default)
 
     def with_levels(self, levels: Mapping[str, float]) -> Tolerance:
         """This tolerance with some levels set (each a fraction in [0, 1])."""
@@ -139,9 +141,14 @@ class LevelCell(Frozen):
 
 
 class EquityFlagCell(Frozen):
-    """A flagged gap of the equity report, in words."""
+    """A flagged gap of the equity report (`equity.equity_report`, default threshold)."""
 
     group: str
+    """The group's label (e.g. `first_generation = true`), or `group N` where attribute
+    names must not appear (the API: docs/privacy.md)."""
+    group_number: int
+    """The group's place in the equity report's groups (1 = first), the same in every
+    column."""
     metric: str
     gap: float
     worse: bool | None
@@ -178,6 +185,21 @@ class Comparison(Frozen):
     tolerance: Tolerance
     levels: list[str]
     alternatives: list[AlternativeColumn]
+
+    def without_group_names(self) -> Comparison:
+        """The same table with each flagged group named by its number only."""
+        columns = [
+            column.model_copy(
+                update={
+                    "equity_flags": [
+                        flag.model_copy(update={"group": f"group {flag.group_number}"})
+                        for flag in column.equity_flags
+                    ]
+                }
+            )
+            for column in self.alternatives
+        ]
+        return self.model_copy(update={"alternatives": columns})
 
     @property
     def pairwise_different(self) -> bool:
@@ -223,7 +245,13 @@ def _column(
     metrics = schedule_metrics(scenario, schedule)["coverage"]
     report = equity_report(scenario, schedule)
     flags = [
-        EquityFlagCell(group=group.label, metric=flag.metric, gap=flag.gap, worse=flag.worse)
+        EquityFlagCell(
+            group=group.label,
+            group_number=report.groups.index(group) + 1,
+            metric=flag.metric,
+            gap=flag.gap,
+            worse=flag.worse,
+        )
         for group, flag in report.flagged()
     ]
     differing = [len(differing_students(other, schedule)) for other in earlier]

@@ -310,6 +310,13 @@ ENDPOINTS = [
         200,
         lambda c, v: (f"/terms/{c.term(v)}/solve-runs/{c.run(v)}", {}),
     ),
+    Endpoint(
+        "GET",
+        "/terms/{id}/solve-runs/{run}/alternatives",
+        "coordinator",
+        200,
+        lambda c, v: (f"/terms/{c.term(v)}/solve-runs/{c.run(v)}/alternatives", {}),
+    ),
     Endpoint("DELETE", "/terms/{id}/solve-runs/{run}", "coordinator", 202, _cancel),
     Endpoint(
         "GET",

@@ -532,11 +532,17 @@ def _claim(engine: Engine, run_id: int) -> tuple[SolveRunRow, Scenario] | None:
     return run, scenario
 
 
-def _finish(engine: Engine, run_id: int, scenario: Scenario, outcomes: list[SolveOutcome]) -> None:
+def _finish(
+    engine: Engine,
+    run_id: int,
+    scenario: Scenario,
+    outcome: SolveOutcome | list[SolveOutcome],
+) -> None:
     """Save the checked schedules (one, or the alternatives in order) as drafts and close
     the run, in one transaction."""
+    outcomes = [outcome] if isinstance(outcome, SolveOutcome) else outcome
     schedule = outcomes[0].schedule
-    violations = [v for outcome in outcomes for v in outcome.violations]
+    violations = [v for each in outcomes for v in each.violations]
     if violations:
         details = violation_items(violations)
         lines = "; ".join(f"{d.path}: {d.message}" for d in details[:20])
@@ -550,9 +556,9 @@ def _finish(engine: Engine, run_id: int, scenario: Scenario, outcomes: list[Solv
             _finish_failed(engine, run_id, "stopped before the result was saved")
             return
         try:
-            for outcome in outcomes:
+            for each in outcomes:
                 record_schedule(
-                    session, term=term, scenario=scenario, schedule=outcome.schedule, run=run
+                    session, term=term, scenario=scenario, schedule=each.schedule, run=run
                 )
         except ServiceError as error:
             session.rollback()

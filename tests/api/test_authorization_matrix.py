@@ -746,6 +746,7 @@ PAGES = {
     "POST /app/terms/{term_id}/runs": "coordinator",
     "GET /app/terms/{term_id}/runs/{run_id}": "coordinator",
     "GET /app/terms/{term_id}/runs/{run_id}/progress": "coordinator",
+    "GET /app/terms/{term_id}/runs/{run_id}/alternatives": "coordinator",
     "POST /app/terms/{term_id}/runs/{run_id}/cancel": "coordinator",
     "GET /app/terms/{term_id}/versions/{version_id}": "coordinator",
     "GET /app/terms/{term_id}/versions/{version_id}/{view}": "coordinator",

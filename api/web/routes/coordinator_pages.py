@@ -18,8 +18,16 @@ from starlette.datastructures import FormData, UploadFile
 from api.deps import DeliveryDep, LimitsDep, RunnerDep, SessionDep, SettingsDep, import_limits
 from api.params import ID_MAX, Id, Ref
 from api.web.rendering import render
-from api.web.security import CheckedForm, CoordinatorPage, WebSession, decimal_number, field
+from api.web.security import (
+    CheckedForm,
+    CoordinatorPage,
+    WebSession,
+    decimal_number,
+    field,
+    whole_number,
+)
 from scheduler.db.paging import Page
+from scheduler.domain.alternatives import MAX_ALTERNATIVES, Tolerance
 from scheduler.services import (
     disclosures,
     equity_reports,
@@ -177,8 +185,9 @@ def start_run(
     settings: SettingsDep,
     form: CheckedForm,
 ) -> Response:
-    """Start a solve run and watch it."""
+    """Start a solve run (one schedule, or up to K alternatives) and watch it."""
     try:
+        count = whole_number(form, "alternatives", low=1, high=MAX_ALTERNATIVES) or 1
         run = solve_runs.start_solve_run(
             session,
             actor=web.user,
@@ -186,6 +195,8 @@ def start_run(
             runner=runner,
             limits=limits,
             time_limit_s=_seconds(form),
+            alternatives=count,
+            tolerance=_tolerance(form) if count > 1 else None,
         )
     except (Invalid, Conflict) as error:
         session.rollback()
@@ -205,6 +216,33 @@ def _seconds(form: FormData) -> float | None:
     return value
 
 
+def _tolerance(form: FormData) -> Tolerance | None:
+    """The form's tolerance in per cent, for every level but coverage (empty: 2 %)."""
+    percent = decimal_number(form, "tolerance_percent", low=0, high=100)
+    return None if percent is None else Tolerance(default=percent / 100)
+
+
+@router.get("/{term_id}/runs/{run_id}/alternatives", response_class=HTMLResponse)
+def alternatives_page(
+    term_id: Id,
+    run_id: Id,
+    request: Request,
+    session: SessionDep,
+    web: CoordinatorPage,
+) -> Response:
+    """A run's schedules side by side; publish the one you choose."""
+    table = solve_runs.run_alternatives(session, actor=web.user, term_id=term_id, run_id=run_id)
+    context = {
+        "term": terms.term_summary(session, actor=web.user, term_id=term_id),
+        "run_id": run_id,
+        "table": table,
+        "numbers": {
+            v.id: v.number for v in versions.list_versions(session, actor=web.user, term_id=term_id)
+        },
+    }
+    return render(request, "coord_alternatives.html", context, web=web)
+
+
 @router.get("/{term_id}/runs/{run_id}", response_class=HTMLResponse)
 def run_page(
     term_id: Id,
@@ -222,6 +260,7 @@ def run_page(
         "term": terms.term_summary(session, actor=web.user, term_id=term_id),
         "run": run,
         "version_url": _version_url(term_id, run),
+        "version_label": _version_label(run),
         "finished": run.status in FINISHED,
         "done": DONE.get(done, ""),
     }
@@ -248,6 +287,7 @@ def run_progress(
         "elapsed_s": run.progress.elapsed_s,
         "error": run.error,
         "version_url": _version_url(term_id, run),
+        "version_label": _version_label(run),
     }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
@@ -256,8 +296,14 @@ def _version_url(term_id: int, run: RunView) -> str | None:
     """Where a finished run's version is reviewed: a repair's at its changes."""
     if not run.version_id:
         return None
+    if run.alternatives > 1:
+        return f"/app/terms/{term_id}/runs/{run.id}/alternatives"
     base = f"/app/terms/{term_id}/versions/{run.version_id}"
     return f"{base}/changes" if run.parameters.get("previous_version") else base
+
+
+def _version_label(run: RunView) -> str:
+    return "compare the alternatives" if run.alternatives > 1 else "view the new version"
 
 
 def _run(

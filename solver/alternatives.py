@@ -1,11 +1,12 @@
 """Alternative schedules: the best one from `solve`, then others within a tolerance of it.
 
 Built around `solver.solve`, not inside the lexicographic driver: the first schedule is
-the driver's answer; each further one comes from the exact model (every rule module, every
-eligible slot) with each policy level held within its tolerance of the best
-(`scheduler.domain.alternatives.model_limit`) and, as the objective, the most students
-whose placements differ from every earlier schedule (a 0/1 per student and earlier
-schedule, at most the number of slots they drop or gain). Sessions are counted per class
+the driver's answer; each further one comes from the model of every rule module, each
+student's slots trimmed as the driver trims them (`solver.candidates`) plus every slot an
+earlier schedule gave them, with each policy level held within its tolerance of the best
+(`scheduler.domain.alternatives.model_limit`) and, as the objective, the most (student,
+earlier schedule) pairs whose placements differ (a 0/1 per pair, at most the number of
+slots the student drops or gains against that schedule). Sessions are counted per class
 of interchangeable students in the model, so who sits where is drawn again at read-out
 with a seed of its own, which usually moves students between sessions as well. When the
 search finds nothing in its time, the best schedule's own decisions (completed by CP-SAT,
@@ -34,6 +35,7 @@ from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import ObjectiveResult, Schedule, SolveInfo
 from scheduler.domain.validator import objective_values, validate_schedule
 from solver.api import ProgressCallback, SolveOptions, SolveProgress, solve
+from solver.candidates import restrict_options
 from solver.claims import settle_claims
 from solver.model import TermModel
 from solver.objectives import builders
@@ -92,6 +94,7 @@ def _alternative(
     seed = (options.seed if options.seed is not None else scenario.policy.seed) + index
     prep = prepare(scenario)
     refine_classes(prep)
+    restrict_options(prep, _held_slots(earlier))  # every eligible slot drowns CP-SAT
     model = TermModel(prep)
     apply_rules(model)
     if not _hold_levels(model, best, tolerance):
@@ -124,6 +127,16 @@ def _alternative(
     schedule = settle_claims(scenario, _honest_bounds(scenario, schedule, best))
     schedule = schedule.model_copy(update={"solve": replace_seconds(schedule.solve, started)})
     return schedule if _acceptable(scenario, schedule, earlier, best, tolerance) else None
+
+
+def _held_slots(earlier: Sequence[Schedule]) -> dict[str, list[str]]:
+    """Every slot an earlier schedule gave each student: kept in a trimmed model, so the
+    best schedule stays a solution and each difference is measured exactly."""
+    held: dict[str, list[str]] = {}
+    for schedule in earlier:
+        for placement in schedule.placements:
+            held.setdefault(placement.student, []).append(placement.slot)
+    return held
 
 
 def _cores() -> int:

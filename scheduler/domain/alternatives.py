@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -43,11 +43,15 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+"""A tolerance: a fraction of the best value, from 0 to 1."""
+
+
 class Tolerance(Frozen):
     """How much worse than the best each level may be, as a fraction of the best value."""
 
-    default: float = Field(default=DEFAULT_TOLERANCE, ge=0, le=1)
-    levels: dict[str, float] = Field(default_factory=dict)
+    default: Share = DEFAULT_TOLERANCE
+    levels: dict[str, Share] = Field(default_factory=dict)
     """Per level name; a level not named here takes `default` (coverage: 0)."""
 
     def of(self, level: str) -> float:

@@ -93,6 +93,8 @@ def test_bad_alternative_requests_are_refused_naming_the_field(
     assert "body.tolerance.levels.speed" in unknown.text
     negative = start(client, world, term_id, alternatives=2, tolerance={"default": -1})
     assert negative.status_code == 422 and "tolerance" in negative.text
+    above = start(client, world, term_id, alternatives=2, tolerance={"levels": {"preferences": 2}})
+    assert above.status_code == 422 and "preferences" in above.text
     repair = start(client, world, term_id, alternatives=2, previous_version=1)
     assert repair.status_code in (404, 422), repair.text
     too_long = start(client, world, term_id, alternatives=3, time_limit_s=100)

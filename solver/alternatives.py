@@ -47,6 +47,10 @@ from solver.stability import Previous, previous_values, refine_classes
 READOUT_SHARE = 0.2
 """Share of each alternative's time kept for reading it out and explaining unmet needs."""
 SOLVED = ("optimal", "feasible")
+START_S = 5.0
+"""Least time for completing the best schedule into a start: a feasibility search that
+ends as soon as it has one (0.3 s on the demo term, 2 s on 2,000 students), so the floor
+only matters on a machine so loaded that it would otherwise leave no alternative."""
 
 
 def solve_alternatives(
@@ -101,7 +105,7 @@ def _alternative(
         return None
     workers = options.workers or scenario.policy.workers or _cores()
     search = max(0.5, limit * (1 - READOUT_SHARE))
-    start = _completed_start(model, first, _solver(workers, seed, search / 2))
+    start = _completed_start(model, first, _solver(workers, seed, max(search / 2, START_S)))
     _maximise_difference(model, earlier)
     if start is not None:
         _hint_all(model, start)

@@ -129,7 +129,7 @@ def _alternative(
     ]
     schedule = read_schedule(model, values, "feasible", claimed, info, started + limit)
     schedule = settle_claims(scenario, _honest_bounds(scenario, schedule, best))
-    schedule = schedule.model_copy(update={"solve": replace_seconds(schedule.solve, started)})
+    schedule = schedule.model_copy(update={"solve": _with_seconds(schedule.solve, started)})
     return schedule if _acceptable(scenario, schedule, earlier, best, tolerance) else None
 
 
@@ -190,7 +190,7 @@ def _hint(model: TermModel, values: dict[int, int]) -> None:
             model.cp.add_hint(var, values[var.index])
 
 
-def replace_seconds(info: SolveInfo, started: float) -> SolveInfo:
+def _with_seconds(info: SolveInfo, started: float) -> SolveInfo:
     """The alternative's own wall time, read-out included."""
     return info.model_copy(update={"seconds": round(time.monotonic() - started, 3)})
 

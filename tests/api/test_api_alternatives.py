@@ -80,6 +80,13 @@ def test_three_alternatives_are_saved_compared_and_one_is_published(
     assert published.status_code == 200, published.text
     term = client.get(f"/terms/{term_id}", headers=world.header("coord_a")).json()
     assert term["published_version_id"] == chosen
+    outbox = f"/terms/{term_id}/outbox?limit=500"
+    wait_for(lambda: delivered(client.get(outbox, headers=world.header("coord_a")).json()), 30)
+
+
+def delivered(messages: list[dict[str, Any]]) -> bool | None:
+    """True once the publish's messages left `pending` (its delivery thread is done)."""
+    return all(message["state"] != "pending" for message in messages) or None
 
 
 def test_bad_alternative_requests_are_refused_naming_the_field(

@@ -8,12 +8,20 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client, tiny_schedule
+from service_support import (
+    RecordingRunner,
+    World,
+    build_world,
+    make_client,
+    tiny_schedule,
+    wait_for,
+)
 from sqlalchemy import Engine
+from sqlmodel import col, select
 from web_support import PASSWORD, changed_schedule, post_form, sign_in
 
 from scheduler.db.engine import new_session
-from scheduler.db.tables import ScheduleVersionRow, SolveRunRow, TermRow
+from scheduler.db.tables import OutboxMessageRow, ScheduleVersionRow, SolveRunRow, TermRow
 from scheduler.services import term_rows, versions
 
 CONFIRM = re.compile(r'name="confirm" value="(\d+)"')
@@ -114,3 +122,11 @@ def test_the_comparison_page_publishes_the_chosen_alternative(
         assert chosen is not None and chosen.state == "published"
     after = client.get(page)
     assert "Publish alternative 2" not in after.text and "Publish alternative 1" in after.text
+    wait_for(lambda: delivered(engine, saved[1]), 30)  # the publish's messages, then done
+
+
+def delivered(engine: Engine, version_id: int) -> bool | None:
+    """True once no message of the version waits for its delivery thread."""
+    with new_session(engine) as session:
+        query = select(OutboxMessageRow.state).where(col(OutboxMessageRow.version_id) == version_id)
+        return "pending" not in session.exec(query).all() or None

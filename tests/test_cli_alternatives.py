@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner, Result
 
 from scheduler.cli import app
@@ -21,6 +22,7 @@ def ipe(*args: str | Path) -> Result:
     return runner.invoke(app, [str(arg) for arg in args])
 
 
+@pytest.mark.slow  # solves the demo term (K searches of a few seconds)
 def test_three_alternatives_are_written_checked_and_compared(tmp_path: Path) -> None:
     output, table = tmp_path / "s.json", tmp_path / "cmp.json"
     result = ipe(

@@ -48,6 +48,7 @@ def finished(client: TestClient, world: World, term_id: int, run_id: int) -> Any
     return wait_for(done, 240)
 
 
+@pytest.mark.slow  # solves the demo term (K searches of a few seconds)
 def test_three_alternatives_are_saved_compared_and_one_is_published(
     client: TestClient, world: World
 ) -> None:

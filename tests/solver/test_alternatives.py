@@ -54,6 +54,7 @@ def test_model_limits_round_inwards():
         Tolerance().with_levels({"preferences": 2.0})
 
 
+@pytest.mark.slow  # solves the demo term (K searches of a few seconds)
 def test_three_alternatives_are_valid_within_tolerance_and_pairwise_different(demo, three):
     assert len(three) == 3
     best = objective_values(demo, three[0])
@@ -69,6 +70,7 @@ def test_three_alternatives_are_valid_within_tolerance_and_pairwise_different(de
             assert differing_students(first, second)
 
 
+@pytest.mark.slow  # solves the demo term (K searches of a few seconds)
 def test_a_later_bound_is_claimed_only_when_the_earlier_levels_equal_the_best(demo, three):
     best = objective_values(demo, three[0])
     for schedule in three[1:]:
@@ -81,6 +83,7 @@ def test_a_later_bound_is_claimed_only_when_the_earlier_levels_equal_the_best(de
             same = same and abs(values[level.name] - best[level.name]) < 1e-6
 
 
+@pytest.mark.slow  # solves the demo term (K searches of a few seconds)
 def test_the_comparison_recomputes_every_column(demo, three):
     table = compare(demo, three, Tolerance())
     assert [c.index for c in table.alternatives] == [1, 2, 3]
@@ -94,6 +97,7 @@ def test_the_comparison_recomputes_every_column(demo, three):
     assert set(first.coverage_by_requirement) == {r.key for r in demo.placement_requirements}
 
 
+@pytest.mark.slow  # solves the demo term (K searches of a few seconds)
 def test_one_alternative_is_the_plain_solve(demo):
     only = solve_alternatives(demo, count=1, options=SolveOptions(time_limit_s=2, workers=1))
     assert len(only) == 1

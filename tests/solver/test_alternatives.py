@@ -15,10 +15,13 @@ from scheduler.domain.alternatives import (
     model_limit,
     within,
 )
-from scheduler.domain.claims import MAXIMISED, claim_problems
+from scheduler.domain.claims import MAXIMISED, claim_problems, refuted_bounds
 from scheduler.domain.loading import load_scenario_text
+from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import Schedule
 from scheduler.domain.validator import objective_values, validate_schedule
+from scheduler.synthetic import generate_term
+from scheduler.synthetic_families import family_named
 from solver import SolveOptions
 from solver.alternatives import solve_alternatives
 
@@ -102,3 +105,42 @@ def test_one_alternative_is_the_plain_solve(demo):
     only = solve_alternatives(demo, count=1, options=SolveOptions(time_limit_s=2, workers=1))
     assert len(only) == 1
     assert validate_schedule(demo, only[0]) == []
+
+
+CASES = Path(__file__).resolve().parents[1] / "reference" / "cases"
+
+
+FAMILIES = ["default", "clinical-days", "tight-seats", "facilitator-bound"]
+
+
+def _term(source: str) -> Scenario:
+    """A saved reference case (each once broke a claim) or a 40-student generated term."""
+    if source.startswith("generated:"):
+        return generate_term(students=40, seed=1, family=family_named(source.split(":")[1]))
+    return Scenario.model_validate_json((CASES / f"{source}.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "source",
+    sorted(p.stem for p in CASES.glob("*.json")) + [f"generated:{f}" for f in FAMILIES],
+)
+def test_no_alternative_refutes_another_ones_claims(source):
+    """Every alternative is valid, claims what the validator recomputes, and no schedule
+    beats a bound another one claims (the referee's rule, `claims.refuted_bounds`)."""
+    scenario = _term(source)
+    found = solve_alternatives(
+        scenario, count=3, options=SolveOptions(time_limit_s=2, workers=1, seed=0)
+    )
+    values = [objective_values(scenario, schedule) for schedule in found]
+    for schedule, recomputed in zip(found, values, strict=True):
+        if schedule.status in ("optimal", "feasible"):
+            assert validate_schedule(scenario, schedule) == []
+        assert claim_problems(schedule, recomputed) == []
+    for claimed in found:
+        for schedule, recomputed in zip(found, values, strict=True):
+            if schedule.status in ("optimal", "feasible"):
+                assert refuted_bounds(claimed, recomputed) == []
+    for i, first in enumerate(found):
+        assert all(differing_students(first, other) for other in found[i + 1 :])
+    if source.startswith("generated:"):
+        assert len(found) == 3  # each of these terms has room for alternatives

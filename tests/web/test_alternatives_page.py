@@ -108,6 +108,8 @@ def test_the_comparison_page_publishes_the_chosen_alternative(
     for words in ("Alternative 1", "Alternative 2", "Students moved against alternative 1"):
         assert words in shown.text
     assert "Publish alternative 2" in shown.text
+    term_page = client.get(f"/app/terms/{term_id}").text
+    assert f"alternative 2 of run {run_id}" in term_page
     progress = client.get(f"/app/terms/{term_id}/runs/{run_id}/progress").json()
     assert progress["version_url"] == page
     action = f"/app/terms/{term_id}/versions/{saved[1]}/publish"

@@ -43,7 +43,7 @@ from scheduler.services import (
 from scheduler.services.csv_import import SPECS
 from scheduler.services.errors import Conflict, Invalid, ServiceError
 from scheduler.services.jobs import JobRunner
-from scheduler.services.views import RunView
+from scheduler.services.views import RunView, VersionView
 from scheduler.settings import Settings
 
 router = APIRouter(prefix="/app/terms", include_in_schema=False)
@@ -153,6 +153,7 @@ def _term_page(
     error: ServiceError | None = None,
     csv_error: ServiceError | None = None,
 ) -> Response:
+    listed = versions.list_versions(session, actor=web.user, term_id=term_id)
     context = {
         "term": terms.term_summary(session, actor=web.user, term_id=term_id),
         "csv_files": CSV_FILES,
@@ -164,7 +165,8 @@ def _term_page(
             runner=runner,
             stale_after_s=settings.run_stale_after_s,
         )[:10],
-        "versions": versions.list_versions(session, actor=web.user, term_id=term_id),
+        "versions": listed,
+        "alternative_of": _alternative_of(listed),
         "default_limit": settings.run_time_limit_default_s,
         "max_limit": settings.run_time_limit_max_s,
         "done": DONE.get(done, ""),
@@ -172,6 +174,21 @@ def _term_page(
     }
     status = _status(error or csv_error)
     return render(request, "coord_term.html", context, web=web, status=status)
+
+
+def _alternative_of(listed: list[VersionView]) -> dict[int, tuple[int, int]]:
+    """Version id -> (its place among its run's versions, the run), for runs that saved
+    more than one (alternatives)."""
+    by_run: dict[int, list[VersionView]] = {}
+    for version in listed:
+        if version.run_id is not None:
+            by_run.setdefault(version.run_id, []).append(version)
+    return {
+        version.id: (place, run_id)
+        for run_id, saved in by_run.items()
+        if len(saved) > 1
+        for place, version in enumerate(sorted(saved, key=lambda v: v.number), start=1)
+    }
 
 
 @router.post("/{term_id}/runs", response_class=HTMLResponse)

@@ -18,6 +18,7 @@ import typer
 
 from scheduler import cli_render as render
 from scheduler.cli_service import register as register_service_commands
+from scheduler.domain.alternatives import MAX_ALTERNATIVES, Tolerance, parse_tolerance
 from scheduler.domain.diff import ScheduleDiff, diff_schedules
 from scheduler.domain.repair import with_previous
 from scheduler.domain.scenario import Scenario
@@ -27,6 +28,7 @@ from scheduler.services.solving import (
     check_schedule,
     load_scenario_file,
     load_schedule_file,
+    solve_alternative_schedules,
     solve_scenario,
 )
 
@@ -172,12 +174,43 @@ def solve(
         bool,
         typer.Option(help="With --previous: solve the whole term, not the local repair first."),
     ] = False,
+    alternatives: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=MAX_ALTERNATIVES,
+            help="Up to this many schedules within --tolerance of the best, as different as "
+            "possible; the 2nd is written as OUTPUT-2.json and so on (docs/alternatives.md).",
+        ),
+    ] = 1,
+    tolerance: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="With --alternatives: FRACTION for every level but coverage (default 0.02), "
+            "or LEVEL=FRACTION (coverage=0 by default); repeatable.",
+        ),
+    ] = None,
+    comparison: Annotated[
+        Path | None,
+        typer.Option(help="With --alternatives: write the comparison table as JSON here."),
+    ] = None,
 ) -> None:
     """Solve a scenario, write the schedule and summarise it.
 
     With --previous, `stability` (fewest changes) comes right after `coverage` unless the
-    policy places it, and the changes against the earlier schedule are summarised."""
+    policy places it, and the changes against the earlier schedule are summarised. With
+    --alternatives K, up to K schedules and their comparison table."""
     problem = _scenario_or_exit(scenario)
+    if alternatives > 1 or tolerance or comparison is not None:
+        if previous is not None:
+            render.say("[bold red]--alternatives:[/] cannot be combined with --previous")
+            raise typer.Exit(EXIT_BAD_INPUT)
+        shares = _tolerance_or_exit(tolerance or [], problem)
+        _not_a_folder_or_exit(output)
+        _solve_alternatives(
+            problem, output, alternatives, shares, comparison, time_limit, workers, seed
+        )
+        return
     before = _previous_or_exit(previous, problem) if previous is not None else None
     if before is not None:
         problem = with_previous(problem, before)
@@ -203,6 +236,57 @@ def solve(
         render.say(_repair_path_line(schedule))
     if outcome.violations:
         render.violations(outcome.violations, solver_bug=True)
+        raise typer.Exit(EXIT_SOLVER_BUG)
+
+
+def _tolerance_or_exit(texts: list[str], scenario: Scenario) -> Tolerance:
+    try:
+        return parse_tolerance(texts, list(scenario.policy.objectives))
+    except ValueError as error:
+        render.say(f"[bold red]--tolerance:[/] {render.escape(str(error))}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def alternative_path(output: Path, index: int) -> Path:
+    """Where alternative `index` (1 = the best, written to `output` itself) goes."""
+    return output if index == 1 else output.with_name(f"{output.stem}-{index}{output.suffix}")
+
+
+def _solve_alternatives(
+    problem: Scenario,
+    output: Path,
+    count: int,
+    tolerance: Tolerance,
+    comparison: Path | None,
+    time_limit: float | None,
+    workers: int | None,
+    seed: int | None,
+) -> None:
+    """Solve for alternatives, write each and the comparison, and print the table."""
+    with render.ProgressDisplay() as display:
+        outcome = solve_alternative_schedules(
+            scenario=problem,
+            count=count,
+            tolerance=tolerance,
+            time_limit_s=time_limit,
+            workers=workers,
+            seed=seed,
+            on_progress=display.update,
+        )
+    render.solve_summary(outcome.schedules[0], coverage(problem, outcome.schedules[0]))
+    for index, schedule in enumerate(outcome.schedules, start=1):
+        path = alternative_path(output, index)
+        _write_or_exit(path, schedule.model_dump_json(indent=2, exclude_none=True))
+        render.say(f"wrote {render.escape(str(path))} (alternative {index})")
+    if comparison is not None:
+        _write_or_exit(comparison, outcome.comparison.model_dump_json(indent=2))
+        render.say(f"wrote {render.escape(str(comparison))}")
+    render.comparison(outcome.comparison)
+    if len(outcome.schedules) < count:
+        render.say(f"found {len(outcome.schedules)} of {count}: no further schedule in time")
+    bad = [v for o in outcome.outcomes for v in o.violations]
+    if bad:
+        render.violations(bad, solver_bug=True)
         raise typer.Exit(EXIT_SOLVER_BUG)
 
 

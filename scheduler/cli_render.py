@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
+from scheduler.domain.alternatives import Comparison
 from scheduler.domain.schedule import ErrorItem, ObjectiveResult, Schedule
 from scheduler.services.reports import Coverage, total_coverage
 from scheduler.services.solving import SolveProgress, Violation
@@ -147,6 +148,42 @@ def solve_summary(schedule: Schedule, lines: Sequence[Coverage]) -> None:
     if schedule.status == "infeasible":
         infeasible(schedule)
     unmet_reasons(schedule)
+
+
+def comparison(table: Comparison) -> None:
+    """Alternatives side by side: every level (proven ones marked, out-of-tolerance in red),
+    coverage per activity and requirement, equity flags, students moved."""
+    columns = table.alternatives
+    grid = Table(title="alternatives", title_justify="left")
+    grid.add_column("")
+    for column in columns:
+        grid.add_column(f"#{column.index}", justify="right")
+    grid.add_row("valid", *("yes" if c.valid else "[bold red]NO[/]" for c in columns))
+    for position, name in enumerate(table.levels):
+        cells = []
+        for column in columns:
+            cell = column.objectives[position]
+            text = number(cell.value) + (" (proven)" if cell.proven else "")
+            cells.append(text if cell.within else f"[bold red]{text}[/]")
+        share = f"{100 * table.tolerance.of(name):g} %"
+        grid.add_row(f"{escape(name)} (tolerance {share})", *cells)
+    for activity in columns[0].coverage_by_activity:
+        rates = (_percent(c.coverage_by_activity.get(activity)) for c in columns)
+        grid.add_row(f"coverage {escape(activity)}", *rates)
+    for requirement in columns[0].coverage_by_requirement:
+        rates = (_percent(c.coverage_by_requirement.get(requirement)) for c in columns)
+        grid.add_row(f"coverage {escape(requirement)}", *rates)
+    grid.add_row("equity flags", *(str(len(c.equity_flags)) for c in columns))
+    grid.add_row("students moved vs #1", *(str(c.moved_vs_first) for c in columns))
+    grid.add_row(
+        "fewest differing from an earlier",
+        *("-" if c.fewest_differing is None else str(c.fewest_differing) for c in columns),
+    )
+    console.print(grid)
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{100 * rate:.1f} %"
 
 
 class ProgressDisplay:

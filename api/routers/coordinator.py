@@ -21,6 +21,7 @@ from api.deps import (
 )
 from api.errors import documented
 from api.params import ID_MAX, Id, Ref
+from scheduler.domain.alternatives import MAX_ALTERNATIVES, Comparison, Tolerance
 from scheduler.domain.diff import ScheduleDiff
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import ErrorItem, Schedule
@@ -69,6 +70,19 @@ class SolveRunRequest(BaseModel):
         default=False,
         description="A repair solves the whole term instead of trying the local repair first"
         " (`solver.incremental`); ignored by a solve run without `previous_version`.",
+    )
+    alternatives: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_ALTERNATIVES,
+        description="Up to this many schedules within `tolerance` of the best, as different"
+        " as possible, each saved as a draft version (the best first); compare them at"
+        " `.../solve-runs/{run}/alternatives` (docs/alternatives.md).",
+    )
+    tolerance: Tolerance | None = Field(
+        default=None,
+        description="How much worse than the best each level may be, as a fraction of the"
+        " best value: `default` (0.02) for every level not in `levels` (coverage: 0).",
     )
 
 
@@ -260,6 +274,8 @@ def start_run(
         seed=request.seed,
         previous_version=request.previous_version,
         full_repair=request.full_repair,
+        alternatives=request.alternatives,
+        tolerance=request.tolerance,
     )
 
 
@@ -330,6 +346,17 @@ def get_run(
         runner=runner,
         stale_after_s=settings.run_stale_after_s,
     )
+
+
+@router.get(
+    "/{term_id}/solve-runs/{run_id}/alternatives",
+    response_model=Comparison,
+    responses=documented(404, 409),
+)
+def run_alternatives(term_id: Id, run_id: Id, session: SessionDep, user: Coordinator) -> Comparison:
+    """A run's schedules side by side (levels, coverage, equity flags, students moved)."""
+    table = solve_runs.run_alternatives(session, actor=user, term_id=term_id, run_id=run_id)
+    return table.without_group_names()  # attribute names stay on pages (docs/privacy.md)
 
 
 @router.delete(

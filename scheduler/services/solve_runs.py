@@ -16,7 +16,7 @@ import os
 import socket
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,12 +34,18 @@ from scheduler.db.paging import ALL, Page
 from scheduler.db.repositories import ACTIVE_RUN_STATES
 from scheduler.db.tables import ScheduleVersionRow, SolveRunRow, TermRow, UserRow
 from scheduler.db.types import utcnow
+from scheduler.domain.alternatives import Comparison, Tolerance, compare
 from scheduler.domain.repair import with_previous
 from scheduler.domain.scenario import Scenario
-from scheduler.domain.schedule import Schedule, StageTrace
+from scheduler.domain.schedule import ErrorItem, Schedule, StageTrace
 from scheduler.services import progress_series, run_caps, term_rows
 from scheduler.services.errors import Conflict, Invalid, ServiceError, found
-from scheduler.services.solving import SolveOutcome, SolveProgress, solve_scenario
+from scheduler.services.solving import (
+    SolveOutcome,
+    SolveProgress,
+    solve_alternative_schedules,
+    solve_scenario,
+)
 from scheduler.services.terms import get_term
 from scheduler.services.versions import record_schedule, version_schedule, violation_items
 from scheduler.services.views import RunView, run_view
@@ -81,18 +87,24 @@ def start_solve_run(
     seed: int | None = None,
     previous_version: int | None = None,
     full_repair: bool = False,
+    alternatives: int = 1,
+    tolerance: Tolerance | None = None,
 ) -> RunView:
     """Queue a run of the term; its worker starts once the caller's transaction commits.
 
     With `previous_version` the run repairs that version: it stays as close to it as the
     term now allows (`scheduler.domain.repair`), by the local path when it can prove its
-    answer, else (or with `full_repair`) by solving the whole term."""
+    answer, else (or with `full_repair`) by solving the whole term. With `alternatives`
+    K > 1 it saves up to K draft versions within `tolerance` of the best
+    (`solver.alternatives`, docs/alternatives.md); each search has the time limit, so
+    the run may take K times it."""
     term = get_term(session, actor=actor, term_id=term_id)
     reap_runs(session, runner=runner, stale_after_s=limits.stale_after_s)
     scenario = _with_previous(
         session, term, term_rows.current_scenario(session, term), previous_version
     )
     limit = checked_limit(time_limit_s, limits, default=limits.default_time_limit_s)
+    asked = _alternatives_asked(scenario, alternatives, tolerance, previous_version, limit, limits)
     run = SolveRunRow(
         term_id=_id(term.id),
         created_by=actor.id,
@@ -101,7 +113,8 @@ def start_solve_run(
         seed=seed if seed is not None else scenario.policy.seed,
         parameters=_parameters(scenario)
         | {"previous_version": previous_version, "full_repair": full_repair}
-        | caps(limit, limits),
+        | asked
+        | caps(limit * alternatives, limits),
     )
     detail = {"time_limit_s": limit, "workers": run.workers, "seed": run.seed}
     return queue_run(
@@ -174,6 +187,49 @@ def _with_previous(
     return with_previous(scenario, version_schedule(version))
 
 
+def _alternatives_asked(
+    scenario: Scenario,
+    alternatives: int,
+    tolerance: Tolerance | None,
+    previous_version: int | None,
+    limit: float,
+    limits: RunLimits,
+) -> dict[str, object]:
+    """The run's `alternatives` and `tolerance` parameters (none for a single schedule);
+    refused, naming the field, when they cannot be honoured."""
+    if alternatives <= 1:
+        return {}
+    if previous_version is not None:
+        raise Invalid(
+            "alternatives cannot be combined with a repair (previous_version)",
+            code="alternatives_with_repair",
+        )
+    if limit * alternatives > limits.max_time_limit_s:
+        raise Invalid(
+            f"time_limit_s x alternatives may be at most {limits.max_time_limit_s:g}",
+            code="time_limit_too_long",
+        )
+    tolerance = tolerance or Tolerance()
+    levels = list(scenario.policy.objectives)
+    unknown = [name for name in tolerance.levels if name not in levels and name != "coverage"]
+    if unknown:
+        raise Invalid(
+            f"tolerance names a level the policy does not have: {', '.join(unknown)}",
+            code="unknown_level",
+            details=[
+                ErrorItem(path=f"body.tolerance.levels.{name}", message="not a level of the policy")
+                for name in unknown
+            ],
+        )
+    return {"alternatives": alternatives, "tolerance": tolerance.model_dump()}
+
+
+def run_tolerance(run: SolveRunRow) -> Tolerance:
+    """The tolerance a run was asked for (the default when none)."""
+    stored = run.parameters.get("tolerance")
+    return Tolerance.model_validate(stored) if stored else Tolerance()
+
+
 def caps(time_limit_s: float, limits: RunLimits) -> dict[str, object]:
     """The memory ceiling and the deadline the worker enforces (`run_caps`)."""
     return {
@@ -205,7 +261,7 @@ def list_runs(
     term = get_term(session, actor=actor, term_id=term_id)
     reap_runs(session, runner=runner, stale_after_s=stale_after_s)
     return [
-        run_view(run, _version_of(session, run))
+        run_view(run, _versions_of(session, run))
         for run in repositories.term_runs(session, actor, term, page=page)
     ]
 
@@ -224,7 +280,7 @@ def get_run(
     run = found(repositories.term_run(session, actor, term, run_id), "solve run")
     reap_runs(session, runner=runner, stale_after_s=stale_after_s, only=run.id)
     session.refresh(run)
-    return run_view(run, _version_of(session, run))
+    return run_view(run, _versions_of(session, run))
 
 
 def run_stages(session: Session, *, actor: UserRow, term_id: int, run_id: int) -> list[StageTrace]:
@@ -263,8 +319,43 @@ def cancel_run(
 
 
 def _version_of(session: Session, run: SolveRunRow) -> int | None:
-    query = select(ScheduleVersionRow.id).where(col(ScheduleVersionRow.run_id) == run.id)
-    return session.exec(query).first()
+    found_ids = _versions_of(session, run)
+    return found_ids[0] if found_ids else None
+
+
+def _versions_of(session: Session, run: SolveRunRow) -> list[int]:
+    """The run's draft versions in the order saved (alternatives: the best first)."""
+    query = (
+        select(ScheduleVersionRow.id)
+        .where(col(ScheduleVersionRow.run_id) == run.id)
+        .order_by(col(ScheduleVersionRow.number))
+    )
+    return [version_id for version_id in session.exec(query).all() if version_id is not None]
+
+
+def run_alternatives(
+    session: Session,
+    *,
+    actor: UserRow,
+    term_id: int,
+    run_id: int,
+) -> Comparison:
+    """The comparison table of a run's versions (one column each, the best first),
+    recomputed against the term as it is now: a change since the run shows as `valid`
+    false, as publishing would refuse it."""
+    term = get_term(session, actor=actor, term_id=term_id)
+    run = found(repositories.term_run(session, actor, term, run_id), "solve run")
+    query = (
+        select(ScheduleVersionRow)
+        .where(col(ScheduleVersionRow.run_id) == run.id)
+        .order_by(col(ScheduleVersionRow.number))
+    )
+    versions = list(session.exec(query).all())
+    if not versions:
+        raise Conflict(f"the run has no schedule ({run.status})", code="run_without_schedule")
+    scenario = term_rows.current_scenario(session, term)
+    schedules = [version_schedule(version) for version in versions]
+    return compare(scenario, schedules, run_tolerance(run), [_id(v.id) for v in versions])
 
 
 # ---- the reaper ------------------------------------------------------------------------
@@ -420,14 +511,7 @@ def _run_claimed(engine: Engine, run_id: int) -> None:
     reporter.start()
     try:
         with run_limits(run, engine):
-            outcome = solve_scenario(
-                scenario=scenario,
-                time_limit_s=run.time_limit_s,
-                workers=run.workers,
-                seed=run.seed,
-                on_progress=reporter.update,
-                local_repair=not run.parameters.get("full_repair", False),
-            )
+            outcomes = _solve_run(run, scenario, reporter.update)
     except Exception as error:  # noqa: BLE001 - any solver failure must close the run
         reporter.stop()
         message = f"the solver failed: {type(error).__name__}: {error}"
@@ -436,7 +520,7 @@ def _run_claimed(engine: Engine, run_id: int) -> None:
         _finish_failed(engine, run_id, message)
         return
     reporter.stop()
-    _finish(engine, run_id, scenario, outcome, reporter.series())
+    _finish(engine, run_id, scenario, outcomes, reporter.series())
 
 
 @contextmanager
@@ -488,6 +572,32 @@ def _succeed(session: Session, run_id: int, term_id: int, detail: dict[str, Any]
     return done
 
 
+def _solve_run(
+    run: SolveRunRow, scenario: Scenario, on_progress: Callable[[SolveProgress], None]
+) -> list[SolveOutcome]:
+    """The run's schedule, or its alternatives (the best first)."""
+    count = int(run.parameters.get("alternatives") or 1)
+    if count > 1:
+        return solve_alternative_schedules(
+            scenario=scenario,
+            count=count,
+            tolerance=run_tolerance(run),
+            time_limit_s=run.time_limit_s,
+            workers=run.workers,
+            seed=run.seed,
+            on_progress=on_progress,
+        ).outcomes
+    outcome = solve_scenario(
+        scenario=scenario,
+        time_limit_s=run.time_limit_s,
+        workers=run.workers,
+        seed=run.seed,
+        on_progress=on_progress,
+        local_repair=not run.parameters.get("full_repair", False),
+    )
+    return [outcome]
+
+
 def _claim(engine: Engine, run_id: int) -> tuple[SolveRunRow, Scenario] | None:
     """queued -> running, with this process's pid, host and versions; None if not queued."""
     with new_session(engine) as session:
@@ -519,14 +629,17 @@ def _finish(
     engine: Engine,
     run_id: int,
     scenario: Scenario,
-    outcome: SolveOutcome,
+    outcome: SolveOutcome | list[SolveOutcome],
     series: list[progress_series.Point] | None = None,
 ) -> None:
-    """Save the checked schedule as a draft and close the run, in one transaction (with
-    the whole progress series, including points reported after the last write)."""
-    schedule = outcome.schedule
-    if outcome.violations:
-        details = violation_items(outcome.violations)
+    """Save the checked schedules (one, or the alternatives in order) as drafts and close
+    the run, in one transaction (with the whole progress series, including points
+    reported after the last write)."""
+    outcomes = [outcome] if isinstance(outcome, SolveOutcome) else outcome
+    schedule = outcomes[0].schedule
+    violations = [v for each in outcomes for v in each.violations]
+    if violations:
+        details = violation_items(violations)
         lines = "; ".join(f"{d.path}: {d.message}" for d in details[:20])
         _finish_failed(engine, run_id, f"the validator rejected the solver's schedule: {lines}")
         return
@@ -538,7 +651,10 @@ def _finish(
             _finish_failed(engine, run_id, "stopped before the result was saved")
             return
         try:
-            record_schedule(session, term=term, scenario=scenario, schedule=schedule, run=run)
+            for each in outcomes:
+                record_schedule(
+                    session, term=term, scenario=scenario, schedule=each.schedule, run=run
+                )
         except ServiceError as error:
             session.rollback()
             _finish_failed(engine, run_id, f"{error.message} (status {schedule.status})")

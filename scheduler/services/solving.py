@@ -11,15 +11,18 @@ from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
+from scheduler.domain.alternatives import Comparison, Tolerance, compare
 from scheduler.domain.claims import claim_problems, refuted_bounds
 from scheduler.domain.loading import Loaded, load_scenario_text, load_schedule_text
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import ErrorItem, Schedule
 from scheduler.domain.validator import Violation, objective_values, validate_schedule
 from solver import SolveOptions, SolveProgress, solve
+from solver.alternatives import solve_alternatives
 from solver.api import ProgressCallback
 
 __all__ = [
+    "AlternativesOutcome",
     "CheckOutcome",
     "ProgressCallback",
     "SolveOutcome",
@@ -28,6 +31,7 @@ __all__ = [
     "check_schedule",
     "load_scenario_file",
     "load_schedule_file",
+    "solve_alternative_schedules",
     "solve_scenario",
 ]
 
@@ -111,6 +115,39 @@ def solve_scenario(
     )
     schedule = solve(scenario, options=options, on_progress=on_progress)
     return SolveOutcome(schedule=schedule, violations=validate_schedule(scenario, schedule))
+
+
+@dataclass(frozen=True)
+class AlternativesOutcome:
+    """Alternative schedules (the best first), each re-checked, and their comparison."""
+
+    outcomes: list[SolveOutcome]
+    comparison: Comparison
+
+    @property
+    def schedules(self) -> list[Schedule]:
+        return [outcome.schedule for outcome in self.outcomes]
+
+
+def solve_alternative_schedules(
+    *,
+    scenario: Scenario,
+    count: int,
+    tolerance: Tolerance | None = None,
+    time_limit_s: float | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> AlternativesOutcome:
+    """Up to `count` schedules within `tolerance` of the best (`solver.alternatives`), each
+    re-checked by the validator, with the comparison table recomputed from the scenario."""
+    tolerance = tolerance or Tolerance()
+    options = SolveOptions(time_limit_s=time_limit_s, workers=workers, seed=seed)
+    schedules = solve_alternatives(
+        scenario, count=count, tolerance=tolerance, options=options, on_progress=on_progress
+    )
+    outcomes = [SolveOutcome(s, validate_schedule(scenario, s)) for s in schedules]
+    return AlternativesOutcome(outcomes, compare(scenario, schedules, tolerance))
 
 
 def check_schedule(

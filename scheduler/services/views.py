@@ -13,7 +13,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from scheduler.db.tables import (
     ActivityRow,
@@ -227,9 +227,13 @@ class RunView(View):
     """What a run that makes no schedule found (a what-if search: its suggestions)."""
     error: str | None
     version_id: int | None
+    version_ids: list[int] = Field(default_factory=list)
+    """Every draft the run saved, in order: one, or its alternatives (the best first)."""
+    alternatives: int = 1
+    """Schedules asked for (`alternatives` of the request; docs/alternatives.md)."""
 
 
-def run_view(run: SolveRunRow, version_id: int | None = None) -> RunView:
+def run_view(run: SolveRunRow, version_ids: list[int] | None = None) -> RunView:
     return RunView(
         id=_id(run.id),
         term_id=run.term_id,
@@ -254,7 +258,9 @@ def run_view(run: SolveRunRow, version_id: int | None = None) -> RunView:
         series=[ProgressPoint.model_validate(p) for p in run.progress_series or []],
         result=run.result,
         error=run.error,
-        version_id=version_id,
+        version_id=version_ids[0] if version_ids else None,
+        version_ids=list(version_ids or []),
+        alternatives=int(run.parameters.get("alternatives") or 1),
     )
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, get_args
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from api.deps import DeliveryDep, LimitsDep, RunnerDep, SessionDep, SettingsDep, import_limits
 from api.params import ID_MAX, Id, Ref
@@ -23,11 +23,14 @@ from api.web.security import (
     CheckedForm,
     CoordinatorPage,
     WebSession,
+    decimal_number,
     field,
     optional_count,
     time_limit,
+    whole_number,
 )
 from scheduler.db.paging import Page
+from scheduler.domain.alternatives import MAX_ALTERNATIVES, Tolerance
 from scheduler.services import (
     disclosures,
     equity_reports,
@@ -44,7 +47,7 @@ from scheduler.services import (
 from scheduler.services.csv_import import SPECS
 from scheduler.services.errors import Conflict, Invalid, ServiceError
 from scheduler.services.jobs import JobRunner
-from scheduler.services.views import RunView
+from scheduler.services.views import RunView, VersionView
 from scheduler.settings import Settings
 
 router = APIRouter(prefix="/app/terms", include_in_schema=False)
@@ -154,6 +157,7 @@ def _term_page(
     error: ServiceError | None = None,
     csv_error: ServiceError | None = None,
 ) -> Response:
+    listed = versions.list_versions(session, actor=web.user, term_id=term_id)
     context = {
         "term": terms.term_summary(session, actor=web.user, term_id=term_id),
         "csv_files": CSV_FILES,
@@ -165,7 +169,8 @@ def _term_page(
             runner=runner,
             stale_after_s=settings.run_stale_after_s,
         )[:10],
-        "versions": versions.list_versions(session, actor=web.user, term_id=term_id),
+        "versions": listed,
+        "alternative_of": _alternative_of(listed),
         "default_limit": settings.run_time_limit_default_s,
         "max_limit": settings.run_time_limit_max_s,
         "done": DONE.get(done, ""),
@@ -173,6 +178,21 @@ def _term_page(
     }
     status = _status(error or csv_error)
     return render(request, "coord_term.html", context, web=web, status=status)
+
+
+def _alternative_of(listed: list[VersionView]) -> dict[int, tuple[int, int]]:
+    """Version id -> (its place among its run's versions, the run), for runs that saved
+    more than one (alternatives)."""
+    by_run: dict[int, list[VersionView]] = {}
+    for version in listed:
+        if version.run_id is not None:
+            by_run.setdefault(version.run_id, []).append(version)
+    return {
+        version.id: (place, run_id)
+        for run_id, saved in by_run.items()
+        if len(saved) > 1
+        for place, version in enumerate(sorted(saved, key=lambda v: v.number), start=1)
+    }
 
 
 @router.post("/{term_id}/runs", response_class=HTMLResponse)
@@ -186,8 +206,9 @@ def start_run(
     settings: SettingsDep,
     form: CheckedForm,
 ) -> Response:
-    """Start a solve run and watch it."""
+    """Start a solve run (one schedule, or up to K alternatives) and watch it."""
     try:
+        count = whole_number(form, "alternatives", low=1, high=MAX_ALTERNATIVES) or 1
         run = solve_runs.start_solve_run(
             session,
             actor=web.user,
@@ -195,11 +216,40 @@ def start_run(
             runner=runner,
             limits=limits,
             time_limit_s=time_limit(form),
+            alternatives=count,
+            tolerance=_tolerance(form) if count > 1 else None,
         )
     except (Invalid, Conflict) as error:
         session.rollback()
         return _term_page(request, session, web, runner, settings, term_id, error=error)
     return RedirectResponse(f"/app/terms/{term_id}/runs/{run.id}", status_code=303)
+
+
+def _tolerance(form: FormData) -> Tolerance | None:
+    """The form's tolerance in per cent, for every level but coverage (empty: 2 %)."""
+    percent = decimal_number(form, "tolerance_percent", low=0, high=100)
+    return None if percent is None else Tolerance(default=percent / 100)
+
+
+@router.get("/{term_id}/runs/{run_id}/alternatives", response_class=HTMLResponse)
+def alternatives_page(
+    term_id: Id,
+    run_id: Id,
+    request: Request,
+    session: SessionDep,
+    web: CoordinatorPage,
+) -> Response:
+    """A run's schedules side by side; publish the one you choose."""
+    table = solve_runs.run_alternatives(session, actor=web.user, term_id=term_id, run_id=run_id)
+    context = {
+        "term": terms.term_summary(session, actor=web.user, term_id=term_id),
+        "run_id": run_id,
+        "table": table,
+        "numbers": {
+            v.id: v.number for v in versions.list_versions(session, actor=web.user, term_id=term_id)
+        },
+    }
+    return render(request, "coord_alternatives.html", context, web=web)
 
 
 @router.get("/{term_id}/runs/{run_id}", response_class=HTMLResponse)
@@ -230,6 +280,7 @@ def run_page(
         "run": run,
         "charts": run_charts(run),
         "version_url": _version_url(term_id, run),
+        "version_label": _version_label(run),
         "finished": finished,
         "stages": stages,
         "done": DONE.get(done, ""),
@@ -259,6 +310,7 @@ def run_progress(
         "version_url": _version_url(term_id, run),
         "points": len(run.series),
         "charts_html": templates.get_template("_run_charts.html").render(charts=run_charts(run)),
+        "version_label": _version_label(run),
     }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
@@ -267,8 +319,14 @@ def _version_url(term_id: int, run: RunView) -> str | None:
     """Where a finished run's version is reviewed: a repair's at its changes."""
     if not run.version_id:
         return None
+    if run.alternatives > 1:
+        return f"/app/terms/{term_id}/runs/{run.id}/alternatives"
     base = f"/app/terms/{term_id}/versions/{run.version_id}"
     return f"{base}/changes" if run.parameters.get("previous_version") else base
+
+
+def _version_label(run: RunView) -> str:
+    return "compare the alternatives" if run.alternatives > 1 else "view the new version"
 
 
 def _run(

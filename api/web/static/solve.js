@@ -37,7 +37,7 @@
       if (outcome && p.version_url && !outcome.querySelector("a")) {
         var link = document.createElement("a");
         link.href = p.version_url;
-        link.textContent = "view the new version";
+        link.textContent = p.version_label || "view the new version";
         outcome.appendChild(document.createTextNode(" · "));
         outcome.appendChild(link);
       }

@@ -47,6 +47,7 @@ from solver.readout import read_schedule, snapshot
 from solver.rules import apply_rules
 from solver.rules.pins import NO_SCHEDULE, infeasible_schedule, pin_errors
 from solver.rules.pins import respected as pins_respected
+from solver.rules.unit_fill import fill_errors
 from solver.size_policy import DEFAULT_SIZE_POLICY, SizePolicy
 from solver.stability import candidate_slots, polish_safe, refine_classes, repair_start
 from solver.warm import (
@@ -237,6 +238,8 @@ def run(
     )
     if values is None and scenario.policy.pinned:  # pins hook: never a schedule breaking pins
         return infeasible_schedule(scenario, [ErrorItem(path="policy", message=NO_SCHEDULE)], info)
+    if values is None and (unfilled := fill_errors(scenario)):  # min_fill hook: no empty answer
+        return infeasible_schedule(scenario, unfilled, info)
     reported = [ObjectiveResult(name=r.name, value=r.value, bound=r.bound) for r in results]
     end = settings.started + settings.time_limit  # deadline hook: explanations stop by then
     schedule = read_schedule(model, values or {}, _status(results, values), reported, info, end)

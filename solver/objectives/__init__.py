@@ -30,6 +30,7 @@ def builders() -> dict[str, Builder]:
     """Objective builders by policy name."""
     from solver.objectives import (
         coverage,
+        diversity,
         equity_gap,
         preferences,
         stability,
@@ -45,6 +46,8 @@ def builders() -> dict[str, Builder]:
         "team_balance": team_balance.build,
         "equity_gap": equity_gap.build,
         "stability": stability.build,
+        "distinct_sites": diversity.build_sites,
+        "distinct_tags": diversity.build_tags,
     }
 
 
@@ -76,6 +79,10 @@ def level_value(name: str, model: TermModel, values: dict[int, int]) -> float | 
         from solver.objectives import stability
 
         return stability.value(model, value)
+    if name in ("distinct_sites", "distinct_tags"):
+        from solver.objectives import diversity
+
+        return diversity.value(name, model, value)
     return None
 
 

@@ -18,7 +18,7 @@ import json
 import math
 import random
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -201,6 +201,9 @@ class Family:
     facilitator_floor: bool = True
     """At least one facilitator per 40 students, whatever the sessions need."""
     spare_rooms: float = 0.2
+    builder: Callable[..., Scenario] | None = None
+    """A family with its own generator (`scheduler.synthetic_nursing`): called with
+    students, seed, term_start and weeks instead of the shape above."""
 
 
 DEFAULT = Family(
@@ -389,6 +392,8 @@ def generate_term(
         raise ValueError("students must be at least 1")
     if weeks < 12:
         raise ValueError("the weekly plan needs a term of at least 12 weeks")
+    if family.builder is not None:  # a family with its own generator
+        return family.builder(students=students, seed=seed, term_start=term_start, weeks=weeks)
     rng = random.Random(seed)
     calendar = TermCalendar(term_start, weeks)
     drafts = _draft_students(rng, students, calendar)

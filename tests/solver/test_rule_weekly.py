@@ -148,3 +148,21 @@ def test_full_solve_respects_every_new_rule_and_is_proven() -> None:
     # W1 seats one student in all (L1 and L2 share the week of Mar 8); L3 and L4 clash
     # (both P3): each student holds one of them, so 1 + 3 placements at most
     assert_proven(schedule, "coverage", 4.0)
+
+
+def test_relaxation_bounds_keep_units_apart() -> None:
+    """Units of one site in one period carry different tags: the tag-aware relaxations
+    must not merge them (a merged group read the first unit's tags, and the coverage
+    bound fell below what a schedule holds)."""
+    from solver.bounds import TermBounds
+
+    units = [{"id": "W2", "name": "Plain"}, {"id": "W1", "name": "Ward", "tags": ["community"]}]
+    scenario = ward_term(
+        students=[student("n1")],
+        sites=[site("H1", units=units, tags=[])],
+        slots=[slot("L2", unit="W2", capacity=1), slot("L1", unit="W1", capacity=1)],
+        placement_requirements=[{"profession": "NURS", "count": 1, "tags": {"community": 1}}],
+    )
+    bounds = TermBounds.of(prepare(scenario), ipe_best=0, joint_seconds=1.0)
+    assert bounds.coverage() >= 1
+    assert _violations(scenario, without=None) == set()

@@ -17,6 +17,7 @@ from solver.explain import codes
 from solver.explain.busy import BusySource
 from solver.explain.facts import Cause, Facts
 from solver.explain.merge import listing, plural, unique
+from solver.explain.week_causes import extension_cause
 from solver.period_fit import most_held
 from solver.prepare import SlotOption
 
@@ -189,6 +190,7 @@ def option_cause(facts: Facts, student: str, option: SlotOption) -> Cause:
         or _session_clash(facts, student, option)
         or _placement_overlap(facts, student, option)
         or _tag_cause(facts, student, option)
+        or extension_cause(facts, student, option)  # extension: weeks, repeats, tag limits
         or Cause(
             codes.SEARCH_INCOMPLETE,
             f"{option.slot} has a free seat",

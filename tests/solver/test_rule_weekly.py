@@ -49,10 +49,11 @@ def _one_each(**overrides) -> Scenario:
 
 
 def _shared_week() -> Scenario:
-    """Two nurses, one seat a week on W1: L1 and L2 overlap in the week of Mar 8."""
+    """Two nurses, one seat a week on W1 (slots have two each): L1 and L2 overlap in the
+    week of Mar 8."""
     return _one_each(
         students=[student("n1"), student("n2")],
-        slots=[slot("L1", unit="W1", capacity=1), slot("L2", unit="W1", period="P2", capacity=1)],
+        slots=[slot("L1", unit="W1", capacity=2), slot("L2", unit="W1", period="P2", capacity=2)],
         weekly_capacities=[{"site": "H1", "unit": "W1", "capacity": 1}],
     )
 
@@ -166,3 +167,28 @@ def test_relaxation_bounds_keep_units_apart() -> None:
     bounds = TermBounds.of(prepare(scenario), ipe_best=0, joint_seconds=1.0)
     assert bounds.coverage() >= 1
     assert _violations(scenario, without=None) == set()
+
+
+def _reason_codes(schedule, student_id: str) -> list[str]:
+    return [
+        reason.code
+        for item in schedule.unassigned
+        if item.student == student_id and item.requirement is not None
+        for reason in item.reasons
+    ]
+
+
+def test_unmet_need_names_the_full_week() -> None:
+    """One seat a week on W1 for two nurses: the one left out is told which week is full."""
+    schedule = solve_valid(_shared_week())
+    unplaced = {"n1", "n2"} - {p.student for p in schedule.placements}
+    assert len(unplaced) == 1
+    student_id = unplaced.pop()
+    assert _reason_codes(schedule, student_id)[0] == "full_week"
+    item = next(i for i in schedule.unassigned if i.student == student_id)
+    assert "W1" in item.reasons[0].related and "2027-03-08" in item.reasons[0].related
+
+
+def test_unmet_need_names_the_repeated_site_and_the_tag_limit() -> None:
+    assert "site_repeat" in _reason_codes(solve_valid(_same_site_twice()), "n1")
+    assert "tag_limit" in _reason_codes(solve_valid(_two_peds_wards()), "n1")

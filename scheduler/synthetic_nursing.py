@@ -52,9 +52,10 @@ SPECIALITIES = (
 YEARS = ("y1", "y2", "y3")
 BLOCK_WEEKS = 4
 BLOCKS_PER_YEAR = 3
-STUDENTS_PER_WARD = 4
-"""Wards per term: one per four students (at least four); weekly seats are then about
-what the students' active weeks need, so some weeks are over-subscribed."""
+STUDENTS_PER_WARD = 6
+"""Wards per term: one per six students (at least four); with 4-6 students a week per
+ward, weekly seats are about what the students' active weeks need (some weeks are
+over-subscribed), and a year's 2-3 seats a week let a student stay on one ward."""
 BLOCK_STARTS = (0, 1, 2, 5, 6, 7, 10, 11, 12)
 """Week of the term each block starts in."""
 WARDS_PER_HOSPITAL = 10
@@ -166,14 +167,14 @@ def _slots(sites: list[Site], periods: list[Period]) -> list[Slot]:
 
 
 def _capacities(rng: random.Random, sites: list[Site]) -> list[WeeklyCapacity]:
-    """Per ward: students a week by year (1-2 each) and in all (2-4)."""
+    """Per ward: students a week by year (2-3 each) and in all (4-6)."""
     rows = []
     for site in sites:
         for unit in site.units:
-            by_year = [rng.randint(1, 2) for _ in YEARS]
+            by_year = [rng.randint(2, 3) for _ in YEARS]
             for year, cap in zip(YEARS, by_year, strict=True):
                 rows.append(WeeklyCapacity(site=site.id, unit=unit.id, cohort=year, capacity=cap))
-            total = rng.randint(max(by_year) + 1, min(4, sum(by_year)))
+            total = rng.randint(max(by_year) + 1, min(6, sum(by_year)))
             rows.append(WeeklyCapacity(site=site.id, unit=unit.id, capacity=total))
     return rows
 

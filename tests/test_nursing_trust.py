@@ -26,7 +26,7 @@ def test_the_family_has_what_defines_it() -> None:
     term = family_term(120)
     assert check_scenario(term) == []
     units = [u for site in term.sites for u in site.units]
-    assert len(units) == 30 and all(u.tags for u in units)
+    assert len(units) == 20 and all(u.tags for u in units)
     assert {row.cohort for row in term.weekly_capacities} == {"y1", "y2", "y3", None}
     # blocks overlap in time, so a ward's weekly capacity is shared across blocks
     periods = sorted(term.periods, key=lambda p: p.start)

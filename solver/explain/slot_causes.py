@@ -279,7 +279,7 @@ def _tag_cause(facts: Facts, student: str, option: SlotOption) -> Cause | None:
     held = facts.holds.get(student, [])
     if len(held) + 1 != requirement.count:
         return None
-    site_tags = [set(facts.sites[facts.slots[s].site].tags) for s in held] + [set(option.tags)]
+    site_tags = [_held_tags(facts, s) for s in held] + [set(option.tags)]
     for tag, minimum in sorted(requirement.tags.items()):
         if sum(tag in t for t in site_tags) < minimum:
             return Cause(
@@ -290,3 +290,10 @@ def _tag_cause(facts: Facts, student: str, option: SlotOption) -> Cause | None:
                 (codes.TAG_MINIMUM, requirement.key, tag),
             )
     return None
+
+
+def _held_tags(facts: Facts, slot_id: str) -> set[str]:
+    """A held placement's tags: its site's and its unit's (extension)."""
+    slot = facts.slots[slot_id]
+    site = facts.sites[slot.site]
+    return set(site.tags).union(*(u.tags for u in site.units if u.id == slot.unit))

@@ -14,6 +14,7 @@ from scheduler.domain.weeks import history_places, history_tags, place_of
 from solver.model import TermModel
 from solver.objectives import Objective
 from solver.options import SlotOption
+from solver.prepare import Prepared
 
 NAMES = ("distinct_sites", "distinct_tags")
 
@@ -74,3 +75,26 @@ def value(name: str, model: TermModel, value_of: Callable) -> float:
                 seen.update(_kinds(name, places, option))
         total += len(seen)
     return float(total)
+
+
+def relaxed_bound(name: str, prep: Prepared, most_placements: int) -> float:
+    """A bound valid for the whole term (every eligible option, whatever the model holds):
+    each placement adds at most one new place, so a student gains at most
+    min(count, new places they could reach) and all students together at most the most
+    placements any schedule holds; a placement adds at most its new tags."""
+    earlier = _earlier(name)
+    places = {slot.id: place_of(slot) for slot in prep.scenario.slots}
+    constant = sum(len(earlier(s)) for s in prep.scenario.students)
+    students = {s.id: s for s in prep.scenario.students}
+    gains = 0
+    for info in prep.students.values():
+        if not info.count or not info.all_options:
+            continue
+        done = earlier(students[info.id])
+        options = list(info.all_options)
+        reachable = {k for o in options for k in _kinds(name, places, o)} - done
+        widest = max(len(set(_kinds(name, places, o)) - done) for o in options)
+        gains += min(len(reachable), info.count * widest)
+    if name == "distinct_sites":
+        gains = min(gains, most_placements)
+    return float(constant + gains)

@@ -70,3 +70,23 @@ def test_values_are_the_validators() -> None:
     recomputed = objective_values(scenario, schedule)
     for name in ("distinct_sites", "distinct_tags"):
         assert level(schedule, name).value == recomputed[name]
+
+
+def test_relaxed_bound_is_valid_and_tight_on_small_terms() -> None:
+    """The options-only bound (`relaxed_bound`): never below a schedule's value, equal to the
+    optimum on the hand terms (each placement adds at most one new ward)."""
+    from solver.objectives.diversity import relaxed_bound
+    from solver.prepare import prepare
+
+    earlier = [
+        {"site": "H1", "unit": "W1", "tags": ["peds"], "start": "2026-01-04", "end": "2026-02-01"}
+    ]
+    for history, best_sites, best_tags in (([], 2.0, 2.0), (earlier, 2.0, 2.0)):
+        scenario = _wards(["distinct_sites", "distinct_tags"], history=history)
+        prep = prepare(scenario)
+        assert relaxed_bound("distinct_sites", prep, most_placements=3) == best_sites
+        assert relaxed_bound("distinct_tags", prep, most_placements=3) == best_tags
+        schedule = solve_valid(scenario)
+        assert level(schedule, "distinct_sites").value == best_sites
+    # fewer placements than new wards: the placements cap it
+    assert relaxed_bound("distinct_sites", prepare(_wards([])), most_placements=1) == 1.0

@@ -98,9 +98,10 @@ def _pair(levels: dict[str, Any], name: str) -> str:
 def table(rows: list[dict[str, Any]]) -> str:
     head = (
         "| students | policy | status | coverage: value / bound | distinct_sites: value / bound "
-        "| distinct_tags: value / bound | mean distinct wards (students with 2+ placements) "
+        "| distinct_tags: value / bound | preferences: value / bound "
+        "| mean distinct wards (students with 2+ placements) "
         "| all on one ward | validator violations (capacity) | wall (s) | load average |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     lines = []
     for r in rows:
@@ -112,7 +113,8 @@ def table(rows: list[dict[str, Any]]) -> str:
             tags = f"{r['distinct_tags']:,.0f} (not a level)"
         lines.append(
             f"| {r['students']} | {r['policy']} | {r['status']} | {_pair(levels, 'coverage')} "
-            f"| {sites} | {tags} | {r['mean_distinct_wards']} of {r['mean_placements']} "
+            f"| {sites} | {tags} | {_pair(levels, 'preferences')} "
+            f"| {r['mean_distinct_wards']} of {r['mean_placements']} "
             f"({r['students_with_2plus']} students) | {r['all_on_one_ward']} "
             f"| {r['violations']} ({r['capacity_violations']}) | {r['wall_s']} | {r['load']} |"
         )
@@ -124,12 +126,20 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300])
     parser.add_argument("--time-limit", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--table-only", action="store_true", help="rewrite the .md from the .json")
     args = parser.parse_args()
-    rows = [
-        measure(n, policy, args.time_limit, args.seed) for n in args.sizes for policy in POLICIES
-    ]
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "nursing-trust.json").write_text(json.dumps(rows, indent=1) + "\n")
+    data = RESULTS / "nursing-trust.json"
+    if args.table_only:
+        rows = json.loads(data.read_text())
+    else:
+        rows = [
+            measure(n, policy, args.time_limit, args.seed)
+            for n in args.sizes
+            for policy in POLICIES
+        ]
+        data.write_text(json.dumps(rows, indent=1) + "\n")
+    (RESULTS / "nursing-trust.table.md").write_text(table(rows))
     print(table(rows))
 
 

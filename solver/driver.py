@@ -34,6 +34,7 @@ from solver.deadline import (
     too_large,
     too_large_schedule,
 )
+from solver.feature_start import feature_start
 from solver.features import heuristics_apply
 from solver.incremental.run import LocalSettings, full_path_metrics, local_repair
 from solver.ipe_bound import ipe_attendance_bound
@@ -225,7 +226,14 @@ def run(
         else None
     )
     levels = list(scenario.policy.objectives)
-    start = repair_start(model, warm.values, lambda: _solver(settings), settings.remaining())
+    warm_values = warm.values
+    if not heuristics and warm_values is None:  # features hook: a greedy deal under every rule
+        dealt = feature_start(model)
+        if dealt is not None and not dealt.valid:
+            _hint(model, dealt.values)  # min_fill not dealt for: a hint, never a kept answer
+        elif dealt is not None:
+            warm_values = dealt.values
+    start = repair_start(model, warm_values, lambda: _solver(settings), settings.remaining())
     _report_start(model, start, bounds, settings, on_progress)
     if not pins_respected(model, start):  # pins hook: a start breaking a pin is only a hint
         _hint(model, start or {})

@@ -15,8 +15,9 @@ from solver.model import TermModel
 from solver.rules.weekly_capacity import slot_weeks
 
 NO_FILL = (
-    "no schedule fills every unit to its min_fill in each active week together with the "
-    "other rules (weekly capacities, clashes, tag limits, eligibility)"
+    "no schedule filling every unit to its min_fill in each active week was found within "
+    "the time limit: min_fill conflicts with the other rules (weekly capacities, clashes, "
+    "tag limits, eligibility) or needs more time"
 )
 
 

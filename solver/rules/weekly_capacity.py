@@ -37,7 +37,7 @@ def add(model: TermModel) -> None:
         bounded = capacity_weeks(row, term.start, term.end)
         per_week: dict[date, list[cp_model.IntVar]] = defaultdict(list)
         for student_id, slot_id, var in by_site.get(row.site, []):
-            if _counts(row, students[student_id], units[slot_id]):
+            if counts_against(row, students[student_id], units[slot_id]):
                 for week in weeks[slot_id]:
                     if week in bounded:
                         per_week[week].append(var)
@@ -46,7 +46,7 @@ def add(model: TermModel) -> None:
                 model.cp.add(sum(variables) <= row.capacity)
 
 
-def _counts(row: WeeklyCapacity, student, unit: str | None) -> bool:
+def counts_against(row: WeeklyCapacity, student, unit: str | None) -> bool:
     """Whether a placement of this student in this unit counts against the row."""
     if row.unit is not None and unit != row.unit:
         return False

@@ -46,6 +46,7 @@ from scheduler.domain.scenario import (
 )
 from scheduler.domain.scenario import WeeklyWindow as Weekly
 from scheduler.domain.scenario_types import WEEKDAYS, Weekday, clock_minutes
+from scheduler.domain.weeks import without_unused_extensions
 
 TIMEZONE = "America/New_York"
 DESIGN_WEEKS = 16
@@ -434,7 +435,7 @@ def generate_term(
 
 def scenario_to_json(scenario: Scenario) -> str:
     """Pretty `ipe-scenario/1` JSON; optional fields left unset are omitted, not null."""
-    data = scenario.model_dump(mode="json", exclude_none=True)
+    data = without_unused_extensions(scenario.model_dump(mode="json", exclude_none=True))
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

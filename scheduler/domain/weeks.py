@@ -9,6 +9,7 @@ purpose (`scheduler.domain.validator_weekly`). Imports only the domain models.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from scheduler.domain.scenario import (
     PlacementRequirement,
@@ -94,3 +95,23 @@ def with_history(
     if left == requirement.tags:
         return requirement
     return requirement.model_copy(update={"tags": left})
+
+
+UNUSED: tuple[object, ...] = ((), [], {}, False, None)
+
+
+def without_unused_extensions(data: dict[str, Any]) -> dict[str, Any]:
+    """A dumped scenario without the capacity-calendar fields left at their defaults, so a
+    document that does not use them is written as before they existed."""
+    for key, items in (("students", "history"), ("sites", "units"), ("slots", "unit")):
+        for item in data.get(key, []):
+            if item.get(items) in UNUSED:
+                item.pop(items, None)
+    for requirement in data.get("placement_requirements", []):
+        if requirement.get("tag_limits") in UNUSED:
+            requirement.pop("tag_limits", None)
+    if data.get("policy", {}).get("no_repeat_site") is False:
+        data["policy"].pop("no_repeat_site")
+    if data.get("weekly_capacities") in UNUSED:
+        data.pop("weekly_capacities", None)
+    return data

@@ -86,6 +86,15 @@ FORMS: dict[Kind, Form] = {
 }
 
 
+FORMLESS_FIELDS: dict[str, tuple[str, ...]] = {
+    "students": ("history",),
+    "sites": ("units",),
+    "slots": ("unit",),
+}
+"""Fields of the capacity-calendar extension that no form edits (they come with the JSON
+import): editing the item through its form keeps them as they were."""
+
+
 @dataclass(frozen=True)
 class Edited:
     term: TermRow
@@ -255,6 +264,9 @@ def _put_item(document: dict[str, Any], kind: Kind, item: Item, ref: str | None)
             items.append(item)
             index = len(items) - 1
         else:
+            for name in FORMLESS_FIELDS.get(kind, ()):  # no form field: an edit keeps them
+                if name in items[index] and name not in item:
+                    item[name] = items[index][name]
             items[index] = item
         return f"{kind}[{index}]"
     activity = str(item.pop("activity", "") or "")

@@ -192,3 +192,17 @@ def test_unmet_need_names_the_full_week() -> None:
 def test_unmet_need_names_the_repeated_site_and_the_tag_limit() -> None:
     assert "site_repeat" in _reason_codes(solve_valid(_same_site_twice()), "n1")
     assert "tag_limit" in _reason_codes(solve_valid(_two_peds_wards()), "n1")
+
+
+def test_history_lowers_tag_minimums_in_the_model() -> None:
+    """Only an untagged ward is open: a student whose earlier placement was `community`
+    may take it (minimum met by history), one without history may not."""
+    earlier = {"site": "X", "start": "2026-01-04", "end": "2026-02-04", "tags": ["community"]}
+    scenario = ward_term(
+        students=[student("n1", history=[earlier]), student("n2")],
+        slots=[slot("L4", unit="W2", period="P3", capacity=2)],
+        placement_requirements=[{"profession": "NURS", "count": 1, "tags": {"community": 1}}],
+    )
+    schedule = solve_valid(scenario)
+    assert {p.student for p in schedule.placements} == {"n1"}
+    assert _reason_codes(schedule, "n2")[0] == "tag_minimum"

@@ -18,7 +18,7 @@ import json
 import math
 import random
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -46,6 +46,7 @@ from scheduler.domain.scenario import (
 )
 from scheduler.domain.scenario import WeeklyWindow as Weekly
 from scheduler.domain.scenario_types import WEEKDAYS, Weekday, clock_minutes
+from scheduler.domain.weeks import without_unused_extensions
 
 TIMEZONE = "America/New_York"
 DESIGN_WEEKS = 16
@@ -201,6 +202,9 @@ class Family:
     facilitator_floor: bool = True
     """At least one facilitator per 40 students, whatever the sessions need."""
     spare_rooms: float = 0.2
+    builder: Callable[..., Scenario] | None = None
+    """A family with its own generator (`scheduler.synthetic_nursing`): called with
+    students, seed, term_start and weeks instead of the shape above."""
 
 
 DEFAULT = Family(
@@ -389,6 +393,8 @@ def generate_term(
         raise ValueError("students must be at least 1")
     if weeks < 12:
         raise ValueError("the weekly plan needs a term of at least 12 weeks")
+    if family.builder is not None:  # a family with its own generator
+        return family.builder(students=students, seed=seed, term_start=term_start, weeks=weeks)
     rng = random.Random(seed)
     calendar = TermCalendar(term_start, weeks)
     drafts = _draft_students(rng, students, calendar)
@@ -429,7 +435,7 @@ def generate_term(
 
 def scenario_to_json(scenario: Scenario) -> str:
     """Pretty `ipe-scenario/1` JSON; optional fields left unset are omitted, not null."""
-    data = scenario.model_dump(mode="json", exclude_none=True)
+    data = without_unused_extensions(scenario.model_dump(mode="json", exclude_none=True))
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -26,6 +26,7 @@ from scheduler.synthetic import (
     Window,
     _times,
 )
+from scheduler.synthetic_nursing import generate_nursing_trust
 
 FACILITATOR_BOUND = replace(
     DEFAULT,
@@ -177,6 +178,13 @@ TIGHT_SEATS = replace(
     spare_rooms=0.05,
 )
 
+NURSING_TRUST = replace(
+    DEFAULT,
+    name="nursing-trust",
+    summary="nursing wards in weekly blocks: weekly capacity by year, history, specialities",
+    builder=generate_nursing_trust,
+)
+
 FAMILIES: dict[str, Family] = {
     family.name: family
     for family in (
@@ -187,6 +195,7 @@ FAMILIES: dict[str, Family] = {
         MANY_SMALL_ACTIVITIES,
         ONE_LARGE_ACTIVITY,
         TIGHT_SEATS,
+        NURSING_TRUST,
     )
 }
 """Every family by its name, as `ipe generate --family` and `bench/run.py --family` take it."""

@@ -31,6 +31,8 @@ class TermBounds:
     joint: JointRelaxation | None = None
     """The LP over sessions and placements together (`solver.joint_bound`), when built."""
     _joint_coverage: int | None = field(default=None, init=False)
+    prep: Prepared | None = None
+    """The prepared term, for bounds read from options alone (the diversity levels)."""
 
     @classmethod
     def of(cls, prep: Prepared, ipe_best: int, joint_seconds: float = 0.0) -> TermBounds:
@@ -40,7 +42,7 @@ class TermBounds:
         if networks[0].total_need > 0:
             networks.append(PlacementTotals(prep, tag_aware=True))
         joint = JointRelaxation.of(prep, joint_seconds) if joint_seconds > 0 else None
-        return cls(networks, ipe_best, joint)
+        return cls(networks, ipe_best, joint, prep=prep)
 
     @property
     def most_placements(self) -> int:

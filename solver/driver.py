@@ -47,6 +47,7 @@ from solver.deadline import (
     too_large,
     too_large_schedule,
 )
+from solver.feature_start import feature_start
 from solver.features import heuristics_apply
 from solver.incremental.run import LocalSettings, full_path_metrics, local_repair
 from solver.ipe_bound import ipe_attendance_bound
@@ -59,6 +60,7 @@ from solver.readout import read_schedule, snapshot
 from solver.rules import apply_rules
 from solver.rules.pins import NO_SCHEDULE, infeasible_schedule, pin_errors
 from solver.rules.pins import respected as pins_respected
+from solver.rules.unit_fill import fill_errors
 from solver.size_policy import DEFAULT_SIZE_POLICY, SizePolicy
 from solver.stability import candidate_slots, polish_safe, refine_classes, repair_start
 from solver.warm import (
@@ -79,6 +81,10 @@ LP_DRAFT_MAX_STUDENTS = DEFAULT_SIZE_POLICY.lp_draft_max_students
 """Beyond this (by default; `SizePolicy`) the LP draft is skipped."""
 LARGE_SEARCH_SECONDS = 20.0
 FULL_SOLVE = "the full solve was asked for"
+NO_START_SHARE = 0.6
+"""Share of the time left for a level that has no start to keep (a term solved by the
+exact model alone, `solver.features`): a level that finds nothing ends the solve, and
+presolve alone took 6-12 s of a 20 s limit on a 100-student nursing term under load."""
 
 
 @dataclass
@@ -373,6 +379,22 @@ def _warm_start(state: RunState) -> Done:
     return Done({**detail, "cp_sat_starts": state.warm.searched})
 
 
+def _no_feature_start(state: RunState) -> str | None:
+    if state.heuristics:
+        return "the heuristic stages made the start"
+    return "the warm start has values" if state.start is not None else None
+
+
+def _feature_start(state: RunState) -> Done:
+    dealt = feature_start(state.model)
+    if dealt is not None and not dealt.valid:
+        _hint(state.model, dealt.values)  # min_fill not dealt for: a hint, never a kept answer
+    elif dealt is not None:
+        state.start = dealt.values
+    valid = dealt is not None and dealt.valid
+    return Done({"dealt": dealt is not None, "valid": valid})
+
+
 def _coverage_of(model: TermModel, values: dict[int, int] | None) -> float | None:
     return None if values is None else OBJECTIVES["coverage"].value(model, values)
 
@@ -400,7 +422,7 @@ def _repair_start(state: RunState) -> Done:
     assert state.warm is not None
     settings = state.settings
     state.start = repair_start(
-        state.model, state.warm.values, lambda: _solver(settings), settings.remaining()
+        state.model, state.start, lambda: _solver(settings), settings.remaining()
     )
     return Done({"coverage": _coverage_of(state.model, state.start)})
 
@@ -445,6 +467,8 @@ def _readout(state: RunState) -> Done:
         error = ErrorItem(path="policy", message=NO_SCHEDULE)
         return _answer(state, infeasible_schedule(scenario, [error], info))
     results = state.results
+    if values is None and (unfilled := fill_errors(scenario)):  # min_fill hook: no empty answer
+        return _answer(state, infeasible_schedule(scenario, unfilled, info))
     reported = [ObjectiveResult(name=r.name, value=r.value, bound=r.bound) for r in results]
     end = settings.started + settings.time_limit  # deadline hook: explanations stop by then
     status = _status(results, values)
@@ -677,6 +701,8 @@ def _solve_levels(
             continue
         levels_left = len(solvable) - solvable.index(name)
         budget = max(MIN_LEVEL_SECONDS, settings.remaining() / levels_left)
+        if values is None:  # no start (exact model alone): the first solution must come first
+            budget = max(budget, settings.remaining() * NO_START_SHARE)
         out_of_time = values is not None and settings.remaining() <= MIN_LEVEL_SECONDS
         relaxed = None
         if bounds is not None and (
@@ -1081,6 +1107,15 @@ WARM_START = Stage[RunState](
     shares=(("ipe_solve_cap", 0.3), ("ipe_solve_of_left", 0.4)),
     hook="size policy (large_students)",
 )
+FEATURE_START = Stage[RunState](
+    "feature_start",
+    "A term the heuristics skip gets a greedy deal under every rule, so its levels start.",
+    needs=("model", "start", "heuristics"),
+    produces=("start",),
+    run=_feature_start,
+    skip=_no_feature_start,
+    hook="features",
+)
 BOUNDS = Stage[RunState](
     "bounds",
     "Relaxations over every eligible option bound each level for the whole term.",
@@ -1107,7 +1142,7 @@ SOLVE_STAGES: list[Stage[RunState]] = [
     Stage(
         "repair_start",
         "A repair starts from the previous schedule projected onto the changed term.",
-        needs=("model", "warm", "settings"),
+        needs=("model", "start", "settings"),
         produces=("start",),
         run=_repair_start,
         skip=_no_previous,
@@ -1146,6 +1181,7 @@ STAGES: list[Stage[RunState]] = [
     DRAFTS,
     *MODEL_STAGES,
     WARM_START,
+    FEATURE_START,
     BOUNDS,
     *SOLVE_STAGES,
 ]

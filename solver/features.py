@@ -23,9 +23,19 @@ from scheduler.domain.scenario import Scenario
 
 FeatureTest = Callable[[Scenario], bool]
 
-FEATURES: dict[str, FeatureTest] = {}
-"""Feature name -> whether a scenario uses it. Empty until a feature outgrows the
-heuristics' encodings."""
+DIVERSITY_LEVELS = frozenset({"distinct_sites", "distinct_tags"})
+
+FEATURES: dict[str, FeatureTest] = {
+    # capacity calendars (extension): rule modules weekly_capacity, unit_fill,
+    # no_repeat_site, tag_limits; history changes tag minimums; diversity levels
+    "weekly_capacities": lambda s: bool(s.weekly_capacities),
+    "unit_min_fill": lambda s: any(u.min_fill for site in s.sites for u in site.units),
+    "no_repeat_site": lambda s: s.policy.no_repeat_site,
+    "tag_limits": lambda s: any(r.tag_limits for r in s.placement_requirements),
+    "history": lambda s: any(student.history for student in s.students),
+    "diversity_levels": lambda s: bool(DIVERSITY_LEVELS & set(s.policy.objectives)),
+}
+"""Feature name -> whether a scenario uses it."""
 
 HEURISTIC_FEATURES: frozenset[str] = frozenset()
 """Features every heuristic stage encodes exactly (so their drafts stay valid)."""

@@ -236,7 +236,8 @@ def _class_rows(
             if frozenset({first, second}) in prep.period_clashes:
                 both = by_period[first] + (by_period[second] if second != first else [])
                 add_row(lp, ones(both), high=members)
-    site_tags = {site.id: set(site.tags) for site in prep.scenario.sites}
+    # a group may merge units of a site: any unit's tags count (a looser, still valid bound)
+    site_tags = {s.id: set(s.tags).union(*(u.tags for u in s.units)) for s in prep.scenario.sites}
     for tag, minimum in alike.tags:
         tagged = [
             (column, 1.0)

@@ -19,6 +19,7 @@ import numpy as np
 
 from scheduler.domain.geo import EARTH_RADIUS_KM, travel_between
 from scheduler.domain.scenario import Scenario, Site, Student
+from scheduler.domain.weeks import slot_tags
 from solver.credentials import CredentialGate
 
 TRAVEL_SCALE = 10
@@ -60,14 +61,14 @@ class SlotTable:
 
     @classmethod
     def of(cls, scenario: Scenario) -> SlotTable:
-        site_tags = {s.id: frozenset(s.tags) for s in scenario.sites}
+        tags_of = slot_tags(scenario)  # site and unit tags (extension)
         period_ids = {p.id: i for i, p in enumerate(scenario.periods)}
         slots = scenario.slots
         return cls(
             ids=[s.id for s in slots],
             periods=[s.period for s in slots],
             sites=[s.site for s in slots],
-            tags=[site_tags[s.site] for s in slots],
+            tags=[tags_of[s.id] for s in slots],
             capacity=np.array([s.capacity for s in slots], dtype=np.int64),
             period_index=np.array([period_ids[s.period] for s in slots], dtype=np.int64),
             period_ids=list(period_ids),

@@ -28,6 +28,7 @@ from scheduler.domain.scenario import (
     TeamRule,
     WeeklyWindow,
 )
+from scheduler.domain.weeks import slot_tags, with_history
 from solver.availability import Busy, PeriodTime, overlaps
 from solver.credentials import slot_allowed
 from solver.options import TRAVEL_SCALE, SlotOption, TermOptions, periods_of
@@ -296,7 +297,9 @@ def _student_facts(
         profession=student.profession,
         activities=tuple(free_sessions),
         free_sessions=free_sessions,
-        requirement=requirement_for(student, scenario.placement_requirements),
+        requirement=with_history(  # extension: earlier placements count toward tag minimums
+            student, requirement_for(student, scenario.placement_requirements)
+        ),
     )
     period_free = {p.id: p.id not in blocked_periods for p in scenario.periods}
     return info, period_free
@@ -308,6 +311,8 @@ class SlotCatalog:
 
     by_profession: dict[str, list[tuple[Slot, Site]]]
     site_tags: dict[str, frozenset[str]]
+    slot_tags: dict[str, frozenset[str]]
+    """A placement's tags: its site's and its unit's (extension)."""
 
     @classmethod
     def of(cls, scenario: Scenario) -> SlotCatalog:
@@ -317,7 +322,7 @@ class SlotCatalog:
             if slot.status != "declined" and slot.capacity > 0:
                 by_profession[slot.profession].append((slot, sites[slot.site]))
         tags = {s.id: frozenset(s.tags) for s in scenario.sites}
-        return cls(dict(by_profession), tags)
+        return cls(dict(by_profession), tags, slot_tags(scenario))
 
 
 def _slot_options(
@@ -347,7 +352,7 @@ def _slot_options(
             continue
         rank = ranks.get(site.id, unranked)
         options.append(
-            SlotOption(slot.id, slot.period, site.id, rank, travel, catalog.site_tags[site.id])
+            SlotOption(slot.id, slot.period, site.id, rank, travel, catalog.slot_tags[slot.id])
         )
     return options
 

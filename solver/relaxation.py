@@ -500,18 +500,19 @@ def _layout(students: _StudentOptions, capacity: np.ndarray) -> _Layout:
 @dataclass(frozen=True)
 class _SlotGroups:
     """Usable slots (not declined, capacity > 0) grouped by (site, period, language,
-    profession): per slot position its group (-1: unusable), and each group's size."""
+    profession, unit): per slot position its group (-1: unusable), and each group's size."""
 
     of_slot: np.ndarray
     sizes: np.ndarray
 
     @classmethod
     def of(cls, scenario: Scenario) -> _SlotGroups:
-        keys: dict[tuple[str, str, str | None, str], int] = {}
+        keys: dict[tuple[str, str, str | None, str, str | None], int] = {}
         of_slot = np.full(len(scenario.slots), -1, dtype=np.int64)
         for position, slot in enumerate(scenario.slots):
             if slot.status != "declined" and slot.capacity > 0:
-                key = (slot.site, slot.period, slot.language, slot.profession)
+                # units apart: a unit's tags are its slots' own (extension)
+                key = (slot.site, slot.period, slot.language, slot.profession, slot.unit)
                 of_slot[position] = keys.setdefault(key, len(keys))
         sizes = np.bincount(of_slot[of_slot >= 0], minlength=len(keys))
         return cls(of_slot=of_slot, sizes=sizes)

@@ -524,7 +524,7 @@ def export_csv(
     version_id: Id,
     session: SessionDep,
     user: Coordinator,
-    by: Annotated[Literal["session", "site", "student"], Query()] = "session",
+    by: Annotated[exports.CsvView, Query()] = "session",
 ) -> Response:
     """The version as CSV: one row per student by session/team, by site/period or by student."""
     text = exports.schedule_csv(session, actor=user, term_id=term_id, version_id=version_id, by=by)

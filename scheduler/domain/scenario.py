@@ -41,6 +41,8 @@ ObjectiveName = Literal[
     "team_balance",
     "stability",
     "equity_gap",
+    "distinct_sites",
+    "distinct_tags",
 ]
 DEFAULT_OBJECTIVES: list[ObjectiveName] = [
     "coverage",
@@ -109,6 +111,19 @@ class GeoPoint(Frozen):
     lon: float = Field(ge=-180, le=180)
 
 
+class HistoryPlacement(Frozen):
+    """Extension: a placement the student held in an earlier term. It counts toward tag
+    minimums and limits, `no_repeat_site` and the diversity levels; `site` and `unit` need
+    not be sites of this term. `discipline` is carried for discipline plans."""
+
+    site: Identifier
+    unit: Identifier | None = None
+    tags: list[Text] = Field(default_factory=list)
+    start: date
+    end: date
+    discipline: Text | None = None
+
+
 class Student(Frozen):
     id: Identifier
     name: Text
@@ -128,6 +143,8 @@ class Student(Frozen):
     from other students). Absent (None) means no opt-out; exports write it only when true."""
     credentials: list[Credential] = Field(default_factory=list)
     """Extension: documents the student holds (`scheduler.domain.credentials`)."""
+    history: list[HistoryPlacement] = Field(default_factory=list)
+    """Extension: placements of earlier terms (see `HistoryPlacement`)."""
 
     @property
     def needs_accessible(self) -> bool:
@@ -194,6 +211,18 @@ class Activity(Frozen):
     sessions: list[Session] = Field(default_factory=list)
 
 
+class Unit(Frozen):
+    """Extension: a unit of a site (a ward, a service): slots may name it, weekly capacities
+    may bound it, and its tags add to the site's for placements in it."""
+
+    id: Identifier
+    name: Text
+    tags: list[Text] = Field(default_factory=list)
+    min_fill: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    """Hard when given: in every week a non-declined slot of the unit is active, at least
+    this many students are placed in the unit."""
+
+
 class Site(Frozen):
     id: Identifier
     name: Text
@@ -206,6 +235,8 @@ class Site(Frozen):
     """Extension: the street address people travel to, shown on pages, feeds and messages."""
     required_credentials: list[Identifier] = Field(default_factory=list)
     """Extension: credential codes a student must hold, valid on every date of a placement."""
+    units: list[Unit] = Field(default_factory=list)
+    """Extension: the site's units (see `Unit`); ids unique within the site."""
 
 
 class Period(Frozen):
@@ -229,6 +260,8 @@ class Slot(Frozen):
     status: Literal["offered", "confirmed", "declined"] = "offered"
     required_credentials: list[Identifier] = Field(default_factory=list)
     """Extension: credential codes this slot requires on top of its site's."""
+    unit: Identifier | None = None
+    """Extension: the unit of `site` the seats are in."""
 
 
 class PlacementRequirement(Frozen):
@@ -243,12 +276,32 @@ class PlacementRequirement(Frozen):
     cohort: Text | None = None
     count: int = Field(ge=0, le=MAX_COUNT)
     tags: dict[Text, Annotated[int, Field(ge=0, le=MAX_COUNT)]] = Field(default_factory=dict)
+    tag_limits: dict[Text, Annotated[int, Field(ge=0, le=MAX_COUNT)]] = Field(default_factory=dict)
+    """Extension: at most `tag_limits[t]` placements tagged t, history included, whatever
+    number the student holds (a limit of 1 makes the tag's placements distinct)."""
 
     @property
     def key(self) -> str:
         if self.id:
             return self.id
         return self.profession if self.cohort is None else f"{self.profession}/{self.cohort}"
+
+
+class WeeklyCapacity(Frozen):
+    """Extension: at most `capacity` students placed at `site` (or its `unit`) in each week,
+    counting every placement whose period is active that week, of `profession` and `cohort`
+    when given. Weeks are ISO weeks (Monday to Sunday, term-local dates): `weeks` lists
+    their Mondays, or `first_week`..`last_week` bound them (Mondays, inclusive); neither
+    means every week."""
+
+    site: Identifier
+    unit: Identifier | None = None
+    profession: Identifier | None = None
+    cohort: Text | None = None
+    weeks: list[date] = Field(default_factory=list)
+    first_week: date | None = None
+    last_week: date | None = None
+    capacity: int = Field(ge=0, le=MAX_COUNT)
 
 
 class Pin(Frozen):
@@ -275,6 +328,9 @@ class Policy(Frozen):
     """Assignments that never move (extension; see `Pin`)."""
     workers: int | None = Field(default=None, ge=1, le=256)
     seed: int = Field(default=0, ge=-(2**31), le=2**31 - 1)
+    no_repeat_site: bool = False
+    """Extension: hard when true: a student never holds two placements at one site, nor one
+    at a site of their history."""
 
     @field_validator("previous")
     @classmethod
@@ -300,3 +356,5 @@ class Scenario(Frozen):
     slots: list[Slot] = Field(default_factory=list)
     placement_requirements: list[PlacementRequirement] = Field(default_factory=list)
     policy: Policy = Field(default_factory=Policy)
+    weekly_capacities: list[WeeklyCapacity] = Field(default_factory=list)
+    """Extension: capacity calendars (see `WeeklyCapacity`)."""

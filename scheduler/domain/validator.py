@@ -33,6 +33,12 @@ from scheduler.domain.scenario import (
 )
 from scheduler.domain.scenario_types import WEEKDAYS, clock_minutes
 from scheduler.domain.schedule import Schedule, SessionAssignment
+from scheduler.domain.validator_weekly import RULES as WEEKLY_RULES
+from scheduler.domain.validator_weekly import (
+    diversity_values,
+    history_tag_counts,
+    weekly_violations,
+)
 
 EARTH_RADIUS_KM = 6371.0
 DAY = 86_400
@@ -106,6 +112,7 @@ RULES: dict[str, int] = {
     "pin_broken": 8,
 }
 """Every violation code and the spec's hard-rule number it belongs to (0 = structural)."""
+RULES.update(WEEKLY_RULES)  # extension: capacity calendars (`validator_weekly`)
 
 
 @dataclass(frozen=True)
@@ -328,6 +335,8 @@ def validate_schedule(scenario: Scenario, schedule: Schedule) -> list[Violation]
     _check_requirements(index, plan, schedule, report)
     _check_student_time(index, plan, report)
     _check_pins(index, plan, report)
+    for code, message, related in weekly_violations(scenario, plan.holds):  # extension
+        report.add(code, message, *related)
     return report.items
 
 
@@ -946,10 +955,12 @@ def _check_tags(
     slots: list[Slot],
     report: _Report,
 ) -> None:
-    """A student holding all `count` placements meets every tag minimum."""
-    site_tags = [index.sites[s.site].tags if s.site in index.sites else [] for s in slots]
+    """A student holding all `count` placements meets every tag minimum; a placement's tags
+    are its site's and its unit's, and earlier placements (history) count too."""
+    site_tags = [_placement_tags(index, s) for s in slots]
+    earlier = history_tag_counts(student)
     for tag, minimum in requirement.tags.items():
-        have = sum(1 for tags in site_tags if tag in tags)
+        have = sum(1 for tags in site_tags if tag in tags) + earlier.get(tag, 0)
         if have < minimum:
             report.add(
                 "tag_minimum_unmet",
@@ -959,6 +970,14 @@ def _check_tags(
                 requirement.key,
                 tag,
             )
+
+
+def _placement_tags(index: _Index, slot: Slot) -> set[str]:
+    """Tags of a placement: its site's plus those of its unit (extension)."""
+    site = index.sites.get(slot.site)
+    if site is None:
+        return set()
+    return set(site.tags) | {t for u in site.units if u.id == slot.unit for t in u.tags}
 
 
 # --- rule 2 and the room half of rule 4: each student's time ---------------------------------
@@ -1121,14 +1140,27 @@ def objective_values(scenario: Scenario, schedule: Schedule) -> dict[str, float]
         and index.slots[slot_id].site in index.sites
     ]
     travels = [_tenths(_travel(student, site)) for student, site in placements]
-    return {
-        "coverage": float(len(attendances) + len(placements)),
-        "preferences": float(sum(_rank(student, site.id) for student, site in placements)),
-        "travel_fairness": max(travels, default=0) / 10,
-        "travel_total": sum(travels) / 10,
-        "team_balance": float(sum(_spread(entry) for entry in schedule.sessions)),
-        "equity_gap": _equity_gap(scenario, placements),
-    } | _stability(scenario, schedule, index)
+    return (
+        {
+            "coverage": float(len(attendances) + len(placements)),
+            "preferences": float(sum(_rank(student, site.id) for student, site in placements)),
+            "travel_fairness": max(travels, default=0) / 10,
+            "travel_total": sum(travels) / 10,
+            "team_balance": float(sum(_spread(entry) for entry in schedule.sessions)),
+            "equity_gap": _equity_gap(scenario, placements),
+        }
+        | _stability(scenario, schedule, index)
+        | _diversity(index, schedule)
+    )
+
+
+def _diversity(index: _Index, schedule: Schedule) -> dict[str, float]:
+    """`distinct_sites` and `distinct_tags` (extension; `validator_weekly`)."""
+    holds: dict[str, list[str]] = defaultdict(list)
+    for student_id, slot_id in dict.fromkeys((p.student, p.slot) for p in schedule.placements):
+        if student_id in index.students and slot_id in index.slots:
+            holds[student_id].append(slot_id)
+    return diversity_values(index.scenario, holds)
 
 
 def _stability(scenario: Scenario, schedule: Schedule, index: _Index) -> dict[str, float]:

@@ -17,10 +17,12 @@ from scheduler.db.tables import UserRow
 from scheduler.domain.csv_text import csv_text
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import Schedule
+from scheduler.domain.week_grids import site_week_csv, student_week_csv
 from scheduler.services import term_rows
 from scheduler.services.versions import get_version, version_schedule
 
-CsvView = Literal["session", "site", "student"]
+CsvView = Literal["session", "site", "student", "site_weeks", "student_weeks"]
+"""`site_weeks` and `student_weeks`: the week grids (`scheduler.domain.week_grids`)."""
 Rows = Iterable[Sequence[object]]
 
 
@@ -130,4 +132,6 @@ VIEWS: dict[str, Callable[[Scenario, Schedule], tuple[list[str], Rows]]] = {
     "session": _by_session,
     "site": _by_site,
     "student": _by_student,
+    "site_weeks": site_week_csv,
+    "student_weeks": student_week_csv,
 }

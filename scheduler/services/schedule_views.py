@@ -17,6 +17,7 @@ from scheduler.db import repositories
 from scheduler.db.tables import UserRow
 from scheduler.domain.scenario import Scenario, WeeklyWindow
 from scheduler.domain.schedule import Reason, Schedule
+from scheduler.domain.week_grids import WeekGrids, week_grids
 from scheduler.services import term_rows
 from scheduler.services.reports import Coverage, coverage, total_coverage
 from scheduler.services.versions import get_version, version_schedule
@@ -169,6 +170,12 @@ def by_session(
         for entry in loaded.schedule.sessions
     ]
     return sorted(blocks, key=lambda b: (b.start, b.session))
+
+
+def by_week(session: Session, *, actor: UserRow, term_id: int, version_id: int) -> WeekGrids:
+    """Weekly utilisation of each site or unit, and where each student is each week."""
+    loaded = _load(session, actor, term_id, version_id, "by_week")
+    return week_grids(loaded.scenario, loaded.schedule)
 
 
 def by_site(session: Session, *, actor: UserRow, term_id: int, version_id: int) -> list[SiteBlock]:

@@ -86,6 +86,16 @@ FORMS: dict[Kind, Form] = {
 }
 
 
+FORMLESS_FIELDS: dict[str, tuple[str, ...]] = {
+    "students": ("history", "credentials"),
+    "sites": ("units",),
+    "slots": ("unit",),
+}
+"""Fields that no form edits (the capacity-calendar extension comes with the JSON import,
+a student's credentials with `credential_import`): editing the item through its form
+keeps them as they were."""
+
+
 @dataclass(frozen=True)
 class Edited:
     term: TermRow
@@ -255,7 +265,10 @@ def _put_item(document: dict[str, Any], kind: Kind, item: Item, ref: str | None)
             items.append(item)
             index = len(items) - 1
         else:
-            items[index] = _kept(kind, items[index], item)
+            for name in FORMLESS_FIELDS.get(kind, ()):  # no form field: an edit keeps them
+                if name in items[index] and name not in item:
+                    item[name] = items[index][name]
+            items[index] = item
         return f"{kind}[{index}]"
     activity = str(item.pop("activity", "") or "")
     if ref is not None:
@@ -273,14 +286,6 @@ def _put_item(document: dict[str, Any], kind: Kind, item: Item, ref: str | None)
     sessions = activities[found].setdefault("sessions", [])
     sessions.append(item)
     return f"activities[{found}].sessions[{len(sessions) - 1}]"
-
-
-def _kept(kind: Kind, old: Item, new: Item) -> Item:
-    """A student's credentials are imported on their own (`credential_import`), not on the
-    student's form: an edit of the student keeps them."""
-    if kind == "students" and "credentials" in old and "credentials" not in new:
-        return {**new, "credentials": old["credentials"]}
-    return new
 
 
 def _drop_item(document: dict[str, Any], kind: Kind, ref: str) -> None:

@@ -63,6 +63,13 @@ CAPACITY_TAKEN: Final = "capacity_taken"
 SESSION_CLASH: Final = "session_clash"
 PLACEMENT_OVERLAP: Final = "placement_overlap"
 TAG_MINIMUM: Final = "tag_minimum"
+# Causes of the capacity-calendar extension (`solver.explain.week_causes`).
+FULL_WEEK: Final = "full_week"
+"""A weekly capacity of the slot's site or unit is reached in a week of its period."""
+SITE_REPEAT: Final = "site_repeat"
+"""`policy.no_repeat_site`: the student was placed at the site already (or before)."""
+TAG_LIMIT: Final = "tag_limit"
+"""The requirement's tag limit is reached (history included)."""
 
 # Either kind: nothing blocks it, the search stopped first (time limit).
 SEARCH_INCOMPLETE: Final = "search_incomplete"

@@ -55,6 +55,8 @@ class Facts:
     _memo: dict[tuple[str, ...], Cause] = field(default_factory=dict)
     _open: dict[str, frozenset[str]] = field(default_factory=dict)
     _seats: np.ndarray | None = None
+    week_use: list | None = None
+    """Per weekly capacity row, placements by week (`solver.explain.week_causes`)."""
 
     @classmethod
     def of(cls, prep: Prepared, schedule: Schedule) -> Facts:

@@ -22,6 +22,8 @@ from solver.explain.merge import listing, merge, plural, unique
 from solver.explain.session_causes import closed_causes, open_session_cause
 from solver.explain.slot_causes import periods_cause, removed_causes, usage_causes
 
+EXTENSION_CODES = (codes.FULL_WEEK, codes.SITE_REPEAT, codes.TAG_LIMIT)
+"""Capacity-calendar causes (`solver.explain.week_causes`)."""
 USAGE_CODES = frozenset(
     {
         codes.TOO_FEW_PERIODS,
@@ -30,6 +32,7 @@ USAGE_CODES = frozenset(
         codes.PLACEMENT_OVERLAP,
         codes.TAG_MINIMUM,
         codes.SEARCH_INCOMPLETE,
+        *EXTENSION_CODES,
     }
 )
 """Causes about eligible slots; for `seats_taken` they lead and the removed slots follow."""
@@ -41,6 +44,7 @@ SINGLE_CAUSE_HEADLINES = frozenset(
         codes.PLACEMENT_CLASH,
         codes.TAG_MINIMUM,
         codes.SESSION_CLASH,
+        *EXTENSION_CODES,
     }
 )
 """Causes that, when they alone say why a need is unmet, lead its reasons."""

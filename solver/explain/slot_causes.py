@@ -18,6 +18,7 @@ from solver.explain import codes
 from solver.explain.busy import BusySource
 from solver.explain.facts import Cause, Facts
 from solver.explain.merge import listing, plural, unique
+from solver.explain.week_causes import extension_cause
 from solver.period_fit import most_held
 from solver.prepare import SlotOption
 
@@ -207,6 +208,7 @@ def option_cause(facts: Facts, student: str, option: SlotOption) -> Cause:
         or _session_clash(facts, student, option)
         or _placement_overlap(facts, student, option)
         or _tag_cause(facts, student, option)
+        or extension_cause(facts, student, option)  # extension: weeks, repeats, tag limits
         or Cause(
             codes.SEARCH_INCOMPLETE,
             f"{option.slot} has a free seat",
@@ -295,7 +297,7 @@ def _tag_cause(facts: Facts, student: str, option: SlotOption) -> Cause | None:
     held = facts.holds.get(student, [])
     if len(held) + 1 != requirement.count:
         return None
-    site_tags = [set(facts.sites[facts.slots[s].site].tags) for s in held] + [set(option.tags)]
+    site_tags = [_held_tags(facts, s) for s in held] + [set(option.tags)]
     for tag, minimum in sorted(requirement.tags.items()):
         if sum(tag in t for t in site_tags) < minimum:
             return Cause(
@@ -306,3 +308,10 @@ def _tag_cause(facts: Facts, student: str, option: SlotOption) -> Cause | None:
                 (codes.TAG_MINIMUM, requirement.key, tag),
             )
     return None
+
+
+def _held_tags(facts: Facts, slot_id: str) -> set[str]:
+    """A held placement's tags: its site's and its unit's (extension)."""
+    slot = facts.slots[slot_id]
+    site = facts.sites[slot.site]
+    return set(site.tags).union(*(u.tags for u in site.units if u.id == slot.unit))

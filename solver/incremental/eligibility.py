@@ -66,7 +66,7 @@ class Eligibility:
             own = {s.id for a in self.scenario.activities if a.id == activity for s in a.sessions}
             times = {sid: info for sid, info in self.sessions.items() if sid in own}
             self._session_blocks[activity] = BlockIndex(self.scenario, times, self.periods)
-        empty = SlotCatalog({}, self.catalog.site_tags)
+        empty = SlotCatalog({}, self.catalog.site_tags, self.catalog.slot_tags)
         person = self.students[student]
         blocks = self._session_blocks[activity]
         info = _student_info(self.scenario, person, self.sessions, blocks, empty)
@@ -99,7 +99,9 @@ class Eligibility:
     def _restricted(self, student: Student, slots: Iterable[str]) -> SlotCatalog:
         entries = [self.usable[s] for s in dict.fromkeys(slots) if s in self.usable]
         wanted = [(slot, site) for slot, site in entries if slot.profession == student.profession]
-        return SlotCatalog({student.profession: wanted}, self.catalog.site_tags)
+        return SlotCatalog(
+            {student.profession: wanted}, self.catalog.site_tags, self.catalog.slot_tags
+        )
 
 
 def _session_times(scenario: Scenario, periods: dict[str, PeriodTime]) -> dict[str, SessionInfo]:

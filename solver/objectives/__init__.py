@@ -14,7 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from solver.model import TermModel
-from solver.objectives import coverage, equity_gap, preferences, stability, team_balance, travel
+from solver.objectives import (
+    coverage,
+    diversity,
+    equity_gap,
+    preferences,
+    stability,
+    team_balance,
+    travel,
+)
 from solver.objectives.base import Objective, ObjectiveModule, TieBreak
 
 __all__ = [
@@ -37,6 +45,8 @@ OBJECTIVES: dict[str, ObjectiveModule] = {
         team_balance.OBJECTIVE,
         equity_gap.OBJECTIVE,
         stability.OBJECTIVE,
+        diversity.SITES,
+        diversity.TAGS,
     )
 }
 """Every objective level by the name the contract's policy gives it."""

@@ -12,12 +12,16 @@ from solver.model import TermModel
 from solver.rules import (
     attendance,
     facilitators,
+    no_repeat_site,
     pins,
     placement_overlap,
     placements,
     rooms,
+    tag_limits,
     tag_minimums,
     teams,
+    unit_fill,
+    weekly_capacity,
 )
 
 Rule = Callable[[TermModel], None]
@@ -31,6 +35,11 @@ RULES: list[tuple[str, Rule]] = [
     ("rooms", rooms.add),
     ("facilitators", facilitators.add),
     ("pins", pins.add),
+    # extension: capacity calendars (solver.features skips the heuristics on such terms)
+    ("weekly_capacity", weekly_capacity.add),
+    ("unit_fill", unit_fill.add),
+    ("no_repeat_site", no_repeat_site.add),
+    ("tag_limits", tag_limits.add),
 ]
 
 

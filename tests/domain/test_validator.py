@@ -752,6 +752,8 @@ def test_objective_values() -> None:
         "travel_total": 166.8,
         "team_balance": 1.0,  # sizes 3 and 2
         "equity_gap": 0.0,  # no student attributes: no groups to compare
+        "distinct_sites": 2.0,  # n1 and n2 each at one site (extension)
+        "distinct_tags": 2.0,  # each at one `acute` site
     }
 
 

@@ -397,5 +397,5 @@ def test_no_page_or_per_student_answer_shows_attributes(
             assert not any(name in answer.text for name in ATTRIBUTES), path
 
 
-VERSION_VIEWS = ("sessions", "sites", "students", "unmet")
-CSV_VIEWS = ("session", "site", "student")
+VERSION_VIEWS = ("sessions", "sites", "students", "unmet", "weeks")
+CSV_VIEWS = ("session", "site", "student", "site_weeks", "student_weeks")

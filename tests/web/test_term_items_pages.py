@@ -70,3 +70,55 @@ def test_edit_of_published_term_is_recorded(client: TestClient, world: World) ->
         client, f"/app/terms/{term}/items/students", f"/app/terms/{term}/items/students/T01/remove"
     )
     assert refused.status_code == 409 and "schedule version" in refused.text
+
+
+def test_editing_a_site_slot_or_student_keeps_units_and_history(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    """Units, a slot's unit and a student's history have no form field: a form edit keeps
+    them (a site without its units would orphan its slots' units)."""
+    from weekly_factories import ward_term
+
+    from scheduler.db.engine import new_session
+    from scheduler.services import terms
+
+    earlier = {"site": "H2", "start": "2026-01-04", "end": "2026-02-04", "tags": ["community"]}
+    scenario = ward_term(students=[{**_nurse("n1"), "history": [earlier]}])
+    code = f"wards-{uuid.uuid4().hex[:6]}"
+    scenario = scenario.model_copy(update={"term": scenario.term.model_copy(update={"id": code})})
+    with new_session(engine) as session:
+        term = terms.create_term(session, actor=world.users["coord_a"], scenario=scenario)
+        session.commit()
+        term_id = term.id
+    sign_in(client, world, "coord_a")
+    base = f"/app/terms/{term_id}/items"
+    site = post_form(
+        client, f"{base}/sites", f"{base}/sites/H1", name="Renamed", lat="45", lon="-75"
+    )
+    assert site.status_code == 303
+    slot = post_form(
+        client,
+        f"{base}/slots",
+        f"{base}/slots/L1",
+        site="H1",
+        period="P1",
+        profession="NURS",
+        capacity="2",
+    )
+    assert slot.status_code == 303
+    person = post_form(
+        client, f"{base}/students", f"{base}/students/n1", name="Renamed", profession="NURS"
+    )
+    assert person.status_code == 303, person.text[:500]
+    with new_session(engine) as session:
+        kept = terms.export_scenario(session, actor=world.users["coord_a"], term_id=term_id)
+    h1 = next(s for s in kept.sites if s.id == "H1")
+    assert h1.name == "Renamed" and [u.id for u in h1.units] == ["W1", "W2"]
+    assert next(s for s in kept.slots if s.id == "L1").unit == "W1"
+    assert next(s for s in kept.students if s.id == "n1").history[0].site == "H2"
+
+
+def _nurse(student_id: str) -> dict:
+    from factories import student
+
+    return student(student_id)

@@ -46,6 +46,7 @@ from scheduler.services import (
 )
 from scheduler.services.csv_import import SPECS
 from scheduler.services.errors import Conflict, Invalid, ServiceError
+from scheduler.services.exports import CsvView
 from scheduler.services.jobs import JobRunner
 from scheduler.services.views import RunView, VersionView
 from scheduler.settings import Settings
@@ -60,7 +61,7 @@ DONE = {
     "cancelling": "Cancel requested: the run stops in a moment.",
     "retried": "Failed messages are queued again; delivery has started.",
 }
-View = Literal["sessions", "sites", "students", "unmet", "changes"]
+View = Literal["sessions", "sites", "students", "unmet", "changes", "weeks"]
 CSV_FILES = tuple(SPECS)
 
 
@@ -367,7 +368,7 @@ def export_csv(
     version_id: Id,
     session: SessionDep,
     web: CoordinatorPage,
-    by: Annotated[Literal["session", "site", "student"], Query()] = "session",
+    by: Annotated[CsvView, Query()] = "session",
 ) -> Response:
     """The version as CSV (the same files as the API's export)."""
     text = exports.schedule_csv(
@@ -456,6 +457,12 @@ def _view_content(
     if view == "students":
         return {
             "students": schedule_views.by_student(
+                session, actor=actor, term_id=term_id, version_id=version_id
+            )
+        }
+    if view == "weeks":  # the week grids (capacity calendars)
+        return {
+            "grids": schedule_views.by_week(
                 session, actor=actor, term_id=term_id, version_id=version_id
             )
         }

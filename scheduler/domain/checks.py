@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from scheduler.domain.plan_checks import check_plans
 from scheduler.domain.scenario import Activity, Interval, Scenario, WeeklyWindow
 from scheduler.domain.scenario_types import clock_minutes
 from scheduler.domain.schedule import ErrorItem
@@ -37,6 +38,7 @@ def check_scenario(scenario: Scenario) -> list[ErrorItem]:
         _check_team_rule(scenario, activity, f"activities[{index}]", problems)
     _check_requirements(scenario, problems)
     _check_policy(scenario, problems)
+    problems.items += check_plans(scenario)  # extension: student plans
     return problems.items
 
 

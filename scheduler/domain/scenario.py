@@ -20,6 +20,7 @@ from pydantic import (
     field_validator,
 )
 
+from scheduler.domain.plans import MAX_SCORE, StudentPlan, StudentScores
 from scheduler.domain.scenario_types import (
     ClockTime,
     Identifier,
@@ -40,6 +41,9 @@ ObjectiveName = Literal[
     "team_balance",
     "stability",
     "equity_gap",
+    "scores",
+    "worst_satisfaction",
+    "compactness",
 ]
 DEFAULT_OBJECTIVES: list[ObjectiveName] = [
     "coverage",
@@ -125,6 +129,15 @@ class Student(Frozen):
     directory_opt_out: bool | None = None
     """Extension: the student opted out of directory information (their name is withheld
     from other students). Absent (None) means no opt-out; exports write it only when true."""
+    plan: StudentPlan | None = None
+    """Extension: the student's own disciplines (`scheduler.domain.plans`)."""
+    qualifications: list[Identifier] = Field(default_factory=list)
+    """Extension: what the student holds; a slot's `requires` must all be among them."""
+    scores: StudentScores | None = None
+    """Extension: cardinal scores of sites and disciplines (objectives `scores`,
+    `worst_satisfaction`)."""
+    score_weight: int = Field(default=1, ge=0, le=MAX_SCORE)
+    """Extension: multiplies the student's scores."""
 
     @property
     def needs_accessible(self) -> bool:
@@ -222,6 +235,10 @@ class Slot(Frozen):
     capacity: int = Field(ge=0, le=MAX_COUNT)
     language: Text | None = None
     status: Literal["offered", "confirmed", "declined"] = "offered"
+    discipline: Identifier | None = None
+    """Extension: the discipline a rotation in this slot counts for (student plans)."""
+    requires: list[Identifier] = Field(default_factory=list)
+    """Extension: qualifications a student needs to hold this slot."""
 
 
 class PlacementRequirement(Frozen):

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from scheduler.domain.diff import changed_assignments
 from scheduler.domain.matching import calendars_for, participates, requirement_for
+from scheduler.domain.plan_rules import PLAN_RULES, check_plans, plan_objective_values
 from scheduler.domain.scenario import (
     Activity,
     Facilitator,
@@ -103,6 +104,8 @@ RULES: dict[str, int] = {
     "tag_minimum_unmet": 7,
     # 8: pinned assignments (extension: `policy.pinned`)
     "pin_broken": 8,
+    # 9: student plans and qualifications (extension: `scheduler.domain.plan_rules`)
+    **PLAN_RULES,
 }
 """Every violation code and the spec's hard-rule number it belongs to (0 = structural)."""
 
@@ -326,6 +329,7 @@ def validate_schedule(scenario: Scenario, schedule: Schedule) -> list[Violation]
     _check_requirements(index, plan, schedule, report)
     _check_student_time(index, plan, report)
     _check_pins(index, plan, report)
+    check_plans(index.scenario, _held_slots(index, plan), report.add)  # extension: plans
     return report.items
 
 
@@ -1082,14 +1086,35 @@ def objective_values(scenario: Scenario, schedule: Schedule) -> dict[str, float]
         and index.slots[slot_id].site in index.sites
     ]
     travels = [_tenths(_travel(student, site)) for student, site in placements]
+    return (
+        {
+            "coverage": float(len(attendances) + len(placements)),
+            "preferences": float(sum(_rank(student, site.id) for student, site in placements)),
+            "travel_fairness": max(travels, default=0) / 10,
+            "travel_total": sum(travels) / 10,
+            "team_balance": float(sum(_spread(entry) for entry in schedule.sessions)),
+            "equity_gap": _equity_gap(scenario, placements),
+        }
+        | _stability(scenario, schedule, index)
+        | _plan_values(scenario, schedule, index)
+    )
+
+
+def _held_slots(index: _Index, plan: _Plan) -> dict[str, list[Slot]]:
+    """Each student's held slots (known ids only)."""
     return {
-        "coverage": float(len(attendances) + len(placements)),
-        "preferences": float(sum(_rank(student, site.id) for student, site in placements)),
-        "travel_fairness": max(travels, default=0) / 10,
-        "travel_total": sum(travels) / 10,
-        "team_balance": float(sum(_spread(entry) for entry in schedule.sessions)),
-        "equity_gap": _equity_gap(scenario, placements),
-    } | _stability(scenario, schedule, index)
+        student: [index.slots[s] for s in slots if s in index.slots]
+        for student, slots in plan.holds.items()
+    }
+
+
+def _plan_values(scenario: Scenario, schedule: Schedule, index: _Index) -> dict[str, float]:
+    """The objectives of student plans and scores (`scheduler.domain.plan_rules`)."""
+    holds: dict[str, list[Slot]] = defaultdict(list)
+    for student, slot in dict.fromkeys((p.student, p.slot) for p in schedule.placements):
+        if student in index.students and slot in index.slots:
+            holds[student].append(index.slots[slot])
+    return plan_objective_values(scenario, holds)
 
 
 def _stability(scenario: Scenario, schedule: Schedule, index: _Index) -> dict[str, float]:

@@ -20,9 +20,19 @@ from scheduler.domain.scenario import Scenario
 
 FeatureTest = Callable[[Scenario], bool]
 
-FEATURES: dict[str, FeatureTest] = {}
-"""Feature name -> whether a scenario uses it. Empty until a feature outgrows the
-heuristics' encodings."""
+
+def _student_plans(scenario: Scenario) -> bool:
+    """Plans, qualifications, disciplines or scores (`scheduler.domain.plans`): rule 9 and
+    the `scores`/`worst_satisfaction`/`compactness` levels live only in the CP-SAT model."""
+    return any(
+        s.plan is not None or s.scores is not None or s.qualifications for s in scenario.students
+    ) or any(s.discipline is not None or s.requires for s in scenario.slots)
+
+
+FEATURES: dict[str, FeatureTest] = {
+    "student_plans": _student_plans,
+}
+"""Feature name -> whether a scenario uses it."""
 
 HEURISTIC_FEATURES: frozenset[str] = frozenset()
 """Features every heuristic stage encodes exactly (so their drafts stay valid)."""

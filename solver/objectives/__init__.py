@@ -29,9 +29,11 @@ Builder = Callable[[TermModel], Objective | None]
 def builders() -> dict[str, Builder]:
     """Objective builders by policy name."""
     from solver.objectives import (
+        compactness,
         coverage,
         equity_gap,
         preferences,
+        scores,
         stability,
         team_balance,
         travel,
@@ -45,6 +47,9 @@ def builders() -> dict[str, Builder]:
         "team_balance": team_balance.build,
         "equity_gap": equity_gap.build,
         "stability": stability.build,
+        "scores": scores.build,
+        "worst_satisfaction": scores.build_worst,
+        "compactness": compactness.build,
     }
 
 
@@ -76,7 +81,21 @@ def level_value(name: str, model: TermModel, values: dict[int, int]) -> float | 
         from solver.objectives import stability
 
         return stability.value(model, value)
+    if name in ("scores", "worst_satisfaction", "compactness"):
+        return _plan_value(name, model, [(info_id, option.slot) for option, info_id in held])
     return None
+
+
+def _plan_value(name: str, model: TermModel, held: list[tuple[str, str]]) -> float:
+    """A student-plan level recomputed from the held slots by the domain's definition."""
+    from scheduler.domain.plan_rules import plan_objective_values
+
+    scenario = model.prep.scenario
+    slots = {s.id: s for s in scenario.slots}
+    holds: dict = {}
+    for student, slot in held:
+        holds.setdefault(student, []).append(slots[slot])
+    return plan_objective_values(scenario, holds).get(name, 0.0)
 
 
 def _uneven_sessions(model: TermModel, value) -> int:

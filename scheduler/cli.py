@@ -267,7 +267,8 @@ def generate(
         str,
         typer.Option(
             help="Shape of the term: default, facilitator-bound, clinical-days, "
-            "overlapping-blocks, many-small-activities, one-large-activity or tight-seats."
+            "overlapping-blocks, many-small-activities, one-large-activity, tight-seats or "
+            "clerkship."
         ),
     ] = "default",
 ) -> None:

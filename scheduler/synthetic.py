@@ -18,7 +18,7 @@ import json
 import math
 import random
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -201,6 +201,8 @@ class Family:
     facilitator_floor: bool = True
     """At least one facilitator per 40 students, whatever the sessions need."""
     spare_rooms: float = 0.2
+    generator: Callable[[int, int], Scenario] | None = None
+    """A family of another shape builds its whole term: (students, seed) -> scenario."""
 
 
 DEFAULT = Family(
@@ -387,6 +389,8 @@ def generate_term(
     (and `family`: the default family gives the same term as before families existed)."""
     if students < 1:
         raise ValueError("students must be at least 1")
+    if family.generator is not None:
+        return family.generator(students, seed)
     if weeks < 12:
         raise ValueError("the weekly plan needs a term of at least 12 weeks")
     rng = random.Random(seed)

@@ -26,6 +26,7 @@ from scheduler.synthetic import (
     Window,
     _times,
 )
+from scheduler.synthetic_clerkship import generate_clerkship
 
 FACILITATOR_BOUND = replace(
     DEFAULT,
@@ -177,6 +178,15 @@ TIGHT_SEATS = replace(
     spare_rooms=0.05,
 )
 
+CLERKSHIP = replace(
+    DEFAULT,
+    name="clerkship",
+    summary="medical clerkships: student plans of rotations (1-4 blocks, free start), "
+    "precedences, scores (`scheduler.synthetic_clerkship`)",
+    activities=(),
+    generator=generate_clerkship,
+)
+
 FAMILIES: dict[str, Family] = {
     family.name: family
     for family in (
@@ -187,6 +197,7 @@ FAMILIES: dict[str, Family] = {
         MANY_SMALL_ACTIVITIES,
         ONE_LARGE_ACTIVITY,
         TIGHT_SEATS,
+        CLERKSHIP,
     )
 }
 """Every family by its name, as `ipe generate --family` and `bench/run.py --family` take it."""

@@ -41,6 +41,7 @@ from solver.model import TermModel
 from solver.objectives import Objective, builders, level_value
 from solver.objectives.stability import forced as stability_forced
 from solver.objectives.stability import tie_break as stability_tie_break
+from solver.plan_greedy import plan_start
 from solver.polish import Held, polish
 from solver.prepare import Prepared, prepare
 from solver.readout import read_schedule, snapshot
@@ -211,6 +212,9 @@ def run(
     restricted = heuristics and restrict_options(prep, candidate_slots(prep, slots_of(drafts)))
     model = TermModel(prep)
     apply_rules(model)
+    planned_start = None
+    if not heuristics:  # features hook: student plans start from their own greedy
+        planned_start = plan_start(model, lambda: _start_solver(settings), settings.seed)
     warm = warm_start(model, lambda: _start_solver(settings), settings.seed, starts, drafts)
     bounds = (
         TermBounds.of(
@@ -220,7 +224,8 @@ def run(
         else None
     )
     levels = list(scenario.policy.objectives)
-    start = repair_start(model, warm.values, lambda: _solver(settings), settings.remaining())
+    warm_values = warm.values if warm.values is not None else planned_start
+    start = repair_start(model, warm_values, lambda: _solver(settings), settings.remaining())
     _report_start(model, start, bounds, settings, on_progress)
     if not pins_respected(model, start):  # pins hook: a start breaking a pin is only a hint
         _hint(model, start or {})

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from scheduler.domain.schedule import Schedule
 
-MAXIMISED = frozenset({"coverage"})
+MAXIMISED = frozenset({"coverage", "scores", "worst_satisfaction"})
 """Objectives where more is better; every other objective is minimised."""
 TOLERANCE = 1e-6
 

@@ -91,16 +91,22 @@ def check_plans(scenario: Scenario, holds: dict[str, list[Slot]], add: Add) -> N
     periods = {p.id: p for p in scenario.periods}
     for student in scenario.students:
         slots = holds.get(student.id, [])
-        if not slots:
-            continue
-        _check_qualifications(student, slots, add)
-        _check_repeats(student, slots, add)
-        if student.plan is not None:
-            held = rotations(slots, periods)
-            _check_plan_disciplines(student, slots, add)
-            _check_precedences(student, held, add)
-            _check_sequence(student, held, add)
-            _check_sites(student, held, add)
+        if slots:
+            check_student(student, slots, periods, add)
+
+
+def check_student(
+    student: Student, slots: list[Slot], periods: dict[str, Period], add: Add
+) -> None:
+    """Rule 9 for one student holding `slots`."""
+    _check_qualifications(student, slots, add)
+    _check_repeats(student, slots, add)
+    if student.plan is not None:
+        held = rotations(slots, periods)
+        _check_plan_disciplines(student, slots, add)
+        _check_precedences(student, held, add)
+        _check_sequence(student, held, add)
+        _check_sites(student, held, add)
 
 
 def _check_qualifications(student: Student, slots: list[Slot], add: Add) -> None:

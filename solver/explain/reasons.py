@@ -30,6 +30,9 @@ USAGE_CODES = frozenset(
         codes.PLACEMENT_OVERLAP,
         codes.TAG_MINIMUM,
         codes.SEARCH_INCOMPLETE,
+        codes.DISCIPLINE_DONE,
+        codes.UNMET_PRECEDENCE,
+        codes.NO_ROTATION_FITS,
     }
 )
 """Causes about eligible slots; for `seats_taken` they lead and the removed slots follow."""
@@ -41,6 +44,8 @@ SINGLE_CAUSE_HEADLINES = frozenset(
         codes.PLACEMENT_CLASH,
         codes.TAG_MINIMUM,
         codes.SESSION_CLASH,
+        codes.UNMET_PRECEDENCE,
+        codes.NO_ROTATION_FITS,
     }
 )
 """Causes that, when they alone say why a need is unmet, lead its reasons."""

@@ -41,6 +41,7 @@ from solver.model import TermModel
 from solver.objectives import Objective, builders, level_value
 from solver.objectives.stability import forced as stability_forced
 from solver.objectives.stability import tie_break as stability_tie_break
+from solver.plan_bounds import plan_level_bound
 from solver.plan_greedy import plan_start
 from solver.polish import Held, polish
 from solver.prepare import Prepared, prepare
@@ -473,6 +474,8 @@ def _solve_levels(
             bound_took = time.monotonic() - began
         if name == "stability":  # repair hook: changes forced whatever is done (whole term)
             relaxed = stability_forced(model)
+        if relaxed is None:  # features hook: student plans' levels, whole-term bound
+            relaxed = plan_level_bound(model, name)
         if values is not None and out_of_time:
             kept = _kept(built, model, values)
             if kept is not None:

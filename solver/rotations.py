@@ -35,6 +35,7 @@ class Timeline:
     """Segment t is [starts[t], starts[t + 1]); the last entry closes the last segment."""
     options: list[tuple[SlotOption, int, int]]
     """(option, first segment, last segment + 1) of every option of the student."""
+    _covering: list[list[tuple[SlotOption, Var]]] = field(default_factory=list)
     _occupied: list[Var] = field(default_factory=list)
     _before_last: list[Var] = field(default_factory=list)
     _any_before: list[Var] = field(default_factory=list)
@@ -56,7 +57,17 @@ class Timeline:
         return self.model.place[self.student, option.slot]
 
     def covering(self, t: int) -> list[Var]:
-        return [self.place(o) for o, first, end in self.options if first <= t < end]
+        """The placement variables of the options covering segment t."""
+        return [var for _, var in self._covers()[t]]
+
+    def _covers(self) -> list[list[tuple[SlotOption, Var]]]:
+        if not self._covering:
+            self._covering = [[] for _ in range(self.size)]
+            for option, first, end in self.options:
+                var = self.place(option)
+                for t in range(first, end):
+                    self._covering[t].append((option, var))
+        return self._covering
 
     def occupied(self, t: int) -> Var:
         if not self._occupied:
@@ -118,11 +129,7 @@ class Timeline:
             here = {}
             for site in sites:
                 var = self._new(f"last_site[{t},{site}]")
-                at = sum(
-                    self.place(o)
-                    for o, first, end in self.options
-                    if first <= t < end and o.site == site
-                )
+                at = sum(v for o, v in self._covers()[t] if o.site == site)
                 cp.add(var == at).only_enforce_if(occupied)
                 cp.add(var == (previous[site] if previous else 0)).only_enforce_if(~occupied)
                 here[site] = var
@@ -154,9 +161,10 @@ def timeline(model: TermModel, info: StudentInfo, plan: StudentPlan) -> Timeline
 def _make(model: TermModel, info: StudentInfo, plan: StudentPlan) -> Timeline:
     scenario = model.prep.scenario
     spans = period_days(scenario)
+    options = list(info.options)
     boundaries = {scenario.term.start}
-    for option in info.options:
-        first, last = spans[option.period]
+    for period in {o.period for o in options}:
+        first, last = spans[period]
         boundaries |= {first, last + timedelta(days=1)}
         if plan.min_gap_days:
             boundaries.add(first - timedelta(days=plan.min_gap_days))
@@ -164,11 +172,12 @@ def _make(model: TermModel, info: StudentInfo, plan: StudentPlan) -> Timeline:
             boundaries.add(first - timedelta(days=plan.max_gap_days + 1))
     starts = sorted(boundaries)
     position = {day: t for t, day in enumerate(starts)}
-    options = []
-    for option in info.options:
-        first, last = spans[option.period]
-        options.append((option, position[first], position[last + timedelta(days=1)]))
-    return Timeline(model, info.id, starts, options)
+    cover = {
+        period: (position[spans[period][0]], position[spans[period][1] + timedelta(days=1)])
+        for period in {o.period for o in options}
+    }
+    placed = [(o, *cover[o.period]) for o in options]
+    return Timeline(model, info.id, starts, placed)
 
 
 def period_days(scenario: Scenario) -> dict[str, tuple[date, date]]:

@@ -66,3 +66,18 @@ def test_compactness_counts_an_unavoidable_idle_block():
     )
     schedule = solve_valid(scenario)
     assert _proven(schedule, "compactness") == 28
+
+
+def test_the_whole_term_bound_of_scores_holds_and_is_tight_when_nothing_competes():
+    from solver.model import TermModel
+    from solver.plan_bounds import plan_level_bound
+    from solver.prepare import prepare
+
+    scores = {"scores": {"sites": {"H2": 3}, "disciplines": {"PED": 1}}}
+    scenario = _term(["coverage", "scores", "worst_satisfaction"], students=1, **scores)
+    model = TermModel(prepare(scenario))
+    assert plan_level_bound(model, "scores") == 7  # SURG at H2 (3) + PED at H2 (4)
+    assert plan_level_bound(model, "worst_satisfaction") == 7
+    assert plan_level_bound(model, "compactness") is None
+    schedule = solve_valid(scenario)
+    assert _proven(schedule, "scores") == 7

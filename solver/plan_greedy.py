@@ -118,13 +118,23 @@ def _by_discipline(
     discipline: dict[str, str | None],
     days: dict[str, tuple[date, date]],
 ) -> dict[str, list[SlotOption]]:
-    """The student's usable options per plan discipline, earliest first."""
+    """The student's usable options per plan discipline, earliest first, best-scored first
+    among those starting on the same day."""
     scenario = model.prep.scenario
     person = next(s for s in scenario.students if s.id == student)
     qualified = set(person.qualifications)
     requires = {s.id: set(s.requires) for s in scenario.slots if s.requires}
     result: dict[str, list[SlotOption]] = defaultdict(list)
-    options = sorted(model.prep.students[student].options, key=lambda o: (days[o.period], o.slot))
+    scores = person.scores
+
+    def score(option: SlotOption) -> int:
+        return scores.of(option.site, discipline[option.slot]) if scores is not None else 0
+
+    # earliest first; on one start, the site the student scores highest
+    options = sorted(
+        model.prep.students[student].options,
+        key=lambda o: (days[o.period][0], -score(o), days[o.period][1], o.slot),
+    )
     for option in options:
         name = discipline[option.slot]
         if name in plan.disciplines and requires.get(option.slot, set()) <= qualified:

@@ -80,7 +80,7 @@ def generate_clerkship(students: int, seed: int) -> Scenario:
                     capacity=capacity,
                     status="confirmed",
                     discipline=discipline,
-                    requires=requires,
+                    requires=requires or None,
                 )
             )
     return Scenario(
@@ -170,7 +170,7 @@ def _student(rng: random.Random, index: int, hospitals: list[Site]) -> Student:
         profession="MED",
         unavailable=away,
         plan=plan,
-        qualifications=[QUALIFICATION] if rng.random() < 0.7 else [],
+        qualifications=[QUALIFICATION] if rng.random() < 0.7 else None,
         scores=scores,
         score_weight=rng.randint(1, 3),
     )

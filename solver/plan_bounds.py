@@ -34,13 +34,13 @@ def _best_per_student(model: TermModel) -> dict[str, int]:
         if student.scores is None or info is None:
             continue
         allowed = student.plan.disciplines if student.plan is not None else None
-        qualified = set(student.qualifications)
+        qualified = student.held_qualifications
         by_discipline: dict[str | None, list[int]] = defaultdict(list)
         for option in info.options:
             slot = slots[option.slot]
             if allowed is not None and slot.discipline not in allowed:
                 continue
-            if not set(slot.requires) <= qualified:
+            if not slot.required_qualifications <= qualified:
                 continue
             by_discipline[slot.discipline].append(student.scores.of(option.site, slot.discipline))
         values = sorted(
@@ -48,5 +48,5 @@ def _best_per_student(model: TermModel) -> dict[str, int]:
             + [v for v in by_discipline.get(None, []) for _ in range(info.count)],
             reverse=True,
         )
-        result[student.id] = student.score_weight * sum(values[: info.count])
+        result[student.id] = student.weight * sum(values[: info.count])
     return result

@@ -122,8 +122,8 @@ def _by_discipline(
     among those starting on the same day."""
     scenario = model.prep.scenario
     person = next(s for s in scenario.students if s.id == student)
-    qualified = set(person.qualifications)
-    requires = {s.id: set(s.requires) for s in scenario.slots if s.requires}
+    qualified = person.held_qualifications
+    requires = {s.id: s.required_qualifications for s in scenario.slots if s.requires}
     result: dict[str, list[SlotOption]] = defaultdict(list)
     scores = person.scores
 

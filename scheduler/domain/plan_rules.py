@@ -83,7 +83,7 @@ def satisfaction(student: Student, slots: list[Slot]) -> int:
     """The student's weighted score of their held slots (0 without scores)."""
     if student.scores is None:
         return 0
-    return student.score_weight * sum(student.scores.of(s.site, s.discipline) for s in slots)
+    return student.weight * sum(student.scores.of(s.site, s.discipline) for s in slots)
 
 
 def check_plans(scenario: Scenario, holds: dict[str, list[Slot]], add: Add) -> None:
@@ -111,7 +111,7 @@ def check_student(
 
 def _check_qualifications(student: Student, slots: list[Slot], add: Add) -> None:
     for slot in slots:
-        missing = sorted(set(slot.requires) - set(student.qualifications))
+        missing = sorted(slot.required_qualifications - student.held_qualifications)
         if missing:
             add(
                 "qualification_missing",

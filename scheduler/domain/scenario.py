@@ -131,13 +131,23 @@ class Student(Frozen):
     from other students). Absent (None) means no opt-out; exports write it only when true."""
     plan: StudentPlan | None = None
     """Extension: the student's own disciplines (`scheduler.domain.plans`)."""
-    qualifications: list[Identifier] = Field(default_factory=list)
-    """Extension: what the student holds; a slot's `requires` must all be among them."""
+    qualifications: list[Identifier] | None = None
+    """Extension: what the student holds; a slot's `requires` must all be among them
+    (absent: none; None defaults keep older documents byte-identical when written back)."""
     scores: StudentScores | None = None
     """Extension: cardinal scores of sites and disciplines (objectives `scores`,
     `worst_satisfaction`)."""
-    score_weight: int = Field(default=1, ge=0, le=MAX_SCORE)
-    """Extension: multiplies the student's scores."""
+    score_weight: int | None = Field(default=None, ge=0, le=MAX_SCORE)
+    """Extension: multiplies the student's scores (absent: 1)."""
+
+    @property
+    def held_qualifications(self) -> set[str]:
+        return set(self.qualifications or ())
+
+    @property
+    def weight(self) -> int:
+        """The multiplier of the student's scores."""
+        return 1 if self.score_weight is None else self.score_weight
 
     @property
     def needs_accessible(self) -> bool:
@@ -237,8 +247,12 @@ class Slot(Frozen):
     status: Literal["offered", "confirmed", "declined"] = "offered"
     discipline: Identifier | None = None
     """Extension: the discipline a rotation in this slot counts for (student plans)."""
-    requires: list[Identifier] = Field(default_factory=list)
-    """Extension: qualifications a student needs to hold this slot."""
+    requires: list[Identifier] | None = None
+    """Extension: qualifications a student needs to hold this slot (absent: none)."""
+
+    @property
+    def required_qualifications(self) -> set[str]:
+        return set(self.requires or ())
 
 
 class PlacementRequirement(Frozen):

@@ -27,7 +27,7 @@ def outside_plan(facts: Facts, student: str, option: SlotOption) -> bool:
     for: the removed causes name that)."""
     person = facts.students[student]
     slot = facts.slots[option.slot]
-    if not set(slot.requires) <= set(person.qualifications):
+    if not slot.required_qualifications <= person.held_qualifications:
         return True
     return person.plan is not None and slot.discipline not in person.plan.disciplines
 

@@ -68,7 +68,7 @@ class SlotChecker:
         rules += [(codes.BUSY_PERIOD, path) for path in self.busy[slot.period]]
         if slot.language is not None and slot.language not in self.student.languages:
             rules.append((codes.LANGUAGE_REQUIRED, slot.language))
-        missing = sorted(set(slot.requires) - set(self.student.qualifications))
+        missing = sorted(slot.required_qualifications - self.student.held_qualifications)
         if missing:  # extension: student plans
             rules.append((codes.QUALIFICATION_REQUIRED, ", ".join(missing)))
         return rules + [(code, "") for code in self.site(slot.site)]

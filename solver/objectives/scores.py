@@ -22,7 +22,7 @@ def _satisfactions(model: TermModel, needing_only: bool) -> list[cp_model.Linear
         if needing_only and info.count <= 0:
             continue
         terms = [
-            student.score_weight
+            student.weight
             * student.scores.of(o.site, discipline[o.slot])
             * model.place[info.id, o.slot]
             for o in info.options
@@ -55,6 +55,4 @@ def _most(model: TermModel, student: Student) -> int:
     if info is None or student.scores is None:
         return 0
     discipline = {s.id: s.discipline for s in model.prep.scenario.slots}
-    return sum(
-        student.score_weight * student.scores.of(o.site, discipline[o.slot]) for o in info.options
-    )
+    return sum(student.weight * student.scores.of(o.site, discipline[o.slot]) for o in info.options)

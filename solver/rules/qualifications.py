@@ -8,10 +8,10 @@ from solver.model import TermModel
 def add(model: TermModel) -> None:
     """Fix to 0 every option of a slot requiring a qualification the student lacks."""
     scenario = model.prep.scenario
-    requires = {s.id: set(s.requires) for s in scenario.slots if s.requires}
+    requires = {s.id: s.required_qualifications for s in scenario.slots if s.requires}
     if not requires:
         return
-    held = {s.id: set(s.qualifications) for s in scenario.students}
+    held = {s.id: s.held_qualifications for s in scenario.students}
     for info in model.prep.students.values():
         for option in info.options:
             needed = requires.get(option.slot)

@@ -78,6 +78,7 @@ def test_the_whole_term_bound_of_scores_holds_and_is_tight_when_nothing_competes
     model = TermModel(prepare(scenario))
     assert plan_level_bound(model, "scores") == 7  # SURG at H2 (3) + PED at H2 (4)
     assert plan_level_bound(model, "worst_satisfaction") == 7
-    assert plan_level_bound(model, "compactness") is None
+    assert plan_level_bound(model, "compactness") == 0
+    assert plan_level_bound(model, "coverage") is None
     schedule = solve_valid(scenario)
     assert _proven(schedule, "scores") == 7

@@ -82,3 +82,15 @@ def test_the_whole_term_bound_of_scores_holds_and_is_tight_when_nothing_competes
     assert plan_level_bound(model, "coverage") is None
     schedule = solve_valid(scenario)
     assert _proven(schedule, "scores") == 7
+
+
+def test_no_heuristic_stage_runs_on_a_term_with_plans(monkeypatch):
+    import solver.driver as driver
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a heuristic stage ran on a term with plans")
+
+    for name in ("flow_starts", "greedy_drafts", "restrict_options", "polish", "local_repair"):
+        monkeypatch.setattr(driver, name, refuse)
+    schedule = solve_valid(_term(["coverage", "scores"], students=2))
+    assert _proven(schedule, "coverage") == 4

@@ -34,3 +34,15 @@ def test_a_missing_qualification_is_named():
     slots = [ward("H1", "SURG", "B1"), ward("H1", "PED", "B2", requires=["PALS"])]
     found = _reasons(clerkship([med("m1", TWO)], slots))
     assert "qualification_required" in found
+
+
+def test_students_short_for_one_precedence_form_one_group():
+    from explain_helpers import groups
+
+    plan = {**TWO, "precedences": [{"before": "SURG", "after": "PED"}]}
+    students = [med(f"m{i}", plan) for i in range(3)]
+    slots = [ward("H1", "SURG", "B3", capacity=3), ward("H1", "PED", "B1", capacity=3)]
+    schedule = solve_valid(clerkship(students, slots))
+    (group,) = groups(schedule)
+    assert group["needs"] == 3 and group["code"] == "unmet_precedence"
+    assert "PED needs SURG finished before it starts" in group["message"]

@@ -351,8 +351,8 @@ def generate(
         str,
         typer.Option(
             help="Shape of the term: default, facilitator-bound, clinical-days, "
-            "overlapping-blocks, many-small-activities, one-large-activity, tight-seats "
-            "or nursing-trust."
+            "overlapping-blocks, many-small-activities, one-large-activity, tight-seats, "
+            "nursing-trust or clerkship."
         ),
     ] = "default",
 ) -> None:

@@ -205,6 +205,8 @@ class Family:
     builder: Callable[..., Scenario] | None = None
     """A family with its own generator (`scheduler.synthetic_nursing`): called with
     students, seed, term_start and weeks instead of the shape above."""
+    generator: Callable[[int, int], Scenario] | None = None
+    """A family of another shape builds its whole term: (students, seed) -> scenario."""
 
 
 DEFAULT = Family(
@@ -391,6 +393,8 @@ def generate_term(
     (and `family`: the default family gives the same term as before families existed)."""
     if students < 1:
         raise ValueError("students must be at least 1")
+    if family.generator is not None:
+        return family.generator(students, seed)
     if weeks < 12:
         raise ValueError("the weekly plan needs a term of at least 12 weeks")
     if family.builder is not None:  # a family with its own generator

@@ -26,6 +26,7 @@ from scheduler.synthetic import (
     Window,
     _times,
 )
+from scheduler.synthetic_clerkship import generate_clerkship
 from scheduler.synthetic_nursing import generate_nursing_trust
 
 FACILITATOR_BOUND = replace(
@@ -184,6 +185,14 @@ NURSING_TRUST = replace(
     summary="nursing wards in weekly blocks: weekly capacity by year, history, specialities",
     builder=generate_nursing_trust,
 )
+CLERKSHIP = replace(
+    DEFAULT,
+    name="clerkship",
+    summary="medical clerkships: student plans of rotations (1-4 blocks, free start), "
+    "precedences, scores (`scheduler.synthetic_clerkship`)",
+    activities=(),
+    generator=generate_clerkship,
+)
 
 FAMILIES: dict[str, Family] = {
     family.name: family
@@ -196,6 +205,7 @@ FAMILIES: dict[str, Family] = {
         ONE_LARGE_ACTIVITY,
         TIGHT_SEATS,
         NURSING_TRUST,
+        CLERKSHIP,
     )
 }
 """Every family by its name, as `ipe generate --family` and `bench/run.py --family` take it."""

@@ -54,6 +54,7 @@ from solver.ipe_bound import ipe_attendance_bound
 from solver.model import TermModel
 from solver.objectives import OBJECTIVES, Objective, ObjectiveModule, TieBreak, level_value
 from solver.pipeline import Done, Stage, Traced, walk
+from solver.plan_greedy import plan_start
 from solver.polish import Held, polish
 from solver.prepare import Prepared, prepare
 from solver.readout import read_schedule, snapshot
@@ -386,6 +387,10 @@ def _no_feature_start(state: RunState) -> str | None:
 
 
 def _feature_start(state: RunState) -> Done:
+    planned = plan_start(state.model, lambda: _start_solver(state.settings), state.settings.seed)
+    if planned is not None:  # student plans: rotations in precedence order, completed by CP-SAT
+        state.start = planned
+        return Done({"plans": True, "valid": True})
     dealt = feature_start(state.model)
     if dealt is not None and not dealt.valid:
         _hint(state.model, dealt.values)  # min_fill not dealt for: a hint, never a kept answer
@@ -1109,7 +1114,7 @@ WARM_START = Stage[RunState](
 )
 FEATURE_START = Stage[RunState](
     "feature_start",
-    "A term the heuristics skip gets a greedy deal under every rule, so its levels start.",
+    "A term the heuristics skip gets a greedy start under every rule, so its levels start.",
     needs=("model", "start", "heuristics"),
     produces=("start",),
     run=_feature_start,

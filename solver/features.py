@@ -23,9 +23,19 @@ from scheduler.domain.scenario import Scenario
 
 FeatureTest = Callable[[Scenario], bool]
 
+
+def _student_plans(scenario: Scenario) -> bool:
+    """Plans, qualifications, disciplines or scores (`scheduler.domain.plans`): rule 9 and
+    the `scores`/`worst_satisfaction`/`compactness` levels live only in the CP-SAT model."""
+    return any(
+        s.plan is not None or s.scores is not None or s.qualifications for s in scenario.students
+    ) or any(s.discipline is not None or s.requires for s in scenario.slots)
+
+
 DIVERSITY_LEVELS = frozenset({"distinct_sites", "distinct_tags"})
 
 FEATURES: dict[str, FeatureTest] = {
+    "student_plans": _student_plans,
     # capacity calendars (extension): rule modules weekly_capacity, unit_fill,
     # no_repeat_site, tag_limits; history changes tag minimums; diversity levels
     "weekly_capacities": lambda s: bool(s.weekly_capacities),

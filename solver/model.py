@@ -7,6 +7,7 @@ modules (`solver.objectives`) read them to build linear expressions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -49,6 +50,9 @@ class TermModel:
     """Interchangeable facilitators (`solver.staffing`), indexed as in `staff`."""
     helpers: list[cp_model.IntVar] = field(default_factory=list)
     """Auxiliary variables (flags, maxima) that also need hints between levels."""
+    timelines: dict[str, Any] = field(default_factory=dict)
+    """timelines[student]: a planned student's rotations in time (`solver.rotations`),
+    built by the first rule or objective that reads it."""
 
     def session_used(self, session: str) -> cp_model.IntVar | None:
         """True when the session holds at least one team."""

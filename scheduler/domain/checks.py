@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.domain.checks_weekly import check_weekly
+from scheduler.domain.plan_checks import check_plans
 from scheduler.domain.scenario import Activity, Interval, Scenario, WeeklyWindow
 from scheduler.domain.scenario_types import clock_minutes
 from scheduler.domain.schedule import ErrorItem
@@ -39,6 +40,7 @@ def check_scenario(scenario: Scenario) -> list[ErrorItem]:
     _check_requirements(scenario, problems)
     _check_policy(scenario, problems)
     check_weekly(scenario, problems)  # extension: units, weekly capacities, history
+    problems.items += check_plans(scenario)  # extension: student plans
     return problems.items
 
 

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 
 from scheduler.domain.schedule import Schedule
 
-MAXIMISED = frozenset({"coverage", "distinct_sites", "distinct_tags"})
+MAXIMISED = frozenset(
+    {"coverage", "distinct_sites", "distinct_tags", "scores", "worst_satisfaction"}
+)
 """Objectives where more is better; every other objective is minimised."""
 TOLERANCE = 1e-6
 

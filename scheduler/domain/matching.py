@@ -35,7 +35,19 @@ def calendars_for(student: Student, calendars: Iterable[ProgramCalendar]) -> lis
 def requirement_for(
     student: Student, requirements: Iterable[PlacementRequirement]
 ) -> PlacementRequirement | None:
-    """The placement requirement of the student: a cohort-specific one wins over a general one."""
+    """The placement requirement of the student, with the count of their plan when they
+    have one (extension: a plan replaces the count, its tag minimums still apply)."""
+    requirement = matching_requirement(student, requirements)
+    if requirement is None or student.plan is None:
+        return requirement
+    return requirement.model_copy(update={"count": student.plan.count})
+
+
+def matching_requirement(
+    student: Student, requirements: Iterable[PlacementRequirement]
+) -> PlacementRequirement | None:
+    """The requirement entry that covers the student: a cohort-specific one wins over a
+    general one."""
     general = None
     for requirement in requirements:
         if not matches(student, requirement.profession, requirement.cohort):

@@ -10,8 +10,8 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from scheduler.domain.geo import travel_between
-from scheduler.domain.matching import participates, requirement_for
-from scheduler.domain.scenario import Scenario
+from scheduler.domain.matching import matching_requirement, participates
+from scheduler.domain.scenario import PlacementRequirement, Scenario, Student
 from scheduler.domain.schedule import Schedule
 
 
@@ -50,11 +50,12 @@ def _coverage(scenario: Scenario, schedule: Schedule) -> dict[str, Any]:
     for requirement in scenario.placement_requirements:
         by_profession = defaultdict(lambda: [0, 0])
         for student in scenario.students:
-            if requirement_for(student, scenario.placement_requirements) is not requirement:
+            if matching_requirement(student, scenario.placement_requirements) is not requirement:
                 continue
+            count = _count(student, requirement)
             counts = by_profession[student.profession]
-            counts[0] += min(held[student.id], requirement.count)
-            counts[1] += requirement.count
+            counts[0] += min(held[student.id], count)
+            counts[1] += count
         met = sum(c[0] for c in by_profession.values())
         total = sum(c[1] for c in by_profession.values())
         requirements[requirement.key] = _entry(met, total, by_profession)
@@ -133,3 +134,8 @@ def _summary(values: list[float]) -> dict[str, float]:
         "p90": round(p90, 1),
         "max": round(ordered[-1], 1),
     }
+
+
+def _count(student: Student, requirement: PlacementRequirement) -> int:
+    """Placements the student needs: their plan's count when they have one."""
+    return student.plan.count if student.plan is not None else requirement.count

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from scheduler.domain.credential_model import Credential
+from scheduler.domain.plans import MAX_SCORE, StudentPlan, StudentScores
 from scheduler.domain.scenario_types import (
     ClockTime,
     Identifier,
@@ -43,6 +44,9 @@ ObjectiveName = Literal[
     "equity_gap",
     "distinct_sites",
     "distinct_tags",
+    "scores",
+    "worst_satisfaction",
+    "compactness",
 ]
 DEFAULT_OBJECTIVES: list[ObjectiveName] = [
     "coverage",
@@ -145,6 +149,25 @@ class Student(Frozen):
     """Extension: documents the student holds (`scheduler.domain.credentials`)."""
     history: list[HistoryPlacement] = Field(default_factory=list)
     """Extension: placements of earlier terms (see `HistoryPlacement`)."""
+    plan: StudentPlan | None = None
+    """Extension: the student's own disciplines (`scheduler.domain.plans`)."""
+    qualifications: list[Identifier] | None = None
+    """Extension: what the student holds; a slot's `requires` must all be among them
+    (absent: none; None defaults keep older documents byte-identical when written back)."""
+    scores: StudentScores | None = None
+    """Extension: cardinal scores of sites and disciplines (objectives `scores`,
+    `worst_satisfaction`)."""
+    score_weight: int | None = Field(default=None, ge=0, le=MAX_SCORE)
+    """Extension: multiplies the student's scores (absent: 1)."""
+
+    @property
+    def held_qualifications(self) -> set[str]:
+        return set(self.qualifications or ())
+
+    @property
+    def weight(self) -> int:
+        """The multiplier of the student's scores."""
+        return 1 if self.score_weight is None else self.score_weight
 
     @property
     def needs_accessible(self) -> bool:
@@ -262,6 +285,14 @@ class Slot(Frozen):
     """Extension: credential codes this slot requires on top of its site's."""
     unit: Identifier | None = None
     """Extension: the unit of `site` the seats are in."""
+    discipline: Identifier | None = None
+    """Extension: the discipline a rotation in this slot counts for (student plans)."""
+    requires: list[Identifier] | None = None
+    """Extension: qualifications a student needs to hold this slot (absent: none)."""
+
+    @property
+    def required_qualifications(self) -> set[str]:
+        return set(self.requires or ())
 
 
 class PlacementRequirement(Frozen):

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from scheduler.domain.diff import changed_assignments
 from scheduler.domain.matching import calendars_for, participates, requirement_for
+from scheduler.domain.plan_rules import PLAN_RULES, check_plans, plan_objective_values
 from scheduler.domain.scenario import (
     Activity,
     Facilitator,
@@ -110,6 +111,8 @@ RULES: dict[str, int] = {
     "tag_minimum_unmet": 7,
     # 8: pinned assignments (extension: `policy.pinned`)
     "pin_broken": 8,
+    # 9: student plans and qualifications (extension: `scheduler.domain.plan_rules`)
+    **PLAN_RULES,
 }
 """Every violation code and the spec's hard-rule number it belongs to (0 = structural)."""
 RULES.update(WEEKLY_RULES)  # extension: capacity calendars (`validator_weekly`)
@@ -337,6 +340,7 @@ def validate_schedule(scenario: Scenario, schedule: Schedule) -> list[Violation]
     _check_pins(index, plan, report)
     for code, message, related in weekly_violations(scenario, plan.holds):  # extension
         report.add(code, message, *related)
+    check_plans(index.scenario, _held_slots(index, plan), report.add)  # extension: plans
     return report.items
 
 
@@ -1151,6 +1155,7 @@ def objective_values(scenario: Scenario, schedule: Schedule) -> dict[str, float]
         }
         | _stability(scenario, schedule, index)
         | _diversity(index, schedule)
+        | _plan_values(scenario, schedule, index)
     )
 
 
@@ -1161,6 +1166,23 @@ def _diversity(index: _Index, schedule: Schedule) -> dict[str, float]:
         if student_id in index.students and slot_id in index.slots:
             holds[student_id].append(slot_id)
     return diversity_values(index.scenario, holds)
+
+
+def _held_slots(index: _Index, plan: _Plan) -> dict[str, list[Slot]]:
+    """Each student's held slots (known ids only)."""
+    return {
+        student: [index.slots[s] for s in slots if s in index.slots]
+        for student, slots in plan.holds.items()
+    }
+
+
+def _plan_values(scenario: Scenario, schedule: Schedule, index: _Index) -> dict[str, float]:
+    """The objectives of student plans and scores (`scheduler.domain.plan_rules`)."""
+    holds: dict[str, list[Slot]] = defaultdict(list)
+    for student, slot in dict.fromkeys((p.student, p.slot) for p in schedule.placements):
+        if student in index.students and slot in index.slots:
+            holds[student].append(index.slots[slot])
+    return plan_objective_values(scenario, holds)
 
 
 def _stability(scenario: Scenario, schedule: Schedule, index: _Index) -> dict[str, float]:

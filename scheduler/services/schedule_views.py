@@ -227,10 +227,15 @@ def by_student(
                 attends[student].append(f"{label} ({team.id})")
     slots = {s.id: s for s in loaded.scenario.slots}
     sites = {s.id: s.name for s in loaded.scenario.sites}
+    periods = {p.id: (p.start, p.end) for p in loaded.scenario.periods}
     placed: dict[str, list[str]] = defaultdict(list)
-    for p in loaded.schedule.placements:
+    ordered = sorted(
+        loaded.schedule.placements, key=lambda p: periods.get(slots[p.slot].period, ())
+    )
+    for p in ordered:  # in time order: a student's rotations read as their sequence
         slot = slots[p.slot]
-        placed[p.student].append(f"{sites.get(slot.site, slot.site)} ({slot.period})")
+        what = f" {slot.discipline}" if slot.discipline else ""  # extension: student plans
+        placed[p.student].append(f"{sites.get(slot.site, slot.site)}{what} ({slot.period})")
     unmet = Counter(e.student for e in loaded.schedule.unassigned)
     return [
         StudentLine(

@@ -30,6 +30,7 @@ from scheduler.db.tables import (
     TermRow,
     UserRow,
 )
+from scheduler.domain.claims import MAXIMISED as CLAIMS_MAXIMISED
 from scheduler.domain.privacy import site_needs
 from scheduler.domain.scenario import WeeklyWindow
 from scheduler.domain.scenario_types import LocalDateTime
@@ -264,7 +265,7 @@ def run_view(run: SolveRunRow, version_ids: list[int] | None = None) -> RunView:
     )
 
 
-MAXIMISED = frozenset({"coverage"})
+MAXIMISED = CLAIMS_MAXIMISED
 """Objective levels that are maximised (docs/objectives.md); every other is minimised."""
 
 

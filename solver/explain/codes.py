@@ -71,5 +71,15 @@ SITE_REPEAT: Final = "site_repeat"
 TAG_LIMIT: Final = "tag_limit"
 """The requirement's tag limit is reached (history included)."""
 
+# Causes of student plans (extension): a slot removed, or an eligible one that does not fit.
+QUALIFICATION_REQUIRED: Final = "qualification_required"
+"""The slot requires a qualification the student does not hold."""
+DISCIPLINE_DONE: Final = "discipline_done"
+"""The slot's discipline is held already, or its elective group is chosen in full."""
+UNMET_PRECEDENCE: Final = "unmet_precedence"
+"""The slot's discipline comes after another the student does not finish before it."""
+NO_ROTATION_FITS: Final = "no_rotation_fits"
+"""The rotation shares dates with one held, or breaks a gap, site or site-change limit."""
+
 # Either kind: nothing blocks it, the search stopped first (time limit).
 SEARCH_INCOMPLETE: Final = "search_incomplete"

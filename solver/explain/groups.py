@@ -197,4 +197,18 @@ DESCRIPTIONS: dict[str, Callable[[Facts, tuple[str, ...], list[Cause]], str]] = 
     codes.SEARCH_INCOMPLETE: _ids_phrase(
         "the search stopped (time limit) before placing them", "sessions"
     ),
+    # student plans (extension)
+    codes.QUALIFICATION_REQUIRED: _ids_phrase(
+        "{count} slot{s} require {key[1]}, which they do not hold ({ids})", "slots"
+    ),
+    codes.DISCIPLINE_DONE: _ids_phrase(
+        "{key[1]} is done already or its elective choice is full ({ids})", "slots"
+    ),
+    codes.UNMET_PRECEDENCE: _ids_phrase(
+        "their {key[1]} rotations ({ids}) would start before a discipline it needs is finished",
+        "slots",
+    ),
+    codes.NO_ROTATION_FITS: _ids_phrase(
+        "no {key[1]} rotation ({ids}) fits beside the rotations they hold", "slots"
+    ),
 }

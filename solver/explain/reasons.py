@@ -33,6 +33,9 @@ USAGE_CODES = frozenset(
         codes.TAG_MINIMUM,
         codes.SEARCH_INCOMPLETE,
         *EXTENSION_CODES,
+        codes.DISCIPLINE_DONE,
+        codes.UNMET_PRECEDENCE,
+        codes.NO_ROTATION_FITS,
     }
 )
 """Causes about eligible slots; for `seats_taken` they lead and the removed slots follow."""
@@ -45,6 +48,8 @@ SINGLE_CAUSE_HEADLINES = frozenset(
         codes.TAG_MINIMUM,
         codes.SESSION_CLASH,
         *EXTENSION_CODES,
+        codes.UNMET_PRECEDENCE,
+        codes.NO_ROTATION_FITS,
     }
 )
 """Causes that, when they alone say why a need is unmet, lead its reasons."""

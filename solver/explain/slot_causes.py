@@ -18,6 +18,7 @@ from solver.explain import codes
 from solver.explain.busy import BusySource
 from solver.explain.facts import Cause, Facts
 from solver.explain.merge import listing, plural, unique
+from solver.explain.plan_causes import outside_plan, plan_cause
 from solver.explain.week_causes import extension_cause
 from solver.period_fit import most_held
 from solver.prepare import SlotOption
@@ -70,6 +71,9 @@ class SlotChecker:
         rules += [(codes.BUSY_PERIOD, path) for path in self.busy[slot.period]]
         if slot.language is not None and slot.language not in self.student.languages:
             rules.append((codes.LANGUAGE_REQUIRED, slot.language))
+        missing = sorted(slot.required_qualifications - self.student.held_qualifications)
+        if missing:  # extension: student plans
+            rules.append((codes.QUALIFICATION_REQUIRED, ", ".join(missing)))
         rules += [(code, "") for code in self.site(slot.site)]
         return rules + self.credentials(slot)
 
@@ -124,6 +128,14 @@ def _removed_cause(
             unique([detail, *ids]),
             (code, detail),
         )
+    if code == codes.QUALIFICATION_REQUIRED:
+        return Cause(
+            code,
+            f"{listing(ids)} require{'s' if len(ids) == 1 else ''} {detail}, which the student "
+            "does not hold",
+            unique([detail, *ids]),
+            (code, detail),
+        )
     if code in (codes.TRANSIT_INACCESSIBLE, codes.SITE_INACCESSIBLE, codes.TOO_FAR):
         return _site_cause(facts, student, code, slots)
     if code == codes.CREDENTIAL_NOT_VALID:
@@ -173,7 +185,7 @@ def usage_causes(facts: Facts, student: str) -> list[Cause]:
     held = set(facts.holds.get(student, ()))
     per_slot: dict[tuple[str, ...], list[Cause]] = {}
     for option in facts.prep.students[student].all_options:
-        if option.slot not in held:
+        if option.slot not in held and not outside_plan(facts, student, option):
             cause = option_cause(facts, student, option)
             per_slot.setdefault(cause.key, []).append(cause)
     return [_summarise(facts, causes) for causes in per_slot.values()]
@@ -204,7 +216,8 @@ def _summarise(facts: Facts, causes: list[Cause]) -> Cause:
 def option_cause(facts: Facts, student: str, option: SlotOption) -> Cause:
     """Why one eligible slot was not given to the student; `related` starts with the slot."""
     return (
-        _full_cause(facts, option)
+        plan_cause(facts, student, option)
+        or _full_cause(facts, option)
         or _session_clash(facts, student, option)
         or _placement_overlap(facts, student, option)
         or _tag_cause(facts, student, option)

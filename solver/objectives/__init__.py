@@ -15,10 +15,12 @@ from collections.abc import Callable
 
 from solver.model import TermModel
 from solver.objectives import (
+    compactness,
     coverage,
     diversity,
     equity_gap,
     preferences,
+    scores,
     stability,
     team_balance,
     travel,
@@ -47,6 +49,9 @@ OBJECTIVES: dict[str, ObjectiveModule] = {
         stability.OBJECTIVE,
         diversity.SITES,
         diversity.TAGS,
+        scores.SCORES,
+        scores.WORST,
+        compactness.OBJECTIVE,
     )
 }
 """Every objective level by the name the contract's policy gives it."""

@@ -11,12 +11,19 @@ from collections.abc import Callable
 from solver.model import TermModel
 from solver.rules import (
     attendance,
+    disciplines,
     facilitators,
+    max_per_site,
     no_repeat_site,
     pins,
     placement_overlap,
     placements,
+    precedences,
+    qualifications,
     rooms,
+    rotation_gaps,
+    rotation_overlap,
+    site_changes,
     tag_limits,
     tag_minimums,
     teams,
@@ -40,6 +47,14 @@ RULES: list[tuple[str, Rule]] = [
     ("unit_fill", unit_fill.add),
     ("no_repeat_site", no_repeat_site.add),
     ("tag_limits", tag_limits.add),
+    # student plans (extension): after placements, whose variables they read
+    ("qualifications", qualifications.add),
+    ("disciplines", disciplines.add),
+    ("rotation_overlap", rotation_overlap.add),
+    ("precedences", precedences.add),
+    ("rotation_gaps", rotation_gaps.add),
+    ("max_per_site", max_per_site.add),
+    ("site_changes", site_changes.add),
 ]
 
 

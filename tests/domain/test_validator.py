@@ -80,9 +80,10 @@ def test_base_scenario_and_schedule_are_valid() -> None:
     assert violations() == []
 
 
-def test_every_code_has_a_rule_between_0_and_8() -> None:
-    """Rules 1-7 of the spec, 0 for structure, 8 for pinned assignments (extension)."""
-    assert set(RULES.values()) <= set(range(9))
+def test_every_code_has_a_rule_between_0_and_9() -> None:
+    """Rules 1-7 of the spec, 0 for structure, 8 for pinned assignments and 9 for student
+    plans (extensions)."""
+    assert set(RULES.values()) <= set(range(10))
 
 
 # --- structural (rule 0) -------------------------------------------------------------------

@@ -37,6 +37,7 @@ from scheduler.domain.schedule import (
 from solver.api import ProgressCallback, SolveOptions, SolveProgress
 from solver.bounds import TermBounds
 from solver.candidates import restrict_options
+from solver.completion import complete, taken_in
 from solver.deadline import (
     DEFAULT_COSTS,
     Pace,
@@ -392,12 +393,15 @@ def _feature_start(state: RunState) -> Done:
         state.start = planned
         return Done({"plans": True, "valid": True})
     dealt = feature_start(state.model)
-    if dealt is not None and not dealt.valid:
-        _hint(state.model, dealt.values)  # min_fill not dealt for: a hint, never a kept answer
-    elif dealt is not None:
-        state.start = dealt.values
-    valid = dealt is not None and dealt.valid
-    return Done({"dealt": dealt is not None, "valid": valid})
+    if dealt is None:
+        return Done({"dealt": False})
+    make_solver = lambda: _start_solver(state.settings)  # noqa: E731
+    completed = complete(state.model, taken_in(state.model, dealt.values), make_solver)
+    if completed is None:  # a rule the deal does not keep refused it: a hint, never kept
+        _hint(state.model, dealt.values)
+    else:
+        state.start = completed
+    return Done({"dealt": True, "valid": completed is not None})
 
 
 def _coverage_of(model: TermModel, values: dict[int, int] | None) -> float | None:

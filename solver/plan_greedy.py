@@ -19,9 +19,9 @@ from datetime import date
 from ortools.sat.python import cp_model
 
 from scheduler.domain.plans import StudentPlan
+from solver.completion import complete
 from solver.model import TermModel
 from solver.options import SlotOption
-from solver.readout import snapshot
 from solver.rotations import period_days, planned
 
 
@@ -36,16 +36,7 @@ def plan_start(
     fixed to the greedy's, and the driver starts from the whole solution."""
     if not planned(model):
         return None
-    taken = _lay_out(model, seed)
-    for (student, slot), var in model.place.items():
-        model.cp.add_hint(var, (student, slot) in taken)
-    solver = make_solver()
-    solver.parameters.fix_variables_to_their_hinted_value = True
-    status = solver.solve(model.cp)
-    model.cp.clear_hints()
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return snapshot(model, solver)
+    return complete(model, _lay_out(model, seed), make_solver)
 
 
 PASSES = 8

@@ -12,6 +12,7 @@ the validator's verdict. Results: bench/results/repair.json and repair.md.
     python -m bench.repair                          # 5,000 students, seed 1
     python -m bench.repair --students 300 --solve-time 30 --repair-time 10
     python -m bench.repair --previous first.json    # skip the first solve
+    python -m bench.repair --family all --repeat 1  # every family: repair-families.md
 """
 
 from __future__ import annotations
@@ -66,15 +67,17 @@ def measure(
     previous: Path | None,
     split: bool,
     repeat: int = 3,
+    family: str = "default",
 ) -> dict:
     from scheduler.domain.diff import diff_schedules
     from scheduler.domain.repair import with_previous
     from scheduler.domain.validator import validate_schedule
     from scheduler.synthetic import generate_term
+    from scheduler.synthetic_families import family_named
     from solver import SolveOptions, SolveProgress, solve
     from solver.prepare import prepare
 
-    scenario = generate_term(students=students, seed=SEED)
+    scenario = generate_term(students=students, seed=SEED, family=family_named(family))
     first = first_schedule(scenario, solve_time, previous)
     first_violations = len(validate_schedule(scenario, first))
     slot, holders = busiest_slot(first)
@@ -107,6 +110,7 @@ def measure(
     seconds = statistics.median(runs)
     diff = diff_schedules(first, repaired)
     return {
+        "family": family,
         "students": students,
         "seed": SEED,
         "first_status": first.status,

@@ -11,6 +11,16 @@ most one more placement. So every schedule with coverage >= c makes at least
 F + max(0, c - P0 - m) changes; a local answer that makes exactly that many is optimal
 on `stability` given its coverage, like a frozen level in `solver.driver`.
 
+The flow leaves out, for a student who lost exactly one slot and holds no cut slot (one
+unit into their node), the seats in periods that clash with their previous sessions.
+Taking such a seat in S means moving or dropping that session: a change beyond F that
+adds no need met and frees no seat, so it pays for the one placement that student's arcs
+can add to the flow (adding one student's arcs raises a maximum flow by at most what
+flows into them). Without this the bound missed the session: tight-seats at 2,000
+students, 5 changes proven only as >= 4. Seats that break the student's tag minimums or
+clash with their other placements are not left out: the drop that makes them usable
+frees a seat another student may take back, so that change can pay twice.
+
 **Coverage.** Each need met counts one; an unmet session need can be met only when a
 session of the activity is open to the student, and a student can hold at most as many
 placements as their eligible slots have periods that do not overlap; the students of a
@@ -35,16 +45,26 @@ def stability_bound(
     seats: dict[str, int],
     coverage: int,
     kept_coverage: int,
+    blocked: dict[str, set[str]] | None = None,
 ) -> int:
     """The fewest changes of any schedule whose coverage is at least `coverage`;
     `kept_coverage` is P0, `options` each affected student's slots under rules 2 and 6,
-    `seats` the seats each slot has left once every kept placement is counted."""
-    regained = _regainable(scope, options, seats)
+    `seats` the seats each slot has left once every kept placement is counted, `blocked`
+    the periods each student's previous sessions clash with."""
+    regained = _regainable(scope, options, seats, blocked or {})
     return scope.forced_changes + max(0, coverage - kept_coverage - regained)
 
 
-def _regainable(scope: Scope, options: dict[str, list[SlotOption]], seats: dict[str, int]) -> int:
+def _regainable(
+    scope: Scope,
+    options: dict[str, list[SlotOption]],
+    seats: dict[str, int],
+    blocked: dict[str, set[str]],
+) -> int:
     """The maximum flow of lost placements into free seats (m above)."""
+    inflow = Counter({student: len(lost) for student, lost in scope.forced.items()})
+    for slot in scope.cuts:
+        inflow.update({holder: 2 for holder in scope.holders[slot]})  # never restricted
     flow = SimpleMaxFlow()
     nodes: dict[tuple[str, str], int] = {}
 
@@ -61,7 +81,10 @@ def _regainable(scope: Scope, options: dict[str, list[SlotOption]], seats: dict[
         for holder in scope.holders[slot]:
             flow.add_arc_with_capacity(group, node("student", holder), 1)
     for student in scope.affected():
+        shut = blocked.get(student, set()) if inflow[student] == 1 else set()
         for option in options.get(student, ()):
+            if option.period in shut:
+                continue
             if seats.get(option.slot, 0) > 0 and option.slot not in scope.held.get(student, ()):
                 flow.add_arc_with_capacity(node("student", student), node("slot", option.slot), 1)
     for (kind, slot), index in list(nodes.items()):

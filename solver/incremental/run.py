@@ -2,7 +2,8 @@
 
 1. `scope`: the placements the change closed (forced changes F); everything else kept.
 2. A small model over the affected students (and students with unmet placements, who
-   may take a seat left free), everyone else fixed, solved level by level.
+   may add a seat left free to those they keep), everyone else fixed, solved level by
+   level.
 3. Anyone who could hold as many placements as before but is not re-seated: a bounded
    neighbourhood joins, holders of the full slots they could take who themselves fit a
    free seat (a chain of moves), and the model is solved again.
@@ -98,7 +99,7 @@ class _Search:
         self.relaxed = {s: eligibility.options(s) for s in self.affected}
         self.movers = {s: self._mover(s, self.relaxed[s]) for s in self.affected}
         for student in self._unplaced():
-            if student not in self.movers and (found := self._free_mover(student)):
+            if student not in self.movers and (found := self._free_mover(student, keep=True)):
                 self.movers[student] = found
         self.neighbours = 0
 
@@ -146,8 +147,14 @@ class _Search:
             tags=dict(requirement.tags),
         )
 
-    def _free_mover(self, student: str) -> Mover | None:
-        """The student with their slots plus the best free seats they fit; None without any."""
+    def _free_mover(self, student: str, keep: bool = False) -> Mover | None:
+        """The student with their slots plus the best free seats they fit; None without any.
+
+        With `keep` (a student left short of placements) they keep the slots they hold and
+        may only add seats: a gain that needs a slot given up costs two changes for one
+        need met, which the whole-term bound (`proof`) cannot tell from one change, so
+        such an answer was never proven (5,000 default term: 25 changes against a bound of
+        22, handed to a full solve that moved 12,645)."""
         held = self.scope.valid.get(student, frozenset())
         profession = self.eligibility.students[student].profession
         free = [
@@ -165,7 +172,8 @@ class _Search:
         if not new:
             return None
         kept = [o for o in mover.options if o.slot in held]
-        return Mover(mover.id, mover.count, mover.before, kept + new, mover.pinned, mover.tags)
+        pinned = mover.pinned | {o.slot for o in kept} if keep else mover.pinned
+        return Mover(mover.id, mover.count, mover.before, kept + new, pinned, mover.tags)
 
     def _unplaced(self) -> list[str]:
         """Students the previous schedule left short of placements."""
@@ -223,7 +231,9 @@ def _checked(
     most = coverage_bound(schedule, coverage, eligibility)
     if (stuck := search.unrestored(solution)) and most > coverage:
         return LocalOutcome(None, f"no local chain of moves re-seats {_named(stuck)}")
-    bound = stability_bound(scope, search.relaxed, search.seats, coverage, kept_coverage(scope))
+    blocked = {s: eligibility.session_periods(scope.attends.get(s, ())) for s in search.affected}
+    kept = kept_coverage(scope)
+    bound = stability_bound(scope, search.relaxed, search.seats, coverage, kept, blocked)
     if changes != bound:
         return LocalOutcome(None, f"{changes} changes, not proven minimal (bound {bound})")
     exact = changes == scope.forced_changes and solution.optimal

@@ -110,3 +110,40 @@ def pinned(scenario: Scenario, *pins: dict[str, str]) -> Scenario:
     extra = [Pin.model_validate(p) for p in pins]
     policy = scenario.policy.model_copy(update={"pinned": [*scenario.policy.pinned, *extra]})
     return scenario.model_copy(update={"policy": policy})
+
+
+def session_clash_term(n2_clashes: bool = False) -> Scenario:
+    """n1 (in S1) and n2 (in S2) hold L1 and L2 of P1, one seat each; the free seat L3 is
+    in P2, whose Wednesday of the first February week clashes with S1 (and, with
+    `n2_clashes`, with S2 too). Once L1 is declined n1 can take L3 only by moving to S2,
+    or n2's L2 when n2 moves to L3: two changes either way."""
+    last = "2027-02-12" if n2_clashes else "2027-02-05"
+    periods = [
+        {
+            "id": "P1",
+            "start": "2027-03-01",
+            "end": "2027-03-26",
+            "weekly": [{"day": "mon", "start": "08:00", "end": "16:00"}],
+        },
+        {
+            "id": "P2",
+            "start": "2027-02-01",
+            "end": last,
+            "weekly": [{"day": "wed", "start": "08:00", "end": "16:00"}],
+        },
+    ]
+    slots = [
+        slot("L1", capacity=1),
+        slot("L2", capacity=1),
+        slot("L3", capacity=1, period="P2"),
+    ]
+    return make_scenario(periods=periods, slots=slots)
+
+
+SESSION_CLASH_BEFORE = previous(
+    [
+        session_entry("S1", team("t1", "n1", "p1")),
+        session_entry("S2", team("t1", "n2", "p2")),
+    ],
+    [placement("n1", "L1"), placement("n2", "L2")],
+)

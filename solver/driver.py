@@ -35,7 +35,12 @@ from solver.deadline import (
     too_large_schedule,
 )
 from solver.features import heuristics_apply
-from solver.incremental.run import LocalSettings, full_path_metrics, local_repair
+from solver.incremental.run import (
+    LocalSettings,
+    better_repair,
+    full_path_metrics,
+    local_repair,
+)
 from solver.ipe_bound import ipe_attendance_bound
 from solver.model import TermModel
 from solver.objectives import Objective, builders, level_value
@@ -170,16 +175,16 @@ def run(
         log=options.log_search,
         started=time.monotonic(),
     )
-    handed_over = None
+    handed_over, candidate = None, None
     heuristics = heuristics_apply(scenario)  # features hook: exact model alone otherwise
     if scenario.policy.previous is not None and options.local_repair and heuristics:
         local = local_repair(scenario, _local_settings(settings), on_progress)
         if local.schedule is not None:
             return local.schedule
-        handed_over = local.reason
+        handed_over, candidate = local.reason, local.candidate
     estimated = estimate_options(scenario)  # deadline hook: said before building anything
     if (late := too_large(scenario, settings.time_limit, costs, estimated)) is not None:
-        return too_large_schedule(scenario, late, _info(settings))
+        return better_repair(candidate, too_large_schedule(scenario, late, _info(settings)))
     began, cpu = time.monotonic(), time.process_time()
     prep = prepare(scenario)
     prep.size = size
@@ -207,7 +212,8 @@ def run(
     reserve = _readout_reserve(settings, len(prep.students), pace)
     settings = replace(settings, reserve=reserve, pace=pace)
     if drafts and not _model_fits(settings, pace):  # deadline hook: the best draft answers
-        return _draft_answer(prep, starts, drafts, settings, handed_over)
+        draft = _draft_answer(prep, starts, drafts, settings, handed_over)
+        return better_repair(candidate, draft)  # repair hook: or the unproven local answer
     restricted = heuristics and restrict_options(prep, candidate_slots(prep, slots_of(drafts)))
     model = TermModel(prep)
     apply_rules(model)
@@ -244,7 +250,7 @@ def run(
         return schedule
     why = handed_over or "the full solve was asked for"  # repair hook: which path, and why
     metrics = {**schedule.metrics, "repair": full_path_metrics(why)}
-    return schedule.model_copy(update={"metrics": metrics})
+    return better_repair(candidate, schedule.model_copy(update={"metrics": metrics}))
 
 
 def _joint_seconds(settings: RunSettings) -> float:

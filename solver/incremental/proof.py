@@ -11,15 +11,19 @@ most one more placement. So every schedule with coverage >= c makes at least
 F + max(0, c - P0 - m) changes; a local answer that makes exactly that many is optimal
 on `stability` given its coverage, like a frozen level in `solver.driver`.
 
-The flow leaves out, for a student who lost exactly one slot and holds no cut slot (one
-unit into their node), the seats in periods that clash with their previous sessions.
-Taking such a seat in S means moving or dropping that session: a change beyond F that
-adds no need met and frees no seat, so it pays for the one placement that student's arcs
-can add to the flow (adding one student's arcs raises a maximum flow by at most what
-flows into them). Without this the bound missed the session: tight-seats at 2,000
-students, 5 changes proven only as >= 4. Seats that break the student's tag minimums or
-clash with their other placements are not left out: the drop that makes them usable
-frees a seat another student may take back, so that change can pay twice.
+The flow leaves out, for a *restricted* student, the seats they cannot add to the slots
+they keep: a seat in a period that clashes with one of their previous sessions or kept
+placements, or one that breaks a tag minimum once all `count` are held. A student is
+restricted when they lost exactly one slot, no slot was cut below its holders, and no
+other affected student could take a slot they keep. Holding such a seat in S takes a
+change beyond F that adds no need met: a session moved or dropped, or a kept slot dropped
+(a seat freed that no other student who lost one can use; the rest may only trade seats,
+which never adds a need met beyond its change). That change pays for the one placement
+their arcs can add to the flow (adding one student's arcs raises a maximum flow by at
+most what flows into them). Without this the bound missed the session: tight-seats at
+2,000 students, 5 changes proven only as >= 4. When another affected student could take
+a kept slot, the drop may pay twice (it frees a seat they take back), so nothing is left
+out.
 
 **Coverage.** Each need met counts one; an unmet session need can be met only when a
 session of the activity is open to the student, and a student can hold at most as many
@@ -30,6 +34,7 @@ profession together hold at most the seats its usable slots offer.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Protocol
 
 from ortools.graph.python.max_flow import SimpleMaxFlow
 
@@ -45,26 +50,62 @@ def stability_bound(
     seats: dict[str, int],
     coverage: int,
     kept_coverage: int,
-    blocked: dict[str, set[str]] | None = None,
+    addable: Addable | None = None,
 ) -> int:
     """The fewest changes of any schedule whose coverage is at least `coverage`;
     `kept_coverage` is P0, `options` each affected student's slots under rules 2 and 6,
-    `seats` the seats each slot has left once every kept placement is counted, `blocked`
-    the periods each student's previous sessions clash with."""
-    regained = _regainable(scope, options, seats, blocked or {})
+    `seats` the seats each slot has left once every kept placement is counted, `addable`
+    whether a student may add a slot to those they keep without any other change (their
+    previous sessions kept)."""
+    regained = _regainable(scope, options, seats, addable)
     return scope.forced_changes + max(0, coverage - kept_coverage - regained)
+
+
+class Addable(Protocol):
+    """Which seats an affected student can add to what they keep (`solver.incremental.run`)."""
+
+    def session_free(self, student: str, option: SlotOption) -> bool:
+        """No clash with the student's previous sessions."""
+
+    def fits(self, student: str, option: SlotOption) -> bool:
+        """Also no clash with their kept placements, and tag minimums met."""
+
+
+def restricted(scope: Scope, options: dict[str, list[SlotOption]]) -> tuple[set[str], set[str]]:
+    """Affected students whose seats the flow may limit (see above): to the session-free
+    ones (lost one slot, hold no cut slot), and of those to the ones that fit what they
+    keep (also: no slot cut at all, and no other affected student could take a kept slot)."""
+    cut = {holder for slot in scope.cuts for holder in scope.holders[slot]}
+    single = {s for s, lost in scope.forced.items() if len(lost) == 1 and s not in cut}
+    if scope.cuts:
+        return single, set()
+    wanted: Counter[str] = Counter()
+    for student in scope.affected():
+        wanted.update({o.slot for o in options.get(student, ())})
+    alone = set()
+    for student in single:
+        own = {o.slot for o in options.get(student, ())}
+        if all(wanted[s] - (s in own) == 0 for s in scope.valid[student]):
+            alone.add(student)
+    return single, alone
 
 
 def _regainable(
     scope: Scope,
     options: dict[str, list[SlotOption]],
     seats: dict[str, int],
-    blocked: dict[str, set[str]],
+    addable: Addable | None,
 ) -> int:
     """The maximum flow of lost placements into free seats (m above)."""
-    inflow = Counter({student: len(lost) for student, lost in scope.forced.items()})
-    for slot in scope.cuts:
-        inflow.update({holder: 2 for holder in scope.holders[slot]})  # never restricted
+    single, alone = restricted(scope, options) if addable is not None else (set(), set())
+
+    def shut(student: str, option: SlotOption) -> bool:
+        if addable is None or student not in single:
+            return False
+        if student in alone:
+            return not addable.fits(student, option)
+        return not addable.session_free(student, option)
+
     flow = SimpleMaxFlow()
     nodes: dict[tuple[str, str], int] = {}
 
@@ -81,9 +122,8 @@ def _regainable(
         for holder in scope.holders[slot]:
             flow.add_arc_with_capacity(group, node("student", holder), 1)
     for student in scope.affected():
-        shut = blocked.get(student, set()) if inflow[student] == 1 else set()
         for option in options.get(student, ()):
-            if option.period in shut:
+            if shut(student, option):
                 continue
             if seats.get(option.slot, 0) > 0 and option.slot not in scope.held.get(student, ()):
                 flow.add_arc_with_capacity(node("student", student), node("slot", option.slot), 1)

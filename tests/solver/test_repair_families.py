@@ -20,11 +20,12 @@ import solver.driver as driver
 from scheduler.domain.diff import diff_schedules
 from scheduler.domain.repair import with_previous
 from scheduler.domain.scenario import Scenario
-from scheduler.domain.schedule import Schedule, Unassigned
+from scheduler.domain.schedule import ObjectiveResult, Schedule, Unassigned
 from scheduler.domain.validator import objective_values, validate_schedule
 from scheduler.synthetic import generate_term
 from scheduler.synthetic_families import family_named
 from solver import SolveOptions, solve
+from solver.incremental import better_repair
 from solver.incremental.eligibility import Eligibility
 from solver.size_policy import SizePolicy
 
@@ -193,3 +194,23 @@ def test_a_student_left_short_only_adds_a_seat_so_the_local_answer_stays_proven(
     assert schedule.metrics["repair"]["path"] == "local", schedule.metrics["repair"]
     assert proven(schedule, "stability") == 1
     assert {p.slot for p in schedule.placements if p.student == "n2"} == {"U2"}
+
+
+def _with_levels(*levels: tuple[str, float]) -> Schedule:
+    objectives = [{"name": n, "value": v, "bound": None} for n, v in levels]
+    return previous().model_copy(
+        update={"objectives": [ObjectiveResult.model_validate(o) for o in objectives]}
+    )
+
+
+def test_the_full_solve_answers_unless_the_unproven_local_answer_is_better_level_by_level():
+    """A full solve cut short (a draft read out without the model) never replaces a valid
+    local answer that is better: coverage first, then fewer changes."""
+    local = _with_levels(("coverage", 10), ("stability", 6))
+    assert better_repair(None, local) is local
+    for worse in [(("coverage", 9), ("stability", 4)), (("coverage", 10), ("stability", 4238))]:
+        assert better_repair(local, _with_levels(*worse)).objectives == local.objectives
+    full = _with_levels(("coverage", 11), ("stability", 40))
+    assert better_repair(local, full) is full
+    same = _with_levels(("coverage", 10), ("stability", 6))
+    assert better_repair(local, same) is same

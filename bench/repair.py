@@ -267,6 +267,8 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def _path(repair: dict[str, Any]) -> str:
+    if repair.get("path") == "local" and repair.get("unproven"):
+        return f"local, unproven, kept over the full solve ({repair['unproven']})"
     if repair.get("path") == "local":
         return f"local ({repair.get('movers')} students in the model)"
     return f"full ({repair.get('reason', '-')})"

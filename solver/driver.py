@@ -182,6 +182,8 @@ def run(
         if local.schedule is not None:
             return local.schedule
         handed_over, candidate = local.reason, local.candidate
+        if candidate is not None and len(scenario.students) > size.large_students:
+            return candidate  # repair hook: a large term's full repair never beat it
     estimated = estimate_options(scenario)  # deadline hook: said before building anything
     if (late := too_large(scenario, settings.time_limit, costs, estimated)) is not None:
         return better_repair(candidate, too_large_schedule(scenario, late, _info(settings)))

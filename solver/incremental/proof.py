@@ -74,20 +74,17 @@ class Addable(Protocol):
 def restricted(scope: Scope, options: dict[str, list[SlotOption]]) -> tuple[set[str], set[str]]:
     """Affected students whose seats the flow may limit (see above): to the session-free
     ones (lost one slot, hold no cut slot), and of those to the ones that fit what they
-    keep (also: no slot cut at all, and no other affected student could take a kept slot)."""
+    keep (also: no slot cut at all, and no other affected student could take a kept slot
+    as a new one: a slot they held before is not new to them)."""
     cut = {holder for slot in scope.cuts for holder in scope.holders[slot]}
     single = {s for s, lost in scope.forced.items() if len(lost) == 1 and s not in cut}
     if scope.cuts:
         return single, set()
-    wanted: Counter[str] = Counter()
+    wanted: set[str] = set()
     for student in scope.affected():
-        wanted.update({o.slot for o in options.get(student, ())})
-    alone = set()
-    for student in single:
-        own = {o.slot for o in options.get(student, ())}
-        if all(wanted[s] - (s in own) == 0 for s in scope.valid[student]):
-            alone.add(student)
-    return single, alone
+        before = scope.held.get(student, frozenset())
+        wanted.update(o.slot for o in options.get(student, ()) if o.slot not in before)
+    return single, {s for s in single if not scope.valid[s] & wanted}
 
 
 def _regainable(

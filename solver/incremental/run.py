@@ -59,7 +59,9 @@ class LocalOutcome:
     candidate: Schedule | None = None
     """The local answer the validator accepts but whose levels are not proven (bounds
     valid, status feasible): the driver answers with it when the full solve does worse
-    (`better_repair`)."""
+    (`better_repair`), and at once on a large term (`SizePolicy.large_students`), where
+    the full repair solve never beat it: 5,000 students, default, facilitator-bound and
+    tight-seats families, 3,656-12,645 changes against 4-19, in 60-91 s wall."""
 
 
 def local_repair(

@@ -214,3 +214,23 @@ def test_the_full_solve_answers_unless_the_unproven_local_answer_is_better_level
     assert better_repair(local, full) is full
     same = _with_levels(("coverage", 10), ("stability", 6))
     assert better_repair(local, same) is same
+
+
+def test_a_large_term_answers_with_its_unproven_local_repair_at_once(monkeypatch):
+    """Forced into the large regime, a repair whose local answer is valid but not proven
+    (a chain of moves longer than the neighbourhood) answers with it, without the full
+    solve, whose draft read-out ignored the previous schedule at 5,000 students."""
+    scenario = generate_term(students=STUDENTS, seed=2, family=family_named("tight-seats"))
+    schedule = solve(scenario, options=SolveOptions(time_limit_s=5, workers=1, seed=0))
+    problem, _slot = _repair_problem((scenario, schedule, "tight-seats"))
+    options = SolveOptions(time_limit_s=10, workers=1, seed=0)
+
+    def no_full_solve(*_args, **_kwargs):
+        raise AssertionError("the full solve ran")
+
+    monkeypatch.setattr(driver, "prepare", no_full_solve)
+    repaired_large = driver.run(problem, options, None, size=SizePolicy(large_students=0))
+    assert validate_schedule(problem, repaired_large) == []
+    repair = repaired_large.metrics["repair"]
+    assert repair["path"] == "local" and repair["unproven"], repair
+    assert repaired_large.status == "feasible"

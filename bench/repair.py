@@ -268,7 +268,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 def _path(repair: dict[str, Any]) -> str:
     if repair.get("path") == "local" and repair.get("unproven"):
-        return f"local, unproven, kept over the full solve ({repair['unproven']})"
+        return f"local, not proven ({repair['unproven']})"
     if repair.get("path") == "local":
         return f"local ({repair.get('movers')} students in the model)"
     return f"full ({repair.get('reason', '-')})"
@@ -370,13 +370,8 @@ def run_families(args: argparse.Namespace) -> None:
         key = (row["family"], row["students"], row["forced_full"])
         rows = [r for r in rows if (r["family"], r["students"], r["forced_full"]) != key]
         rows.append(row)
-        rows.sort(
-            key=lambda r: (
-                r["students"],
-                r["forced_full"],
-                names.index(r["family"]) if r["family"] in names else 99,
-            )
-        )
+        order = list(FAMILIES)
+        rows.sort(key=lambda r: (r["students"], r["forced_full"], order.index(r["family"])))
         path.write_text(json.dumps(rows, indent=1) + "\n")
         (RESULTS / "repair-families.md").write_text(family_table(rows))
         print(json.dumps(row))

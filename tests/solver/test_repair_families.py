@@ -7,8 +7,10 @@ from __future__ import annotations
 import pytest
 from factories import placement, site, slot, student, unassigned_requirement
 from repair_helpers import (
+    KEPT_CLASH_BEFORE,
     SESSION_CLASH_BEFORE,
     declined,
+    kept_clash_term,
     previous,
     proven,
     repaired,
@@ -30,11 +32,6 @@ from solver.incremental.eligibility import Eligibility
 from solver.size_policy import SizePolicy
 
 FAMILIES = ["default", "tight-seats", "facilitator-bound", "clinical-days"]
-PROVEN_LOCALLY = {"facilitator-bound", "clinical-days"}
-"""Families whose small term's repair the local path proves (on the others a holder with
-two placements must trade both for a tag minimum, or the chain is longer than the
-neighbourhood: the full solve answers, `test_the_full_repair_...` checks it keeps the
-holders that fit a free seat)."""
 STUDENTS = 60
 MODELS_FEW_SLOTS = SizePolicy(all_options_up_to=0)
 """A repair models every eligible slot only up to this many options: none, as on a large
@@ -73,15 +70,18 @@ def _repair_problem(first: tuple[Scenario, Schedule, str]) -> tuple[Scenario, st
     return with_previous(declined(scenario, slot), schedule), slot
 
 
-def test_one_declined_slot_of_a_small_family_term_is_repaired_locally_and_proven(first):
+def test_one_declined_slot_of_a_small_family_term_is_repaired_validly_and_proven_if_local(first):
+    """Whatever the first schedule (its solve is cut by time), the repair is valid, the
+    local path never runs out of time for want of a first answer, and a local answer is
+    proven with exactly the changes the diff counts. The hand-built terms above are the
+    ones where the local path must answer."""
     problem, slot = _repair_problem(first)
     schedule = solve(problem, options=SolveOptions(time_limit_s=10, workers=1, seed=0))
     assert validate_schedule(problem, schedule) == []
     repair = schedule.metrics["repair"]
     assert "in its time" not in repair.get("reason", "")
-    if first[2] not in PROVEN_LOCALLY:
+    if repair["path"] != "local" or repair.get("unproven"):
         return
-    assert repair["path"] == "local", repair
     changes = proven(schedule, "stability")
     assert changes == diff_schedules(first[1], schedule).changes
     assert changes >= sum(p.slot == slot for p in first[1].placements)
@@ -218,19 +218,59 @@ def test_the_full_solve_answers_unless_the_unproven_local_answer_is_better_level
 
 def test_a_large_term_answers_with_its_unproven_local_repair_at_once(monkeypatch):
     """Forced into the large regime, a repair whose local answer is valid but not proven
-    (a chain of moves longer than the neighbourhood) answers with it, without the full
-    solve, whose draft read-out ignored the previous schedule at 5,000 students."""
-    scenario = generate_term(students=STUDENTS, seed=2, family=family_named("tight-seats"))
-    schedule = solve(scenario, options=SolveOptions(time_limit_s=5, workers=1, seed=0))
-    problem, _slot = _repair_problem((scenario, schedule, "tight-seats"))
+    (n1 needs n2's seat, n2 needs n3's, only n3 fits the free L4: a chain longer than the
+    neighbourhood) answers with it, without the full solve, whose draft read-out ignored
+    the previous schedule at 5,000 students."""
+    slots = [
+        slot("L1", capacity=1),
+        slot("L2", capacity=1),
+        slot("L3", capacity=1, language="fr"),
+        slot("L4", capacity=1, language="de"),
+    ]
+    term = placements_only(
+        students=[
+            student("n1"),
+            student("n2", languages=["fr"]),
+            student("n3", languages=["fr", "de"]),
+        ],
+        slots=slots,
+        placement_requirements=[{"profession": "NURS", "count": 1, "tags": {}}],
+    )
+    held = [placement("n1", "L1"), placement("n2", "L2"), placement("n3", "L3")]
+    problem = with_previous(declined(term, "L1"), previous(placements=held))
     options = SolveOptions(time_limit_s=10, workers=1, seed=0)
 
     def no_full_solve(*_args, **_kwargs):
         raise AssertionError("the full solve ran")
 
     monkeypatch.setattr(driver, "prepare", no_full_solve)
-    repaired_large = driver.run(problem, options, None, size=SizePolicy(large_students=0))
-    assert validate_schedule(problem, repaired_large) == []
-    repair = repaired_large.metrics["repair"]
-    assert repair["path"] == "local" and repair["unproven"], repair
-    assert repaired_large.status == "feasible"
+    answer = driver.run(problem, options, None, size=SizePolicy(large_students=0))
+    assert validate_schedule(problem, answer) == []
+    repair = answer.metrics["repair"]
+    assert repair["path"] == "local" and "n1" in repair["unproven"], repair
+    assert answer.status == "feasible"
+
+
+def test_the_local_model_starts_from_the_slots_its_movers_keep():
+    """The kept slots are hinted as a complete valid answer: with every hinted variable
+    fixed to its hint, the model still has a solution (so a level never ends empty-handed
+    for want of a first one)."""
+    from ortools.sat.python import cp_model
+
+    from solver.incremental.model import LocalModel
+    from solver.incremental.run import LocalSettings, _Search
+    from solver.incremental.scope import build_scope
+
+    problem = with_previous(declined(kept_clash_term(), "L1"), KEPT_CLASH_BEFORE)
+    eligibility = Eligibility(problem)
+    scope = build_scope(KEPT_CLASH_BEFORE, eligibility)
+    search = _Search(eligibility, scope, LocalSettings(10, 0, 1, 0.0, ""), ["coverage"])
+    fixed = {s: len(h - search.movers.keys()) for s, h in scope.holders.items()}
+    seats = {s: c - fixed.get(s, 0) for s, c in search.capacity.items()}
+    model = LocalModel(list(search.movers.values()), seats, eligibility.clash, 0)
+    hinted = {v.index for v in model.place.values()}
+    assert hinted and {h for h in model.cp.proto.solution_hint.vars} == hinted
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 1
+    assert solver.solve(model.cp) in (cp_model.OPTIMAL, cp_model.FEASIBLE)

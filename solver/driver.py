@@ -50,7 +50,12 @@ from solver.deadline import (
 )
 from solver.feature_start import feature_start
 from solver.features import heuristics_apply
-from solver.incremental.run import LocalSettings, full_path_metrics, local_repair
+from solver.incremental.run import (
+    LocalSettings,
+    better_repair,
+    full_path_metrics,
+    local_repair,
+)
 from solver.ipe_bound import ipe_attendance_bound
 from solver.model import TermModel
 from solver.objectives import OBJECTIVES, Objective, ObjectiveModule, TieBreak, level_value
@@ -175,6 +180,8 @@ class RunState(Traced):
     """Whether the heuristic stages may run (`solver.features.heuristics_apply`)."""
     handed_over: str | None = None
     """Why the local repair handed the term to the full solve."""
+    candidate: Schedule | None = None
+    """The local repair's valid answer it could not prove minimal (`better_repair`)."""
     estimated: int = 0
     prep: Prepared = field(default=None)  # type: ignore[assignment]
     pace: Pace | None = None
@@ -232,8 +239,10 @@ def run(
     )
     walk(STAGES, state)
     assert state.schedule is not None, "the read-out stage always answers"
-    solve = state.schedule.solve.model_copy(update={"stages": list(state.trace)})
-    return state.schedule.model_copy(update={"solve": solve})
+    # repair hook: a full solve never replaces a better (valid, unproven) local answer
+    schedule = better_repair(state.candidate, state.schedule)
+    solve = schedule.solve.model_copy(update={"stages": list(state.trace)})
+    return schedule.model_copy(update={"solve": solve})
 
 
 def _answer(state: RunState, schedule: Schedule, **detail: Any) -> Done:
@@ -245,8 +254,11 @@ def _local_repair(state: RunState) -> Done:
     local = local_repair(state.scenario, _local_settings(state.settings), state.on_progress)
     if local.schedule is not None:
         return _answer(state, local.schedule)
-    state.handed_over = local.reason
-    return Done({"handed_over": local.reason})
+    state.handed_over, state.candidate = local.reason, local.candidate
+    large = len(state.scenario.students) > state.size.large_students
+    if local.candidate is not None and large:  # a large term's full repair never beat it
+        return _answer(state, local.candidate, unproven_local=True)
+    return Done({"handed_over": local.reason, "candidate": local.candidate is not None})
 
 
 def _no_local_repair(state: RunState) -> str | None:
@@ -1018,7 +1030,7 @@ PREPARE_STAGES: list[Stage[RunState]] = [
         "local_repair",
         "A repair that moves only the students a change unseated answers in about a second.",
         needs=("scenario", "options"),
-        produces=("schedule", "handed_over"),
+        produces=("schedule", "handed_over", "candidate"),
         run=_local_repair,
         skip=_no_local_repair,
         hook="repair, features",

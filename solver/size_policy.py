@@ -17,7 +17,9 @@ from dataclasses import dataclass
 class SizePolicy:
     large_students: int = 3000
     """Students beyond which a term counts as large (`Prepared.large`): 5,000 term, the
-    IPE-only CP-SAT start found nothing better than the greedy sessions in 18 s."""
+    IPE-only CP-SAT start found nothing better than the greedy sessions in 18 s. A repair
+    of a large term answers with its valid local answer when it cannot prove it, without
+    the full solve (`solver.incremental.LocalOutcome.candidate`)."""
     lp_draft_max_students: int = 10_000
     """Beyond this the LP draft is skipped: 5,000 students, about 9 s; 20,000 students,
     with it no schedule came within 900 s (the flows alone: a valid one at 457 s)."""

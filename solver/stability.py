@@ -24,7 +24,8 @@ from ortools.sat.python import cp_model
 from scheduler.domain.diff import attendance, placements
 from scheduler.domain.schedule import Schedule
 from solver.model import TermModel
-from solver.prepare import IpeClass, Prepared, _relevant_periods
+from solver.options import OptionList
+from solver.prepare import IpeClass, Prepared, SlotOption, _relevant_periods
 from solver.size_policy import DEFAULT_SIZE_POLICY
 
 GONE = "\0gone"
@@ -104,8 +105,9 @@ def refine_classes(prep: Prepared) -> None:
 
 def candidate_slots(prep: Prepared, chosen: dict[str, list[str]]) -> dict[str, list[str]]:
     """Slots the model must keep per student: the given ones, every previously held or
-    pinned slot (so keeping them stays possible), and on a repair of a term that is not
-    too large every eligible slot."""
+    pinned slot (so keeping them stays possible), and on a repair every eligible slot of
+    the students the change unseated (`unseated`), or of everyone on a term that is not
+    too large."""
     previous = previous_of(prep)
     pins = [(p.student, p.slot) for p in prep.scenario.policy.pinned if p.slot is not None]
     if previous is None and not pins:
@@ -117,10 +119,42 @@ def candidate_slots(prep: Prepared, chosen: dict[str, list[str]]) -> dict[str, l
         options = sum(len(info.all_options) for info in prep.students.values())
         if options <= prep.size.all_options_up_to:
             extra += [(i.id, o.slot) for i in prep.students.values() for o in i.all_options]
+        else:
+            everyone = prep.students
+            extra += [
+                (s, o.slot) for s in unseated(prep, previous) for o in everyone[s].all_options
+            ]
     for student, slot in extra:
         if student in prep.students:
             result.setdefault(student, []).append(slot)
     return result
+
+
+def unseated(prep: Prepared, previous: Previous) -> list[str]:
+    """Students who held a slot that is now closed to them or cut below its holders: the
+    candidates trimmed for the term's size may miss the free seat that re-seats them
+    (tight-seats, 2,000 students: all 4 holders of a declined slot dropped), so they
+    keep all of theirs (a handful of students)."""
+    open_to: dict[str, set[str]] = {}
+    holders: dict[str, int] = defaultdict(int)
+    for student, held in previous.slots.items():
+        if student in prep.students:
+            open_to[student] = _still_open(prep.students[student].all_options, held)
+            for slot in open_to[student]:
+                holders[slot] += 1
+    capacity = {slot.id: slot.capacity for slot in prep.scenario.slots}
+    cut = {slot for slot, n in holders.items() if n > capacity.get(slot, 0)}
+    return sorted(
+        s
+        for s, held in previous.slots.items()
+        if s in open_to and (held - open_to[s] or held & cut)
+    )
+
+
+def _still_open(options: Sequence[SlotOption], held: frozenset[str]) -> set[str]:
+    if isinstance(options, OptionList):
+        return set(options.among(held))
+    return {o.slot for o in options if o.slot in held}
 
 
 def polish_safe(prep: Prepared, fixed: dict[str, float]) -> bool:

@@ -9,6 +9,6 @@ for the whole term (`proof`), the schedule it writes (`result`) and the path it 
 Imports only `scheduler.domain`, ortools and `solver`; no I/O, settings or database.
 """
 
-from solver.incremental.run import LocalOutcome, local_repair
+from solver.incremental.run import LocalOutcome, better_repair, local_repair
 
-__all__ = ["LocalOutcome", "local_repair"]
+__all__ = ["LocalOutcome", "better_repair", "local_repair"]

@@ -83,6 +83,7 @@ class LocalModel:
         worst = self.cp.new_int_var(fixed_worst_travel, max(fixed_worst_travel, self._most()), "w")
         for key, var in self.place.items():
             self.cp.add(worst >= self.options[key].travel).only_enforce_if(var)
+        self._hint_before()
         keys = list(self.place)
         variables = [self.place[k] for k in keys]
         self.levels: dict[str, Any] = {
@@ -125,6 +126,14 @@ class LocalModel:
         self.cp.add(change >= len(mover.before) - kept)
         self.cp.add(change >= held - kept)
         return change
+
+    def _hint_before(self) -> None:
+        """Hint the slots each mover keeps (those still open): a valid answer to start from,
+        so the first level never ends without one (on a shared machine its share of the
+        time can pass before CP-SAT finds any: "found no answer in its time")."""
+        before = {mover.id: mover.before for mover in self.movers}
+        for (student, slot), var in self.place.items():
+            self.cp.add_hint(var, int(slot in before[student]))
 
     def _most(self) -> int:
         return max((o.travel for o in self.options.values()), default=0)

@@ -20,14 +20,21 @@ run: $(STAMP)
 # 2-core machine). `make test-long`: the same suite with the long ones (the API fuzz at
 # 100 examples per operation and role, the 2,000-student explanation, speed figures);
 # IPE_TEST_LONG=1 selects them and the hypothesis profile "long" (tests/long_run.py).
+# Tests run in parallel (pytest-xdist): TEST_WORKERS processes (2, the cores of the
+# machine the 8-minute budget is for; `auto` = one per core), each given whole test files,
+# so a module's databases are built once; TEST_WORKERS=0 runs them in this process
+# (tests/conftest.py says what keeps the workers apart).
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(PYTEST) -q
 
 test-long: $(STAMP)
-	IPE_TEST_LONG=1 $(BIN)/python -m pytest -q --durations=20
+	IPE_TEST_LONG=1 $(PYTEST) -q --durations=20
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(PYTEST) -q -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

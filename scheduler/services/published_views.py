@@ -53,6 +53,7 @@ from scheduler.db.tables import (
 )
 from scheduler.db.types import utcnow
 from scheduler.services import disclosures, ics
+from scheduler.services.cancellation import checkpoint
 from scheduler.services.errors import Forbidden, NotFound, Unauthorized
 from scheduler.services.feeds import EPOCH, student_events
 from scheduler.services.my_schedule import MyPlacement, MySession, MyTerm
@@ -135,6 +136,7 @@ def rebuild_students(session: Session, *, school_id: int, refs: Collection[str])
         _student_term(session, published, wanted, views, feed_terms, names)
     bodies: dict[tuple[str, str], tuple[bytes, list[dict[str, Any]]]] = {}
     for ref in wanted:
+        checkpoint()  # a publish stops once its client has left (the transaction rolls back)
         terms = feed_terms.get(ref, [])
         bodies[(ref, SCHEDULE)] = (_SCHEDULE_JSON.dump_json(views.get(ref, [])), [])
         events = [e for term in terms for e in student_events(term, ref)]
@@ -319,6 +321,7 @@ def rebuild_sites(session: Session, *, school_id: int, refs: Collection[str]) ->
         _site_term(session, published, wanted, events, stamps, shown, names)
     bodies: dict[tuple[str, str], tuple[bytes, list[dict[str, Any]]]] = {}
     for ref in wanted:
+        checkpoint()
         name = f"IPE placements: {names[ref]}" if ref in names else "IPE placements"
         stamp = max(stamps.get(ref, []), default=EPOCH)
         calendar = ics.build_calendar(name=name, events=events.get(ref, []), stamp=stamp)

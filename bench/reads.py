@@ -343,14 +343,14 @@ def bench_database(
         server = _start(url, port, workers, RESULTS / f"server-{database}.log")
         _wait_ready(port, server)
         base = f"http://{LOOPBACK}:{port}"
-        cases = []
+        results = []
         for kind, conditional, clients in cases:
             script = folder / f"{kind}-{conditional}.lua"
             script.write_text(_lua(kind, conditional, prepared["people"]))
             result = run_case(base, kind, conditional, clients, seconds, script, server.pid)
             print(f"[{database}] {result}", flush=True)
-            cases.append(result)
-        return {"database": database, "setup": prepared["timings"], "cases": cases}
+            results.append(result)
+        return {"database": database, "setup": prepared["timings"], "cases": results}
     finally:
         if server is not None:
             _stop_server(server)

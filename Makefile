@@ -30,8 +30,11 @@ PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 test: $(STAMP)
 	$(PYTEST) -q
 
+# Serial by default: its speed figures mean something only on an otherwise quiet machine.
+LONG_TEST_WORKERS ?= 0
+
 test-long: $(STAMP)
-	IPE_TEST_LONG=1 $(PYTEST) -q --durations=20
+	IPE_TEST_LONG=1 $(BIN)/python -m pytest -n $(LONG_TEST_WORKERS) --dist loadfile -q --durations=20
 
 test-fast: $(STAMP)
 	$(PYTEST) -q -m "not slow"

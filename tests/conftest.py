@@ -6,7 +6,7 @@
   for a namespace package called `solver`).
 - Hypothesis profiles: "default" for `make test`, "long" (more examples) for
   `make test-long`, chosen by IPE_TEST_LONG=1 (see tests/long_run.py).
-- Parallel runs (`make test`: pytest-xdist, one worker per core, whole files per worker).
+- Parallel runs (`make test`: pytest-xdist, TEST_WORKERS processes, whole files per worker).
   What keeps the workers apart: each SQLite database is a file under the worker's own
   temporary folder (tmp_path_factory); each PostgreSQL database is a schema with a random
   name, one per test module (tests/service_support.py), on the server named by

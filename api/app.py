@@ -36,6 +36,7 @@ from scheduler.db.engine import make_engine, new_session
 from scheduler.services.disclosure_writer import DisclosureWriter
 from scheduler.services.jobs import JobRunner, ProcessJobRunner
 from scheduler.services.solve_runs import reap_runs, recover_runs
+from scheduler.services.view_cache import ViewCache
 from scheduler.settings import Settings
 
 DESCRIPTION = """
@@ -81,6 +82,9 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     app.state.db_slots = anyio.Semaphore(settings.pool.connections)  # see api.deps.get_session
     # Partner feed reads' disclosure rows, group-committed (services/disclosure_writer.py).
     app.state.disclosure_writer = DisclosureWriter(engine)
+    # Stored views' bytes by ETag, for this process (scheduler/services/view_cache.py).
+    cache_bytes = settings.view_cache_mb * 1024 * 1024
+    app.state.view_cache = ViewCache(cache_bytes) if cache_bytes else None
     errors.install(app)
     limits = BodyLimits(body_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
     app.add_middleware(BodyLimitMiddleware, limits=limits)

@@ -7,7 +7,8 @@ handler reads its body whole). Why two: an ordinary JSON request is small
 parser touches the body, and for chunked bodies too, which carry no Content-Length, so
 bytes are counted as they arrive. A declared Content-Length over the limit is refused
 before a byte is read. The body is read whole (up to the limit) before the app runs, so a
-handler never sees half a body and a refused request changes nothing.
+handler never sees half a body and a refused request changes nothing. Then the app runs
+watched for its client leaving (api/client_watch.py).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import re
 from dataclasses import dataclass
 
 from fastapi.responses import HTMLResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.client_watch import run_watched
 from api.errors import ErrorDetail, error_response
 
 UPLOAD_PATHS = re.compile(r"^(/app)?/terms(/\d+/csv)?/?$")
@@ -64,7 +66,7 @@ class BodyLimitMiddleware:
             return
         if body is None:
             return  # the client went away before sending its whole body
-        await self.app(scope, _replay(body, receive), send)
+        await run_watched(self.app, scope, receive, send, body)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -92,20 +94,6 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """The body as one message, then whatever the client sends next (a disconnect)."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
 
 
 def _mebibytes(size: int) -> str:

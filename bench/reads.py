@@ -12,8 +12,10 @@
    `If-None-Match`, at 100 and 1,000 connections; the partner feed (each read writes its
    disclosure rows) at 100. A Lua script picks a random sampled person per request.
 
-The summary (markdown and JSON) goes to `bench/summaries/reads-<date>.{md,json}`, the
-raw wrk output to `bench/results/reads/`. The load average is recorded before each case:
+The summary goes to `bench/results/reads-<name>.md` and `.summary.json` (committed;
+`--name`, default the date), the raw wrk output to `bench/results/reads/`. `--clients`
+and `--endpoints` pick a subset of the cases (a before/after comparison on a shared
+machine wants short runs, back to back). The load average is recorded before each case:
 on a shared machine the figures are lower bounds.
 """
 
@@ -37,7 +39,7 @@ from bench.load import LOOPBACK, PG_ADMIN_URL, _free_port, _stop_server, _wait_r
 STUDENT_ACCOUNTS = 500
 PARTNER_ACCOUNTS = 100
 RESULTS = Path("bench/results/reads")
-SUMMARIES = Path("bench/summaries")
+SUMMARIES = Path("bench/results")
 TARGETS = {"rps_100": 1500, "p95_100_ms": 100, "rps_304": 3000, "p99_1000_ms": 1000}
 
 
@@ -118,7 +120,11 @@ def setup(url: str, *, students: int, seed: int, time_limit: float) -> dict[str,
         began, cpu = time.monotonic(), time.process_time()
         try:
             versions.publish_version(
-                session, actor=coordinator, term_id=term.id or 0, version_id=version.id or 0
+                session,
+                actor=coordinator,
+                term_id=term.id or 0,
+                version_id=version.id or 0,
+                delivery=None,
             )
             session.commit()
         finally:
@@ -313,7 +319,14 @@ def run_case(
 
 
 def bench_database(
-    database: str, *, students: int, seed: int, seconds: int, workers: int, time_limit: float
+    database: str,
+    *,
+    students: int,
+    seed: int,
+    seconds: int,
+    workers: int,
+    time_limit: float,
+    cases: list[tuple[str, bool, int]] = CASES,
 ) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="ipe-reads-"))
     pg_name = None
@@ -330,14 +343,14 @@ def bench_database(
         server = _start(url, port, workers, RESULTS / f"server-{database}.log")
         _wait_ready(port, server)
         base = f"http://{LOOPBACK}:{port}"
-        cases = []
-        for kind, conditional, clients in CASES:
+        results = []
+        for kind, conditional, clients in cases:
             script = folder / f"{kind}-{conditional}.lua"
             script.write_text(_lua(kind, conditional, prepared["people"]))
             result = run_case(base, kind, conditional, clients, seconds, script, server.pid)
             print(f"[{database}] {result}", flush=True)
-            cases.append(result)
-        return {"database": database, "setup": prepared["timings"], "cases": cases}
+            results.append(result)
+        return {"database": database, "setup": prepared["timings"], "cases": results}
     finally:
         if server is not None:
             _stop_server(server)
@@ -391,7 +404,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--time-limit", type=float, default=30.0, help="solve, when not cached")
+    parser.add_argument("--clients", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--endpoints", nargs="+", default=["schedule", "feed", "partner_feed"])
+    parser.add_argument("--name", default=f"{datetime.now(UTC):%Y-%m-%d}")
     args = parser.parse_args()
+    cases = [c for c in CASES if c[0] in args.endpoints and c[2] in args.clients]
     RESULTS.mkdir(parents=True, exist_ok=True)
     SUMMARIES.mkdir(parents=True, exist_ok=True)
     before = [round(x, 2) for x in os.getloadavg()]
@@ -403,6 +420,7 @@ def main() -> None:
             seconds=args.seconds,
             workers=args.workers,
             time_limit=args.time_limit,
+            cases=cases,
         )
         for db in args.databases
     ]
@@ -420,9 +438,9 @@ def main() -> None:
         "targets": TARGETS,
         "databases": databases,
     }
-    stem = SUMMARIES / f"reads-{datetime.now(UTC):%Y-%m-%d}"
-    stem.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
-    stem.with_suffix(".md").write_text(markdown(summary) + "\n")
+    stem = SUMMARIES / f"reads-{args.name}"
+    Path(f"{stem}.summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    Path(f"{stem}.md").write_text(markdown(summary) + "\n")
     print(markdown(summary))
 
 

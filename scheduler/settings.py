@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     import_max_cell_chars: int = Field(default=65_536, ge=1)  # per CSV cell
     page_size_default: int = Field(default=100, ge=1)  # scheduler/db/paging.py
     page_size_max: int = Field(default=500, ge=1)
+    # Stored views' bytes kept per process, by ETag (scheduler/services/view_cache.py); 0: off.
+    view_cache_mb: int = Field(default=64, ge=0)
     run_memory_limit_mb: int = Field(default=8192, ge=0)  # scheduler/services/run_caps.py
     run_deadline_margin_s: float = Field(default=600.0, gt=0)
     run_max_active_per_school: int = Field(default=2, ge=1)

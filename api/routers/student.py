@@ -39,7 +39,12 @@ async def my_schedule(request: Request, token: Annotated[str | None, Depends(bea
     # hop, its bytes as they are, with an ETag (`published_views`, `api.caching`).
     view = await in_session(
         request,
-        partial(published_views.my_view, token=token, kind=published_views.SCHEDULE),
+        partial(
+            published_views.my_view,
+            token=token,
+            kind=published_views.SCHEDULE,
+            cache=request.app.state.view_cache,
+        ),
     )
     return stored_response(
         request, view, media_type="application/json", headers={"Vary": "Authorization"}

@@ -23,9 +23,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, Row, Select, bindparam, false, true
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
@@ -306,28 +308,53 @@ def _own_view_scope(user: UserRow) -> ColumnElement[bool]:
     return (col(PublishedViewRow.school_id) == UserRow.school_id) & (student | site)
 
 
-def token_user_view(
-    session: Session, token_hash: str, kind: str
-) -> tuple[TokenRow, UserRow, PublishedViewRow | None] | None:
-    """A token, its user and that user's own stored view of `kind`, in one query.
+def token_view_ref(session: Session, token_hash: str, kind: str) -> Row[Any] | None:
+    """The cached read's one query: a token's and its user's facts, and the id, ETag and
+    disclosures of that user's own view of `kind`, without its bytes (which
+    `scheduler.services.view_cache` holds); the view's columns are None when it has none."""
+    params = {"token_hash": token_hash, "kind": kind}
+    return session.execute(_token_view_ref_query(), params).first()
 
-    The lean read of a published schedule: authentication and the view together. The
-    view joins on the token's own user only, so no token reaches another person's view.
-    """
-    query = (
-        select(TokenRow, UserRow, PublishedViewRow)
+
+@cache
+def _token_view_ref_query() -> Select[Any]:
+    """Built once: composing the statement cost more than running it (SQLite)."""
+    return (
+        sa_select(
+            col(TokenRow.kind).label("token_kind"),
+            col(TokenRow.revoked_at),
+            col(TokenRow.expires_at),
+            col(UserRow.id).label("user_id"),
+            col(UserRow.role),
+            col(UserRow.active),
+            col(PublishedViewRow.id).label("view_id"),
+            col(PublishedViewRow.etag),
+            col(PublishedViewRow.built_at),
+            col(PublishedViewRow.disclosures),
+        )
+        .select_from(TokenRow)
         .join(UserRow, col(TokenRow.user_id) == UserRow.id)
         .outerjoin(
             PublishedViewRow,
-            _own_view_scope(UserRow) & (col(PublishedViewRow.kind) == kind),  # type: ignore[arg-type]
+            _own_view_scope(UserRow) & (col(PublishedViewRow.kind) == bindparam("kind")),  # type: ignore[arg-type]
         )
-        .where(col(TokenRow.token_hash) == token_hash)
+        .where(col(TokenRow.token_hash) == bindparam("token_hash"))
     )
-    row = session.exec(query).first()
-    if row is None:
-        return None
-    token, user, view = row
-    return token, user, view
+
+
+def view_body(session: Session, view_id: int, etag: str) -> bytes | None:
+    """A view's bytes, if it still has this ETag (None once it was rebuilt)."""
+    query = _view_body_query()
+    body: bytes | None = session.execute(query, {"id": view_id, "etag": etag}).scalar()
+    return body
+
+
+@cache
+def _view_body_query() -> Select[Any]:
+    return sa_select(col(PublishedViewRow.body)).where(
+        col(PublishedViewRow.id) == bindparam("id"),
+        col(PublishedViewRow.etag) == bindparam("etag"),
+    )
 
 
 def own_view(session: Session, actor: UserRow, kind: str) -> PublishedViewRow | None:

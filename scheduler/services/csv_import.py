@@ -21,6 +21,7 @@ from typing import Any
 
 from scheduler.domain.schedule import ErrorItem
 from scheduler.services import import_limits
+from scheduler.services.cancellation import checkpoint
 from scheduler.services.import_limits import ImportLimits
 
 Row = dict[str, Any]
@@ -281,6 +282,7 @@ def _items(
     items: list[Row] = []
     lines: list[int] = []
     for row in reader:
+        checkpoint()  # a large upload stops once its client has left
         line = reader.line_num
         if not _within_caps(source, line, row, limits, parsed):
             return None

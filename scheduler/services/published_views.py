@@ -53,10 +53,12 @@ from scheduler.db.tables import (
 )
 from scheduler.db.types import utcnow
 from scheduler.services import disclosures, ics
+from scheduler.services.cancellation import checkpoint
 from scheduler.services.errors import Forbidden, NotFound, Unauthorized
 from scheduler.services.feeds import EPOCH, student_events
 from scheduler.services.my_schedule import MyPlacement, MySession, MyTerm
 from scheduler.services.period_hours import weekly_hours
+from scheduler.services.view_cache import ViewCache
 from scheduler.services.views import MyPlacementView, MySessionView, MyTermView
 
 STUDENT = "student"
@@ -135,6 +137,7 @@ def rebuild_students(session: Session, *, school_id: int, refs: Collection[str])
         _student_term(session, published, wanted, views, feed_terms, names)
     bodies: dict[tuple[str, str], tuple[bytes, list[dict[str, Any]]]] = {}
     for ref in wanted:
+        checkpoint()  # a publish stops once its client has left (the transaction rolls back)
         terms = feed_terms.get(ref, [])
         bodies[(ref, SCHEDULE)] = (_SCHEDULE_JSON.dump_json(views.get(ref, [])), [])
         events = [e for term in terms for e in student_events(term, ref)]
@@ -319,6 +322,7 @@ def rebuild_sites(session: Session, *, school_id: int, refs: Collection[str]) ->
         _site_term(session, published, wanted, events, stamps, shown, names)
     bodies: dict[tuple[str, str], tuple[bytes, list[dict[str, Any]]]] = {}
     for ref in wanted:
+        checkpoint()
         name = f"IPE placements: {names[ref]}" if ref in names else "IPE placements"
         stamp = max(stamps.get(ref, []), default=EPOCH)
         calendar = ics.build_calendar(name=name, events=events.get(ref, []), stamp=stamp)
@@ -521,33 +525,59 @@ def forget_term(session: Session, *, term: TermRow) -> tuple[set[str], set[str]]
 # ---- reading ---------------------------------------------------------------------------
 
 
-def my_view(session: Session, *, token: str | None, kind: str) -> StoredView:
+def my_view(
+    session: Session, *, token: str | None, kind: str, cache: ViewCache | None = None
+) -> StoredView:
     """The signed-in student's stored view (`schedule` JSON or `feed`), in one query.
 
     Authentication is `auth.authenticate`'s, checked on the same row: a sign-out, an
-    expired token or a deactivated account counts from the next request.
+    expired token or a deactivated account counts from the next request. The query reads
+    the view's ETag, not its bytes: those come from `cache` when it holds that ETag.
     """
     if not token:
         raise Unauthorized("sign in first: send `Authorization: Bearer <token>`")
-    found = repositories.token_user_view(session, _digest(token), kind)
-    if found is None:
+    ref = repositories.token_view_ref(session, _digest(token), kind)
+    if ref is None:
         raise Unauthorized("unknown token", code="invalid_token")
-    row, user, view = found
-    _check_bearer(row, user)
-    if user.role != "student":
+    _check_bearer(ref)
+    if ref.role != "student":
         raise Forbidden("this endpoint is for students", code="wrong_role")
-    return view_or_build(session, user=user, view=view, kind=kind)
+    return _cached(session, ref, kind=kind, cache=cache)
 
 
-def _check_bearer(row: Any, user: UserRow) -> None:
+def _check_bearer(ref: Any) -> None:
     from scheduler.services import auth
 
-    if row.kind not in auth.BEARER_KINDS:
+    if ref.token_kind not in auth.BEARER_KINDS:
         raise Unauthorized("unknown token", code="invalid_token")
-    if row.revoked_at is not None or row.expires_at <= utcnow() or not user.active:
+    if ref.revoked_at is not None or ref.expires_at <= utcnow() or not ref.active:
         raise Unauthorized("the token has expired or was revoked", code="invalid_token")
-    if row.kind == auth.PARTNER_API and user.role != "partner":
+    if ref.token_kind == auth.PARTNER_API and ref.role != "partner":
         raise Unauthorized("a partner API token serves partner accounts only", code="invalid_token")
+
+
+def _cached(session: Session, ref: Any, *, kind: str, cache: ViewCache | None) -> StoredView:
+    """The view `ref` names: its bytes from `cache` under the ETag just read, else from its
+    row (then kept in `cache`)."""
+    if ref.view_id is None:  # none built yet (published before views existed)
+        return view_or_build(session, user=_user(session, ref), view=None, kind=kind)
+    body = cache.get(ref.etag) if cache is not None else None
+    if body is None:
+        body = repositories.view_body(session, ref.view_id, ref.etag)
+        if body is None:  # rebuilt since the first query: the row as it is now
+            user = _user(session, ref)
+            view = repositories.own_view(session, user, kind)
+            return view_or_build(session, user=user, view=view, kind=kind)
+        if cache is not None and etag_of(body) == ref.etag:
+            cache.put(ref.etag, body)
+    return StoredView(body=body, etag=ref.etag, built_at=ref.built_at)
+
+
+def _user(session: Session, ref: Any) -> UserRow:
+    user = session.get(UserRow, ref.user_id)
+    if user is None:  # pragma: no cover - the query just found it
+        raise NotFound("no such user")
+    return user
 
 
 @dataclass(frozen=True)
@@ -562,26 +592,37 @@ class FeedDisclosure:
     export: bool = True
 
 
-def feed_read(session: Session, *, token: str) -> tuple[StoredView, FeedDisclosure | None]:
+def feed_read(
+    session: Session, *, token: str, cache: ViewCache | None = None
+) -> tuple[StoredView, FeedDisclosure | None]:
     """The stored calendar feed behind a feed token, and for a site's feed what it discloses.
 
     Every refusal is the same NotFound: the address is the only secret a calendar app holds.
+    The bytes come from `cache` when it holds the ETag the query just read (`my_view`).
     """
     from scheduler.services import auth
 
-    found = repositories.token_user_view(session, _digest(token), FEED)
-    if found is None:
+    ref = repositories.token_view_ref(session, _digest(token), FEED)
+    if ref is None:
         raise NotFound("no such calendar feed")
-    row, user, view = found
-    if row.kind != auth.CALENDAR_FEED or row.revoked_at is not None or row.expires_at <= utcnow():
+    if (
+        ref.token_kind != auth.CALENDAR_FEED
+        or ref.revoked_at is not None
+        or ref.expires_at <= utcnow()
+    ):
         raise NotFound("no such calendar feed")
-    if not user.active or user.role not in ("student", "partner"):
+    if not ref.active or ref.role not in ("student", "partner"):
         raise NotFound("no such calendar feed")
-    stored = view_or_build(session, user=user, view=view, kind=FEED)
-    if user.role != "partner":
+    stored = _cached(session, ref, kind=FEED, cache=cache)
+    if ref.role != "partner":
         return stored, None
-    view = view or repositories.own_view(session, user, FEED)
-    return stored, FeedDisclosure(user, shown_items(view.disclosures if view else []))
+    user = _user(session, ref)
+    if ref.view_id is not None and stored.etag == ref.etag:
+        shown = ref.disclosures
+    else:  # built or rebuilt since the first query
+        view = repositories.own_view(session, user, FEED)
+        shown = view.disclosures if view else []
+    return stored, FeedDisclosure(user, shown_items(shown))
 
 
 def feed_view(session: Session, *, token: str) -> StoredView:

@@ -35,6 +35,7 @@ from scheduler.db.tables import (
 from scheduler.domain.loading import load_scenario_text
 from scheduler.domain.privacy import site_needs
 from scheduler.domain.scenario import AttributeValue, Scenario
+from scheduler.services.cancellation import checkpoint
 
 ENTITY_TABLES = (
     SlotRow,
@@ -84,14 +85,17 @@ def term_row(scenario: Scenario, *, school_id: int) -> TermRow:
 def write_entities(session: Session, term_id: int, scenario: Scenario) -> None:
     """Insert one row per entity of the scenario, parents first (ids are needed below)."""
     students = _ids(session, student_rows(term_id, scenario))
+    checkpoint()  # an import whose client left stops between its lists
     session.add_all(unreferenced_rows(term_id, scenario, students))
     _write_opt_outs(session, term_id, [s.id for s in scenario.students if s.directory_opt_out])
     session.add_all(facilitator_rows(term_id, scenario))
     rooms = _ids(session, room_rows(term_id, scenario))
     activities = _ids(session, activity_rows(term_id, scenario))
+    checkpoint()
     session.add_all(session_rows(term_id, scenario, activities, rooms))
     sites = _ids(session, site_rows(term_id, scenario))
     periods = _ids(session, period_rows(term_id, scenario))
+    checkpoint()
     session.add_all(slot_rows(term_id, scenario, sites, periods))
     session.flush()
 

@@ -28,6 +28,7 @@ from scheduler.domain.loading import Loaded, load_scenario_data, parse_json
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import ErrorItem
 from scheduler.services import csv_import, import_limits, term_rows
+from scheduler.services.cancellation import checkpoint
 from scheduler.services.errors import Conflict, Forbidden, Invalid, found
 from scheduler.services.import_limits import ImportLimits
 from scheduler.services.views import TermView
@@ -45,8 +46,10 @@ def import_scenario(
     """Create a term from a scenario JSON document of the coordinator's school."""
     try:
         data, errors = parse_json(document)
+        checkpoint()  # each step of an import stops once its client has left
         errors = errors or import_limits.count_problems(data, limits)
         loaded = Loaded(None, errors) if errors else load_scenario_data(data)
+        checkpoint()
     except (RecursionError, ValueError) as error:
         raise Invalid("the scenario is not usable JSON", details=[_json_limit(error)]) from None
     if loaded.scenario is None or loaded.errors:
@@ -102,7 +105,9 @@ def import_csv(
     # Files that could not be read keep the term's own list, so the merged document is
     # still worth checking: every problem is reported at once, not one file at a time.
     over = import_limits.count_problems(merged, limits)
+    checkpoint()
     loaded = Loaded(None, over) if over else load_scenario_data(merged)
+    checkpoint()
     errors = parsed.errors + merge_errors
     errors += [
         e.model_copy(update={"path": csv_import.csv_path(e.path, parsed, document)})

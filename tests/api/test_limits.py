@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -16,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from ports import listening_socket, port_of
 from service_support import (
     DEMO,
     RecordingRunner,
@@ -495,9 +495,8 @@ def test_forwarded_addresses_count_only_from_trusted_proxies(
         login_max_failures_per_account=100,
         login_max_failures_per_address=2,
     )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    sock = listening_socket()
+    port = port_of(sock)
     proxy_headers, forwarded_allow_ips = proxy_options(trusted)
     config = uvicorn.Config(
         create_app(settings),
@@ -508,7 +507,7 @@ def test_forwarded_addresses_count_only_from_trusted_proxies(
         forwarded_allow_ips=forwarded_allow_ips,
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
         wait_for(lambda: server.started, timeout=60, interval=0.05)
@@ -524,6 +523,7 @@ def test_forwarded_addresses_count_only_from_trusted_proxies(
     finally:
         server.should_exit = True
         thread.join(30)
+        sock.close()
     assert statuses == [401, 401, third]
 
 

@@ -8,7 +8,6 @@ token, fetches their calendar feed and a partner's system calls with its API tok
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from datetime import timedelta
 import httpx
 import pytest
 import uvicorn
+from ports import listening_socket, port_of
 from service_support import RecordingRunner, World, build_world, settings_for
 from sqlalchemy import Engine
 
@@ -36,13 +36,12 @@ def world(engine: Engine) -> World:
 @pytest.fixture(scope="module")
 def base_url(database_url: str) -> Iterator[str]:
     app = create_app(settings_for(database_url), runner=RecordingRunner())
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    sock = listening_socket()
+    port = port_of(sock)
     # log_config=None: uvicorn's loggers propagate to the root logger, where caplog listens.
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=True)
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
@@ -51,6 +50,7 @@ def base_url(database_url: str) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(30)
+    sock.close()
 
 
 def test_no_secret_in_any_log_line(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -24,6 +23,7 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from ports import listening_socket, port_of
 from sqlalchemy import Engine
 
 from scheduler.db.engine import make_engine
@@ -100,12 +100,6 @@ class LiveServer:
     engine: Engine
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def live_server(
     chromium_path: str, tmp_path_factory: pytest.TempPathFactory
@@ -119,11 +113,14 @@ def live_server(
     engine = make_engine(database_url)
     upgrade(engine)
     app = create_app(Settings(database_url=database_url, run_time_limit_default_s=5))
-    port = free_port()
+    sock = listening_socket()
+    port = port_of(sock)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
@@ -135,6 +132,7 @@ def live_server(
     finally:
         server.should_exit = True
         thread.join(30)
+        sock.close()
         engine.dispose()
 
 

@@ -29,7 +29,9 @@ async def calendar_feed(token: str, request: Request) -> Response:
     get 304 until a new version is published. A partner's read (304 too) writes its
     disclosure rows, group-committed with other reads, before it answers.
     """
-    view, disclosed = await in_session(request, partial(published_views.feed_read, token=token))
+    cache = request.app.state.view_cache
+    read = partial(published_views.feed_read, token=token, cache=cache)
+    view, disclosed = await in_session(request, read)
     if disclosed is not None:  # a site's feed: its disclosure rows are committed first
         writer = request.app.state.disclosure_writer
         await anyio.to_thread.run_sync(

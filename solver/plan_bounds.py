@@ -37,7 +37,7 @@ def _best_per_student(model: TermModel) -> dict[str, int]:
         info = model.prep.students.get(student.id)
         if student.scores is None or info is None:
             continue
-        allowed = student.plan.disciplines if student.plan is not None else None
+        allowed = student.term_plan.disciplines if student.term_plan is not None else None
         qualified = student.held_qualifications
         by_discipline: dict[str | None, list[int]] = defaultdict(list)
         for option in info.options:

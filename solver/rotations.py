@@ -187,7 +187,7 @@ def period_days(scenario: Scenario) -> dict[str, tuple[date, date]]:
 
 def planned(model: TermModel) -> list[tuple[StudentInfo, StudentPlan]]:
     """Students with a plan and at least one option, with their plan."""
-    plans = {s.id: s.plan for s in model.prep.scenario.students if s.plan is not None}
+    plans = {s.id: s.term_plan for s in model.prep.scenario.students if s.term_plan is not None}
     return [
         (info, plans[sid])
         for sid, info in model.prep.students.items()

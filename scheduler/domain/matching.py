@@ -38,9 +38,9 @@ def requirement_for(
     """The placement requirement of the student, with the count of their plan when they
     have one (extension: a plan replaces the count, its tag minimums still apply)."""
     requirement = matching_requirement(student, requirements)
-    if requirement is None or student.plan is None:
+    if requirement is None or student.term_plan is None:
         return requirement
-    return requirement.model_copy(update={"count": student.plan.count})
+    return requirement.model_copy(update={"count": student.term_plan.count})
 
 
 def matching_requirement(

@@ -138,4 +138,4 @@ def _summary(values: list[float]) -> dict[str, float]:
 
 def _count(student: Student, requirement: PlacementRequirement) -> int:
     """Placements the student needs: their plan's count when they have one."""
-    return student.plan.count if student.plan is not None else requirement.count
+    return student.term_plan.count if student.term_plan is not None else requirement.count

@@ -101,7 +101,7 @@ def check_student(
     """Rule 9 for one student holding `slots`."""
     _check_qualifications(student, slots, add)
     _check_repeats(student, slots, add)
-    if student.plan is not None:
+    if student.term_plan is not None:
         held = rotations(slots, periods)
         _check_plan_disciplines(student, slots, add)
         _check_precedences(student, held, add)
@@ -134,7 +134,7 @@ def _check_repeats(student: Student, slots: list[Slot], add: Add) -> None:
 
 
 def _check_plan_disciplines(student: Student, slots: list[Slot], add: Add) -> None:
-    plan = student.plan
+    plan = student.term_plan
     assert plan is not None
     allowed = plan.disciplines
     for slot in slots:
@@ -161,7 +161,7 @@ def _check_plan_disciplines(student: Student, slots: list[Slot], add: Add) -> No
 
 def _check_precedences(student: Student, held: list[Rotation], add: Add) -> None:
     """If `after` is held, `before` is held and ends before `after` starts."""
-    plan = student.plan
+    plan = student.term_plan
     assert plan is not None
     by_discipline = {r.slot.discipline: r for r in held}
     for precedence in plan.precedences:
@@ -182,7 +182,7 @@ def _check_precedences(student: Student, held: list[Rotation], add: Add) -> None
 
 def _check_sequence(student: Student, held: list[Rotation], add: Add) -> None:
     """Rotations never share a date; gaps between consecutive ones within the plan's limits."""
-    plan = student.plan
+    plan = student.term_plan
     assert plan is not None
     for i, first in enumerate(held):
         for second in held[i + 1 :]:
@@ -215,7 +215,7 @@ def _check_sequence(student: Student, held: list[Rotation], add: Add) -> None:
 
 
 def _check_sites(student: Student, held: list[Rotation], add: Add) -> None:
-    plan = student.plan
+    plan = student.term_plan
     assert plan is not None
     if plan.max_per_site is not None:
         for site, times in Counter(r.slot.site for r in held).items():
@@ -240,7 +240,7 @@ def _check_sites(student: Student, held: list[Rotation], add: Add) -> None:
 def plan_objective_values(scenario: Scenario, holds: dict[str, list[Slot]]) -> dict[str, float]:
     """`scores`, `worst_satisfaction` and `compactness` (docs/objectives.md), for a
     scenario where some student has a plan or scores (none otherwise, like `stability`)."""
-    if not any(s.plan is not None or s.scores is not None for s in scenario.students):
+    if not any(s.term_plan is not None or s.scores is not None for s in scenario.students):
         return {}
     periods = {p.id: p for p in scenario.periods}
     scored = [s for s in scenario.students if s.scores is not None]
@@ -253,7 +253,7 @@ def plan_objective_values(scenario: Scenario, holds: dict[str, list[Slot]]) -> d
     ]
     compact = 0
     for student in scenario.students:
-        if student.plan is None:
+        if student.term_plan is None:
             continue
         held = rotations(holds.get(student.id, []), periods)
         compact += idle_days(held, scenario.term.start) + SITE_CHANGE_DAYS * site_changes(held)

@@ -70,6 +70,29 @@ class StudentPlan(_Frozen):
         """Every discipline the student may hold."""
         return set(self.required) | {d for group in self.electives for d in group.among}
 
+    def without(self, done: set[str]) -> StudentPlan:
+        """The plan left once the disciplines `done` in earlier terms are counted: none of
+        them is required or chosen again (so none may be held again), an elective group
+        needs that many fewer, and a precedence with either side done is met."""
+        if not done & self.disciplines:
+            return self
+        electives = [
+            ElectiveGroup(
+                choose=max(0, group.choose - len(done & set(group.among))),
+                among=[d for d in group.among if d not in done],
+            )
+            for group in self.electives
+        ]
+        return self.model_copy(
+            update={
+                "required": [d for d in self.required if d not in done],
+                "electives": electives,
+                "precedences": [
+                    p for p in self.precedences if p.before not in done and p.after not in done
+                ],
+            }
+        )
+
 
 class StudentScores(_Frozen):
     """Cardinal satisfaction of a placement: the site's score plus the discipline's score."""

@@ -161,6 +161,14 @@ class Student(Frozen):
     """Extension: multiplies the student's scores (absent: 1)."""
 
     @property
+    def term_plan(self) -> StudentPlan | None:
+        """The plan this term asks for: the disciplines of `history` are done, not required
+        or held again (`StudentPlan.without`). Every rule and level reads this one."""
+        if self.plan is None:
+            return None
+        return self.plan.without({h.discipline for h in self.history if h.discipline})
+
+    @property
     def held_qualifications(self) -> set[str]:
         return set(self.qualifications or ())
 

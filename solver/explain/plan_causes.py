@@ -29,14 +29,14 @@ def outside_plan(facts: Facts, student: str, option: SlotOption) -> bool:
     slot = facts.slots[option.slot]
     if not slot.required_qualifications <= person.held_qualifications:
         return True
-    return person.plan is not None and slot.discipline not in person.plan.disciplines
+    return person.term_plan is not None and slot.discipline not in person.term_plan.disciplines
 
 
 def plan_cause(facts: Facts, student: str, option: SlotOption) -> Cause | None:
     """The plan rule the slot would break next to the student's held rotations."""
     person = facts.students[student]
     slot = facts.slots[option.slot]
-    if person.plan is None and slot.discipline is None:
+    if person.term_plan is None and slot.discipline is None:
         return None
     found: list[tuple[str, tuple[str, ...]]] = []
     held: list[Slot] = [facts.slots[s] for s in facts.holds.get(student, ())]
@@ -54,7 +54,7 @@ def plan_cause(facts: Facts, student: str, option: SlotOption) -> Cause | None:
     if "precedence_broken" in codes_found:
         befores = sorted(
             p.before
-            for p in (person.plan.precedences if person.plan else [])
+            for p in (person.term_plan.precedences if person.term_plan else [])
             if p.after == discipline
         )
         return Cause(

@@ -16,7 +16,7 @@ def add(model: TermModel) -> None:
     """At most one option per discipline; plan disciplines only; elective group limits."""
     scenario = model.prep.scenario
     discipline = {s.id: s.discipline for s in scenario.slots if s.discipline is not None}
-    plans = {s.id: s.plan for s in scenario.students if s.plan is not None}
+    plans = {s.id: s.term_plan for s in scenario.students if s.term_plan is not None}
     for info in model.prep.students.values():
         by_discipline = defaultdict(list)
         for option in info.options:

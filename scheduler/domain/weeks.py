@@ -101,9 +101,17 @@ UNUSED: tuple[object, ...] = ((), [], {}, False, None)
 
 
 def without_unused_extensions(data: dict[str, Any]) -> dict[str, Any]:
-    """A dumped scenario without the capacity-calendar fields left at their defaults, so a
-    document that does not use them is written as before they existed."""
-    for key, items in (("students", "history"), ("sites", "units"), ("slots", "unit")):
+    """A dumped scenario without the capacity-calendar and credential fields left at their
+    defaults, so a document that does not use them is written as before they existed."""
+    optional = (
+        ("students", "history"),
+        ("students", "credentials"),
+        ("sites", "units"),
+        ("sites", "required_credentials"),
+        ("slots", "unit"),
+        ("slots", "required_credentials"),
+    )
+    for key, items in optional:
         for item in data.get(key, []):
             if item.get(items) in UNUSED:
                 item.pop(items, None)

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from fresh_loop import run_in_fresh_loop
 from service_support import RecordingRunner, World, build_world, settings_for
 from sqlalchemy import Engine, event
 
@@ -47,7 +48,7 @@ def app(database_url: str) -> Iterator[FastAPI]:
 def test_more_readers_than_connections_and_threads_all_get_answers(
     app: FastAPI, world: World
 ) -> None:
-    statuses = asyncio.run(_read_at_once(app, world))
+    statuses = run_in_fresh_loop(_read_at_once(app, world))
     assert len(READS) > THREADS * 2
     assert statuses == [200] * len(READS)
 

@@ -5,7 +5,6 @@ active solve runs, a run's memory and deadline, failed sign-ins.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from fresh_loop import run_in_fresh_loop
 from ports import listening_socket, port_of
 from service_support import (
     DEMO,
@@ -198,7 +198,7 @@ def test_the_middleware_counts_streamed_chunks() -> None:
 
     scope = {"type": "http", "method": "POST", "path": "/auth/token", "headers": []}
     middleware = BodyLimitMiddleware(app, limits=BodyLimits(body_bytes=4096, upload_bytes=8192))
-    asyncio.run(middleware(scope, receive, send))
+    run_in_fresh_loop(middleware(scope, receive, send))
     assert not called
     assert sent[0]["status"] == 413
     assert len(messages) == 6  # stopped reading at the fifth chunk, past 4,096 bytes

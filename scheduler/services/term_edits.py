@@ -17,6 +17,7 @@ no id: their ref is their position in the list (1, 2, ...).
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -79,6 +80,22 @@ def _weekly_capacity(cells: dict[str, str], problem: Callable[[str, str], None])
     return item
 
 
+JSON_FIELDS: tuple[str, ...] = ("plan",)
+"""Form fields written as JSON text (a student's plan): shown as a text area; a problem
+inside one is reported on the field, naming where inside (`required[0]: ...`)."""
+
+
+def _student(cells: dict[str, str], problem: Callable[[str, str], None]) -> Item:
+    item = csv_import.SPECS["students"].shape(cells, problem)
+    text = cells.get("plan", "")
+    if text:
+        try:
+            item["plan"] = json.loads(text)
+        except json.JSONDecodeError as error:
+            problem("plan", f"not JSON: {error.msg} at line {error.lineno} column {error.colno}")
+    return item
+
+
 @dataclass(frozen=True)
 class Form:
     """The fields of one kind's form (its CSV columns) and how cells become an item."""
@@ -93,8 +110,10 @@ def _csv_form(name: str) -> Form:
     return Form(spec.required + spec.optional, spec.required, spec.shape)
 
 
+_STUDENT_CSV = _csv_form("students")
+
 FORMS: dict[Kind, Form] = {
-    "students": _csv_form("students"),
+    "students": Form(_STUDENT_CSV.fields + ("plan",), _STUDENT_CSV.required, _student),
     "sites": _csv_form("sites"),
     "slots": _csv_form("slots"),
     "sessions": _csv_form("sessions"),
@@ -113,11 +132,11 @@ FORMS: dict[Kind, Form] = {
 
 
 FORMLESS_FIELDS: dict[str, tuple[str, ...]] = {
-    "students": ("history", "credentials", "plan", "scores"),
+    "students": ("history", "credentials", "scores"),
 }
-"""Fields that no form edits (a student's history, plan and scores come with the JSON
-import, credentials with `credential_import`): editing the item through its form keeps
-them as they were. Every other field has a form field, where an empty one removes it."""
+"""Fields that no form edits (a student's history and scores come with the JSON import,
+credentials with `credential_import`): editing the item through its form keeps them as
+they were. Every other field has a form field, where an empty one removes it."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +172,9 @@ def form_cells(kind: Kind, item: Item) -> dict[str, str]:
         value = item.get(name)
         if name == "units":
             cells[name] = csv_import.unit_cell(value or [])
+            continue
+        if name in JSON_FIELDS:
+            cells[name] = json.dumps(value) if value else ""
             continue
         if name in ("home_lat", "home_lon") and item.get("home"):
             value = item["home"][name.removeprefix("home_")]
@@ -475,6 +497,10 @@ def _field_error(error: ErrorItem, index: str | None) -> ErrorItem:
     for field_path, column in csv_import.COLUMN_OF_FIELD.items():
         if rest == field_path or rest.startswith(field_path + "."):
             rest = column
+    for name in JSON_FIELDS:
+        if rest.startswith(name + "."):
+            inner = rest.removeprefix(name + ".")
+            return ErrorItem(path=name, message=f"{inner}: {error.message}")
     rest = re.sub(r"\[\d+\].*$", "", rest)
     return error.model_copy(update={"path": rest})
 

@@ -5,6 +5,7 @@ errors; history, plan and scores have no form field and are kept."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -219,3 +220,39 @@ def _doc(session: Session, term_id: int) -> dict:
     term = session.get(TermRow, term_id)
     assert term is not None
     return term_edits.current_document(session, term)
+
+
+def test_student_plan_is_a_json_field_with_errors_on_the_field(
+    engine: Engine, world: World
+) -> None:
+    actor = world.users["coord_a"]
+    person = {"id": "n2", "name": "Nurse", "profession": "NURS"}
+    with pytest.raises(Invalid) as not_json:
+        term_edits.item_from_form("students", person | {"plan": "{required: med"})
+    assert [d.path for d in not_json.value.details] == ["plan"]
+    with new_session(engine) as session:
+        term_id = _ward_term(session, world)
+
+        def save(plan: str) -> None:
+            term_edits.replace_item(
+                session,
+                actor=actor,
+                term_id=term_id,
+                kind="students",
+                ref="n2",
+                item=term_edits.item_from_form("students", person | {"plan": plan}),
+            )
+
+        with pytest.raises(Invalid) as bad:
+            save('{"required": ["med"], "min_gap_days": -1}')
+        (detail,) = bad.value.details
+        assert detail.path == "plan" and detail.message.startswith("min_gap_days: ")
+        session.rollback()
+        save('{"required": ["med"]}')
+        session.commit()
+        listed = term_edits.list_items(session, actor=actor, term_id=term_id, kind="students")
+        cells = term_edits.form_cells("students", next(i for i in listed if i["id"] == "n2"))
+        assert json.loads(cells["plan"])["required"] == ["med"]
+        kept = terms.export_scenario(session, actor=actor, term_id=term_id)
+    n2 = next(s for s in kept.students if s.id == "n2")
+    assert n2.plan is not None and n2.plan.required == ["med"]

@@ -147,6 +147,22 @@ def test_site_units_slot_unit_and_qualifications_through_the_forms(
     assert n1.history[0].site == "H2"
 
 
+def test_student_plan_text_area(client: TestClient, world: World, engine: Engine) -> None:
+    term_id = _ward_term(engine, world)
+    sign_in(client, world, "coord_a")
+    page = f"/app/terms/{term_id}/items/students"
+    person = {"name": "Nurse", "profession": "NURS"}
+    bad = post_form(client, page, f"{page}/n2", **person, plan='{"required": [""]}')
+    assert bad.status_code == 422 and 'id="f-plan-error"' in bad.text
+    assert "required" in bad.text
+    saved = post_form(client, page, f"{page}/n2", **person, plan='{"required": ["med"]}')
+    assert saved.status_code == 303
+    edit = client.get(f"{page}?edit=n2")
+    assert '<textarea id="f-plan"' in edit.text and "med" in edit.text
+    n2 = next(s for s in _exported(engine, world, term_id).students if s.id == "n2")
+    assert n2.plan is not None and n2.plan.required == ["med"]
+
+
 def test_weekly_capacities_page_adds_changes_and_removes(
     client: TestClient, world: World, engine: Engine
 ) -> None:

@@ -15,7 +15,7 @@ from api.web.routes.people_pages import deliver
 from api.web.security import CheckedForm, CoordinatorPage, WebSession, field
 from scheduler.services import outbox, people, term_edits, terms
 from scheduler.services.errors import Conflict, Invalid, ServiceError
-from scheduler.services.term_edits import FORMS, KINDS, Kind
+from scheduler.services.term_edits import FORMS, JSON_FIELDS, KINDS, Kind
 
 router = APIRouter(prefix="/app/terms", include_in_schema=False)
 DONE = {
@@ -43,6 +43,7 @@ HINTS = {
     "first_week": "2027-03-01 (a Monday)",
     "last_week": "2027-03-22 (a Monday)",
     "score_weight": "1 (0 to ignore the student's scores)",
+    "plan": '{"required": ["med", "surg"], "electives": [{"choose": 1, "among": ["peds"]}]}',
 }
 
 
@@ -182,6 +183,7 @@ def _page(
         "fields": spec.fields,
         "required": spec.required,
         "hints": HINTS,
+        "json_fields": JSON_FIELDS,
         "values": values or {},
         "editing": editing,
         "error": error,

@@ -4,8 +4,9 @@ Each file replaces one list of the term's scenario; the merged document is then 
 a whole by `scheduler.domain.loading`, so CSV input meets exactly the rules JSON input
 does. Cells stay text here (pydantic converts numbers and booleans and names the cell that
 will not convert); only lists (`a;b`), intervals (`start/end;...`), weekly windows
-(`tue 08:00-12:00;...`) and coordinates are shaped. Every problem is reported with the path
-`FILE.csv:LINE:COLUMN` (line 1 is the header).
+(`tue 08:00-12:00;...`), coordinates and a site's units (`ID:NAME[:TAGS[:MIN_FILL]];...`)
+are shaped. Every problem is reported with the path `FILE.csv:LINE:COLUMN` (line 1 is the
+header).
 """
 
 from __future__ import annotations
@@ -99,8 +100,9 @@ def _student(cells: dict[str, str], problem: Callable[[str, str], None]) -> Row:
     item: Row = {}
     for key in ("id", "name", "email", "profession", "cohort", "travel_mode", "directory_opt_out"):
         _put(item, key, cells.get(key, ""))
-    for key in ("languages", "needs", "site_preferences"):
+    for key in ("languages", "needs", "site_preferences", "qualifications"):
         _put(item, key, _split(cells.get(key, "")))
+    _put(item, "score_weight", cells.get("score_weight", ""))
     _put(item, "unavailable", _intervals(cells.get("unavailable", ""), problem, "unavailable"))
     weekly = _weekly(cells.get("weekly_unavailable", ""), problem, "weekly_unavailable")
     _put(item, "weekly_unavailable", weekly)
@@ -121,14 +123,53 @@ def _site(cells: dict[str, str], problem: Callable[[str, str], None]) -> Row:
         _put(item, key, cells.get(key, ""))
     for key in ("tags", "languages", "required_credentials"):
         _put(item, key, _split(cells.get(key, "")))
+    _put(item, "units", _units(cells.get("units", ""), problem))
     return item
+
+
+def _units(value: str, problem: Callable[[str, str], None]) -> list[Row]:
+    """`ID:NAME[:TAGS[:MIN_FILL]];...` (tags `a,b`) as a site's units. The id is before
+    the first colon; with four parts the last two are tags and min_fill, so a name may hold
+    a colon only in the four-part form."""
+    units = []
+    for part in _split(value):
+        pieces = part.split(":")
+        if len(pieces) > 4:
+            pieces = [pieces[0], ":".join(pieces[1:-2]), pieces[-2], pieces[-1]]
+        pieces = [piece.strip() for piece in pieces] + [""] * (4 - len(pieces))
+        if not pieces[0] or not pieces[1]:
+            problem("units", f"expected 'ID:NAME[:TAGS[:MIN_FILL]]', found {part!r}")
+            continue
+        unit: Row = {"id": pieces[0], "name": pieces[1]}
+        _put(unit, "tags", [tag.strip() for tag in pieces[2].split(",") if tag.strip()])
+        _put(unit, "min_fill", pieces[3])
+        units.append(unit)
+    return units
+
+
+def unit_cell(units: list[Row]) -> str:
+    """A site's units as the text `_units` reads (the inverse, for the edit form)."""
+    parts = []
+    for unit in units:
+        pieces = [unit["id"], unit["name"], ",".join(unit.get("tags", []))]
+        if unit.get("min_fill") is not None:
+            pieces.append(str(unit["min_fill"]))
+        while pieces[-1] == "" and len(pieces) > 2:
+            pieces.pop()
+        if ":" in unit["name"] and len(pieces) < 4:
+            pieces += [""] * (4 - len(pieces))
+        parts.append(":".join(pieces))
+    return ";".join(parts)
 
 
 def _slot(cells: dict[str, str], problem: Callable[[str, str], None]) -> Row:
     item: Row = {}
     for key in ("id", "site", "period", "profession", "capacity", "language", "status"):
         _put(item, key, cells.get(key, ""))
-    _put(item, "required_credentials", _split(cells.get("required_credentials", "")))
+    for key in ("unit", "discipline"):
+        _put(item, key, cells.get(key, ""))
+    for key in ("required_credentials", "requires"):
+        _put(item, key, _split(cells.get(key, "")))
     return item
 
 
@@ -154,6 +195,8 @@ SPECS: dict[str, FileSpec] = {
             "unavailable",
             "weekly_unavailable",
             "directory_opt_out",
+            "qualifications",
+            "score_weight",
         ),
         shape=_student,
         prefixes=("attr:",),
@@ -167,12 +210,13 @@ SPECS: dict[str, FileSpec] = {
             "languages",
             "address",
             "required_credentials",
+            "units",
         ),
         shape=_site,
     ),
     "slots": FileSpec(
         required=("id", "site", "period", "profession", "capacity"),
-        optional=("language", "status", "required_credentials"),
+        optional=("language", "status", "required_credentials", "unit", "discipline", "requires"),
         shape=_slot,
     ),
     "sessions": FileSpec(

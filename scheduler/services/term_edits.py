@@ -1,5 +1,5 @@
-"""Editing a term item by item: add, change or remove a student, site, slot, session, room
-or facilitator.
+"""Editing a term item by item: add, change or remove a student, site, slot, session, room,
+facilitator or weekly capacity.
 
 Every edit rebuilds the whole scenario with the one item changed and checks it exactly as
 an import is checked (`scheduler.domain.loading`), so an edit can never leave a term that
@@ -10,12 +10,14 @@ what a stored schedule uses is refused. Each edit is audited; one made while a v
 published is also recorded (`TermEditRow`) for the repair page to offer.
 
 Form input arrives as text cells, shaped like the CSV columns of the same list
-(`csv_import.SPECS`), so a form and a CSV file mean the same thing.
+(`csv_import.SPECS`), so a form and a CSV file mean the same thing. Weekly capacities have
+no id: their ref is their position in the list (1, 2, ...).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -35,8 +37,20 @@ from scheduler.services.errors import Conflict, Invalid, NotFound
 from scheduler.services.terms import get_term
 from scheduler.services.views import View
 
-Kind = Literal["students", "sites", "slots", "sessions", "rooms", "facilitators"]
-KINDS: tuple[Kind, ...] = ("students", "sites", "slots", "sessions", "rooms", "facilitators")
+Kind = Literal[
+    "students", "sites", "slots", "sessions", "rooms", "facilitators", "weekly_capacities"
+]
+KINDS: tuple[Kind, ...] = (
+    "students",
+    "sites",
+    "slots",
+    "sessions",
+    "rooms",
+    "facilitators",
+    "weekly_capacities",
+)
+POSITIONAL: tuple[Kind, ...] = ("weekly_capacities",)
+"""Kinds whose items have no id: the ref is the 1-based position."""
 Item = dict[str, Any]
 
 
@@ -58,6 +72,30 @@ def _facilitator(cells: dict[str, str], problem: Callable[[str, str], None]) -> 
     return item
 
 
+def _weekly_capacity(cells: dict[str, str], problem: Callable[[str, str], None]) -> Item:
+    item: Item = {}
+    for key in ("site", "unit", "profession", "cohort", "first_week", "last_week", "capacity"):
+        csv_import._put(item, key, cells.get(key, ""))
+    csv_import._put(item, "weeks", csv_import._split(cells.get("weeks", "")))
+    return item
+
+
+JSON_FIELDS: tuple[str, ...] = ("plan",)
+"""Form fields written as JSON text (a student's plan): shown as a text area; a problem
+inside one is reported on the field, naming where inside (`required[0]: ...`)."""
+
+
+def _student(cells: dict[str, str], problem: Callable[[str, str], None]) -> Item:
+    item = csv_import.SPECS["students"].shape(cells, problem)
+    text = cells.get("plan", "")
+    if text:
+        try:
+            item["plan"] = json.loads(text)
+        except json.JSONDecodeError as error:
+            problem("plan", f"not JSON: {error.msg} at line {error.lineno} column {error.colno}")
+    return item
+
+
 @dataclass(frozen=True)
 class Form:
     """The fields of one kind's form (its CSV columns) and how cells become an item."""
@@ -72,8 +110,10 @@ def _csv_form(name: str) -> Form:
     return Form(spec.required + spec.optional, spec.required, spec.shape)
 
 
+_STUDENT_CSV = _csv_form("students")
+
 FORMS: dict[Kind, Form] = {
-    "students": _csv_form("students"),
+    "students": Form(_STUDENT_CSV.fields + ("plan",), _STUDENT_CSV.required, _student),
     "sites": _csv_form("sites"),
     "slots": _csv_form("slots"),
     "sessions": _csv_form("sessions"),
@@ -83,17 +123,20 @@ FORMS: dict[Kind, Form] = {
         ("id", "name", "profession"),
         _facilitator,
     ),
+    "weekly_capacities": Form(
+        ("site", "unit", "capacity", "first_week", "last_week", "weeks", "profession", "cohort"),
+        ("site", "capacity"),
+        _weekly_capacity,
+    ),
 }
 
 
 FORMLESS_FIELDS: dict[str, tuple[str, ...]] = {
-    "students": ("history", "credentials"),
-    "sites": ("units",),
-    "slots": ("unit",),
+    "students": ("history", "credentials", "scores"),
 }
-"""Fields that no form edits (the capacity-calendar extension comes with the JSON import,
-a student's credentials with `credential_import`): editing the item through its form
-keeps them as they were."""
+"""Fields that no form edits (a student's history and scores come with the JSON import,
+credentials with `credential_import`): editing the item through its form keeps them as
+they were. Every other field has a form field, where an empty one removes it."""
 
 
 @dataclass(frozen=True)
@@ -124,9 +167,15 @@ def item_from_form(kind: Kind, cells: Mapping[str, str]) -> Item:
 
 def form_cells(kind: Kind, item: Item) -> dict[str, str]:
     """An item as the text of its form's fields (the inverse of `item_from_form`)."""
-    cells: dict[str, str] = {}
+    cells: dict[str, str] = {"id": str(item["id"])} if kind in POSITIONAL else {}
     for name in FORMS[kind].fields:
         value = item.get(name)
+        if name == "units":
+            cells[name] = csv_import.unit_cell(value or [])
+            continue
+        if name in JSON_FIELDS:
+            cells[name] = json.dumps(value) if value else ""
+            continue
         if name in ("home_lat", "home_lon") and item.get("home"):
             value = item["home"][name.removeprefix("home_")]
         elif name in ("lat", "lon") and item.get("location"):
@@ -164,7 +213,9 @@ def add_item(session: Session, *, actor: UserRow, term_id: int, kind: Kind, item
     term = get_term(session, actor=actor, term_id=term_id)
     document = _document(session, term)
     ref = str(item.get("id", ""))
-    if any(i.get("id") == ref for i in _items(document, kind)):
+    if kind in POSITIONAL:
+        ref = str(len(_items(document, kind)) + 1)
+    elif any(i.get("id") == ref for i in _items(document, kind)):
         raise Conflict(
             f"{_one(kind)} {ref!r} already exists",
             code="item_exists",
@@ -246,6 +297,8 @@ def _items(document: dict[str, Any], kind: Kind) -> list[Item]:
             for a in document.get("activities", [])
             for s in a.get("sessions", [])
         ]
+    if kind in POSITIONAL:
+        return [dict(i, id=str(n)) for n, i in enumerate(document.get(kind, []), start=1)]
     return [dict(i) for i in document.get(kind, [])]
 
 
@@ -258,6 +311,14 @@ def _find(document: dict[str, Any], kind: Kind, ref: str) -> Item:
 
 def _put_item(document: dict[str, Any], kind: Kind, item: Item, ref: str | None) -> str:
     """Put `item` in place of `ref` (or at the end); the path prefix of where it went."""
+    if kind in POSITIONAL:
+        items = document.setdefault(kind, [])
+        item.pop("id", None)
+        if ref is None:
+            items.append(item)
+            return f"{kind}[{len(items) - 1}]"
+        items[int(ref) - 1] = item
+        return f"{kind}[{int(ref) - 1}]"
     if kind != "sessions":
         items = document.setdefault(kind, [])
         index = next((i for i, x in enumerate(items) if x.get("id") == ref), None)
@@ -289,6 +350,9 @@ def _put_item(document: dict[str, Any], kind: Kind, item: Item, ref: str | None)
 
 
 def _drop_item(document: dict[str, Any], kind: Kind, ref: str) -> None:
+    if kind in POSITIONAL:
+        del document[kind][int(ref) - 1]
+        return
     if kind == "sessions":
         for activity in document.get("activities", []):
             activity["sessions"] = [s for s in activity.get("sessions", []) if s.get("id") != ref]
@@ -433,9 +497,14 @@ def _field_error(error: ErrorItem, index: str | None) -> ErrorItem:
     for field_path, column in csv_import.COLUMN_OF_FIELD.items():
         if rest == field_path or rest.startswith(field_path + "."):
             rest = column
+    for name in JSON_FIELDS:
+        if rest.startswith(name + "."):
+            inner = rest.removeprefix(name + ".")
+            return ErrorItem(path=name, message=f"{inner}: {error.message}")
     rest = re.sub(r"\[\d+\].*$", "", rest)
     return error.model_copy(update={"path": rest})
 
 
 def _one(kind: Kind) -> str:
-    return {"facilitators": "facilitator"}.get(kind, kind.removesuffix("s"))
+    names = {"facilitators": "facilitator", "weekly_capacities": "weekly capacity"}
+    return names.get(kind, kind.removesuffix("s"))

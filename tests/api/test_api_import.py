@@ -354,6 +354,67 @@ def test_csv_can_change_one_list(client: TestClient, world: World, blank_term: i
     assert response.json()["slots"] == len(SLOTS) + 1
 
 
+def _calendar_files(document: Document, *, unit: str = "W1", units: str = "W1:Ward 1:peds") -> dict:
+    sites = "id,name,lat,lon,units\n" + "".join(
+        f"{s['id']},{s['name']},{s['location']['lat']},{s['location']['lon']},"
+        + (units if s["id"] == "SITE-A" else "")
+        + "\n"
+        for s in document["sites"]
+    )
+    slots = "id,site,period,profession,capacity,unit,discipline,requires\n" + "".join(
+        f"{s['id']},{s['site']},{s['period']},{s['profession']},{s['capacity']},"
+        + (f"{unit},med,bls;iv" if s["id"] == "SL-A1" else ",,")
+        + "\n"
+        for s in document["slots"]
+    )
+    students = "id,name,profession,qualifications,score_weight\n" + "".join(
+        f"{s['id']},{s['name']},{s['profession']},{'bls;iv' if s['id'] == 'T01' else ''},"
+        + ("2" if s["id"] == "T01" else "")
+        + "\n"
+        for s in document["students"]
+    )
+    files = {"sites": sites, "slots": slots, "students": students}
+    return {n: (f"{n}.csv", text.encode(), "text/csv") for n, text in files.items()}
+
+
+def test_csv_carries_units_slot_plans_and_qualifications(
+    client: TestClient, engine: Engine, world: World
+) -> None:
+    """sites.csv `units`, slots.csv `unit`, `discipline`, `requires`, students.csv
+    `qualifications` and `score_weight` arrive in the scenario."""
+    term = add_blank_term(engine, world, f"csv-cal-{uuid.uuid4().hex[:6]}")
+    upload = _calendar_files(tiny_document())
+    response = client.post(f"/terms/{term}/csv", files=upload, headers=world.header("coord_a"))
+    assert response.status_code == 200, response.text
+    exported = client.get(f"/terms/{term}/scenario", headers=world.header("coord_a")).json()
+    scenario = Scenario.model_validate(exported)
+    site_a = next(s for s in scenario.sites if s.id == "SITE-A")
+    assert [(u.id, u.name, u.tags) for u in site_a.units] == [("W1", "Ward 1", ["peds"])]
+    slot = next(s for s in scenario.slots if s.id == "SL-A1")
+    assert (slot.unit, slot.discipline, slot.requires) == ("W1", "med", ["bls", "iv"])
+    t01 = next(s for s in scenario.students if s.id == "T01")
+    assert t01.qualifications == ["bls", "iv"] and t01.score_weight == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        ({"unit": "W9"}, "slots.csv:2:unit"),
+        ({"units": "W1"}, "sites.csv:2:units"),
+        ({"units": "W1:Ward 1::x"}, "sites.csv:2:units[0].min_fill"),
+    ],
+)
+def test_csv_calendar_problems_name_the_cell(
+    client: TestClient, engine: Engine, world: World, change: dict[str, str], path: str
+) -> None:
+    term = add_blank_term(engine, world, f"csv-cal-{uuid.uuid4().hex[:6]}")
+    before = row_counts(engine)
+    upload = _calendar_files(tiny_document(), **change)
+    response = client.post(f"/terms/{term}/csv", files=upload, headers=world.header("coord_a"))
+    assert_invalid(response, [path])
+    assert row_counts(engine) == before
+
+
 def test_csv_into_a_scheduled_term_is_a_conflict(
     client: TestClient, engine: Engine, world: World
 ) -> None:

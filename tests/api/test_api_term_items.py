@@ -50,6 +50,22 @@ def test_room_add_edit_remove(client: TestClient, world: World, engine: Engine) 
         assert "R9" not in {r.id for r in stored.rooms}
 
 
+def test_weekly_capacity_rows_by_position(client: TestClient, world: World, engine: Engine) -> None:
+    term = _blank(engine, world)
+    h = world.header("coord_a")
+    base = f"/terms/{term}/items/weekly_capacities"
+    added = client.post(base, json={"site": "SITE-A", "capacity": 1}, headers=h)
+    assert added.status_code == 201, added.text
+    assert added.json()["item"] == {"id": "1", "site": "SITE-A", "capacity": 1}
+    bad = client.put(f"{base}/1", json={"site": "SITE-Z", "capacity": 1}, headers=h)
+    assert bad.status_code == 422 and "site" in [d["path"] for d in bad.json()["error"]["details"]]
+    changed = client.put(f"{base}/1", json={"site": "SITE-B", "capacity": 2}, headers=h)
+    assert changed.status_code == 200, changed.text
+    assert [(r["id"], r["site"]) for r in client.get(base, headers=h).json()] == [("1", "SITE-B")]
+    assert client.delete(f"{base}/1", headers=h).status_code == 204
+    assert client.get(base, headers=h).json() == []
+
+
 def test_bad_items_name_the_field_and_write_nothing(
     client: TestClient, world: World, engine: Engine
 ) -> None:

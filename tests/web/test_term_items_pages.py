@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -72,50 +73,115 @@ def test_edit_of_published_term_is_recorded(client: TestClient, world: World) ->
     assert refused.status_code == 409 and "schedule version" in refused.text
 
 
-def test_editing_a_site_slot_or_student_keeps_units_and_history(
-    client: TestClient, world: World, engine: Engine
-) -> None:
-    """Units, a slot's unit and a student's history have no form field: a form edit keeps
-    them (a site without its units would orphan its slots' units)."""
+def _ward_term(engine: Engine, world: World) -> int:
     from weekly_factories import ward_term
 
     from scheduler.db.engine import new_session
     from scheduler.services import terms
 
     earlier = {"site": "H2", "start": "2026-01-04", "end": "2026-02-04", "tags": ["community"]}
-    scenario = ward_term(students=[{**_nurse("n1"), "history": [earlier]}])
+    scenario = ward_term(students=[{**_nurse("n1"), "history": [earlier]}, _nurse("n2")])
     code = f"wards-{uuid.uuid4().hex[:6]}"
     scenario = scenario.model_copy(update={"term": scenario.term.model_copy(update={"id": code})})
     with new_session(engine) as session:
         term = terms.create_term(session, actor=world.users["coord_a"], scenario=scenario)
         session.commit()
-        term_id = term.id
+        return term.id or 0
+
+
+def _exported(engine: Engine, world: World, term_id: int) -> Any:
+    from scheduler.db.engine import new_session
+    from scheduler.services import terms
+
+    with new_session(engine) as session:
+        return terms.export_scenario(session, actor=world.users["coord_a"], term_id=term_id)
+
+
+def test_site_units_slot_unit_and_qualifications_through_the_forms(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    """A site's units are a text field (`ID:NAME[:TAGS[:MIN_FILL]];...`), a slot has
+    unit, discipline and requires, a student qualifications and score_weight; a student's
+    history has no form field and is kept."""
+    term_id = _ward_term(engine, world)
     sign_in(client, world, "coord_a")
     base = f"/app/terms/{term_id}/items"
-    site = post_form(
-        client, f"{base}/sites", f"{base}/sites/H1", name="Renamed", lat="45", lon="-75"
-    )
-    assert site.status_code == 303
-    slot = post_form(
+    assert 'value="W1:Ward 1:peds;W2:Ward 2"' in client.get(f"{base}/sites?edit=H1").text
+    site = {"name": "Renamed", "lat": "45", "lon": "-75"}
+    bad = post_form(client, f"{base}/sites", f"{base}/sites/H1", **site, units="W1")
+    assert bad.status_code == 422 and 'id="f-units-error"' in bad.text
+    units = "W1:Ward 1:peds;W2:Ward 2;W3:Ward 3:surgery:1"
+    saved = post_form(client, f"{base}/sites", f"{base}/sites/H1", **site, units=units)
+    assert saved.status_code == 303
+    slot = {"site": "H1", "period": "P1", "profession": "NURS", "capacity": "2"}
+    orphan = post_form(client, f"{base}/slots", f"{base}/slots/L1", **slot, unit="W9")
+    assert orphan.status_code == 422 and 'id="f-unit-error"' in orphan.text
+    placed = post_form(
         client,
         f"{base}/slots",
         f"{base}/slots/L1",
-        site="H1",
-        period="P1",
-        profession="NURS",
-        capacity="2",
+        **slot,
+        unit="W3",
+        discipline="surg",
+        requires="bls;iv",
     )
-    assert slot.status_code == 303
+    assert placed.status_code == 303
+    assert 'value="bls;iv"' in client.get(f"{base}/slots?edit=L1").text
     person = post_form(
-        client, f"{base}/students", f"{base}/students/n1", name="Renamed", profession="NURS"
+        client,
+        f"{base}/students",
+        f"{base}/students/n1",
+        name="Renamed",
+        profession="NURS",
+        qualifications="bls;iv",
+        score_weight="3",
     )
     assert person.status_code == 303, person.text[:500]
-    with new_session(engine) as session:
-        kept = terms.export_scenario(session, actor=world.users["coord_a"], term_id=term_id)
+    kept = _exported(engine, world, term_id)
     h1 = next(s for s in kept.sites if s.id == "H1")
-    assert h1.name == "Renamed" and [u.id for u in h1.units] == ["W1", "W2"]
-    assert next(s for s in kept.slots if s.id == "L1").unit == "W1"
-    assert next(s for s in kept.students if s.id == "n1").history[0].site == "H2"
+    assert h1.name == "Renamed" and [u.id for u in h1.units] == ["W1", "W2", "W3"]
+    l1 = next(s for s in kept.slots if s.id == "L1")
+    assert (l1.unit, l1.discipline, l1.requires) == ("W3", "surg", ["bls", "iv"])
+    n1 = next(s for s in kept.students if s.id == "n1")
+    assert n1.qualifications == ["bls", "iv"] and n1.score_weight == 3
+    assert n1.history[0].site == "H2"
+
+
+def test_student_plan_text_area(client: TestClient, world: World, engine: Engine) -> None:
+    term_id = _ward_term(engine, world)
+    sign_in(client, world, "coord_a")
+    page = f"/app/terms/{term_id}/items/students"
+    person = {"name": "Nurse", "profession": "NURS"}
+    bad = post_form(client, page, f"{page}/n2", **person, plan='{"required": [""]}')
+    assert bad.status_code == 422 and 'id="f-plan-error"' in bad.text
+    assert "required" in bad.text
+    saved = post_form(client, page, f"{page}/n2", **person, plan='{"required": ["med"]}')
+    assert saved.status_code == 303
+    edit = client.get(f"{page}?edit=n2")
+    assert '<textarea id="f-plan"' in edit.text and "med" in edit.text
+    n2 = next(s for s in _exported(engine, world, term_id).students if s.id == "n2")
+    assert n2.plan is not None and n2.plan.required == ["med"]
+
+
+def test_weekly_capacities_page_adds_changes_and_removes(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    term_id = _ward_term(engine, world)
+    sign_in(client, world, "coord_a")
+    page = f"/app/terms/{term_id}/items/weekly_capacities"
+    assert "Weekly capacities of" in client.get(page).text
+    bad = post_form(client, page, page, site="H1", unit="W9", capacity="1")
+    assert bad.status_code == 422 and 'id="f-unit-error"' in bad.text
+    added = post_form(client, page, page, site="H1", unit="W1", capacity="1", weeks="2027-03-08")
+    assert added.status_code == 303
+    assert 'value="2027-03-08"' in client.get(f"{page}?edit=1").text
+    changed = post_form(client, page, f"{page}/1", site="H1", unit="W1", capacity="2")
+    assert changed.status_code == 303
+    (capacity,) = _exported(engine, world, term_id).weekly_capacities
+    assert (capacity.unit, capacity.capacity, capacity.weeks) == ("W1", 2, [])
+    removed = post_form(client, page, f"{page}/1/remove")
+    assert removed.status_code == 303
+    assert _exported(engine, world, term_id).weekly_capacities == []
 
 
 def _nurse(student_id: str) -> dict:

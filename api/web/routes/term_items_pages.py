@@ -1,6 +1,6 @@
 """Term editing pages: a coordinator adds, changes and removes students, sites, slots,
-sessions, rooms and facilitators (`/app/terms/{id}/items/{kind}`), one form per item with
-the scenario checks shown next to the field they concern."""
+sessions, rooms, facilitators and weekly capacities (`/app/terms/{id}/items/{kind}`), one
+form per item with the scenario checks shown next to the field they concern."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from api.web.routes.people_pages import deliver
 from api.web.security import CheckedForm, CoordinatorPage, WebSession, field
 from scheduler.services import outbox, people, term_edits, terms
 from scheduler.services.errors import Conflict, Invalid, ServiceError
-from scheduler.services.term_edits import FORMS, KINDS, Kind
+from scheduler.services.term_edits import FORMS, JSON_FIELDS, KINDS, Kind
 
 router = APIRouter(prefix="/app/terms", include_in_schema=False)
 DONE = {
@@ -35,6 +35,15 @@ HINTS = {
     "end": "2027-02-04T15:00",
     "status": "offered, confirmed or declined",
     "travel_mode": "car or transit",
+    "units": "W1:Ward 1:peds,acute:2;W2:Ward 2",
+    "requires": "a;b",
+    "qualifications": "a;b",
+    "required_credentials": "a;b",
+    "weeks": "2027-03-08;2027-03-15 (Mondays)",
+    "first_week": "2027-03-01 (a Monday)",
+    "last_week": "2027-03-22 (a Monday)",
+    "score_weight": "1 (0 to ignore the student's scores)",
+    "plan": '{"required": ["med", "surg"], "electives": [{"choose": 1, "among": ["peds"]}]}',
 }
 
 
@@ -174,6 +183,7 @@ def _page(
         "fields": spec.fields,
         "required": spec.required,
         "hints": HINTS,
+        "json_fields": JSON_FIELDS,
         "values": values or {},
         "editing": editing,
         "error": error,

@@ -5,11 +5,9 @@ disclosure), and other roles refused."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client
+from service_support import World, build_world
 from sqlalchemy import Engine
 from sqlmodel import col, select
 from web_support import PASSWORD, csrf_of, sign_in
@@ -33,11 +31,6 @@ def world(engine: Engine) -> World:
         session.add(term)
         session.commit()
     return world
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 def page(world: World) -> str:

@@ -5,13 +5,12 @@ their own, and a partner feed's disclosure rows written for every read, 304s inc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from email.utils import format_datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client
+from service_support import World, build_world
 from sqlalchemy import Engine, delete
 from sqlmodel import col, select
 from web_support import changed_schedule, publish
@@ -24,11 +23,6 @@ from scheduler.services import feeds, published_views, students, terms
 @pytest.fixture
 def world(engine: Engine) -> World:
     return build_world(engine)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 def view_row(engine: Engine, world: World, user: str, kind: str) -> PublishedViewRow | None:

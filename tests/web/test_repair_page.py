@@ -5,11 +5,9 @@ more people than the repair's minimum."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client, tiny_schedule
+from service_support import World, build_world, tiny_schedule
 from sqlalchemy import Engine
 from sqlmodel import col, select
 from web_support import PASSWORD, changed_schedule, post_form, sign_in
@@ -23,11 +21,6 @@ from scheduler.services import slots, term_rows, versions
 @pytest.fixture
 def world(engine: Engine) -> World:
     return build_world(engine, password=PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 def term_id(world: World) -> int:

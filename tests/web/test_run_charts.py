@@ -4,13 +4,11 @@ the series the run stored: several points per level when the run reported severa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client
+from service_support import World
 from sqlalchemy import Engine
-from web_support import PASSWORD, sign_in
+from web_support import sign_in
 
 from scheduler.db.engine import new_session
 from scheduler.db.tables import SolveRunRow
@@ -22,16 +20,6 @@ SERIES = [
     {"level": "preferences", "elapsed_s": 1.1, "best": 40.0, "bound": 12.0},
     {"level": "preferences", "elapsed_s": 2.0, "best": 30.0, "bound": 25.0},
 ]
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine, password=PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 def _run_with_series(engine: Engine, world: World, status: str) -> tuple[int, int]:

@@ -5,40 +5,21 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 from service_support import (
     RecordingRunner,
     World,
-    build_world,
-    make_client,
     scenario_of,
     seat_short_document,
 )
 from sqlalchemy import Engine
 from sqlmodel import col, select
-from web_support import PASSWORD, post_form, sign_in
+from web_support import post_form, sign_in
 
 from scheduler.db.engine import new_session
 from scheduler.db.tables import ScheduleVersionRow, TermRow
 from scheduler.services import solve_runs, term_edits, term_rows, terms
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine, password=PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def runner() -> RecordingRunner:
-    return RecordingRunner()
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str, runner: RecordingRunner) -> Iterator[TestClient]:
-    yield from make_client(database_url, runner)
 
 
 def _solved(database_url: str, engine: Engine, world: World) -> tuple[int, int]:

@@ -33,7 +33,7 @@ from scheduler.db.tables import SchoolRow, SolveRunRow, TermRow, UserRow
 from scheduler.domain.loading import load_scenario_text
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import Schedule
-from scheduler.services import auth, terms, versions
+from scheduler.services import auth, term_rows, terms, versions
 from scheduler.services.jobs import JobRunner
 from scheduler.services.solving import solve_scenario
 from scheduler.settings import Settings
@@ -315,3 +315,32 @@ def add_blank_term(engine: Engine, world: World, term_id: str) -> int:
         )
         session.commit()
         return term.id or 0
+
+
+def record_draft(engine: Engine, world: World, schedule: Schedule, *, repair: bool) -> int:
+    """A draft of school A's term, made by a repair run of the published version or not;
+    its version id (a repair's draft is the minimum a publish is compared with)."""
+    with new_session(engine) as session:
+        term = session.get(TermRow, world.terms["a"].id)
+        assert term is not None
+        run = None
+        if repair:
+            run = SolveRunRow(
+                term_id=term.id or 0,
+                status="succeeded",
+                time_limit_s=5,
+                workers=1,
+                seed=0,
+                parameters={"previous_version": world.versions["a"], "full_repair": False},
+            )
+            session.add(run)
+            session.flush()
+        version = versions.record_schedule(
+            session,
+            term=term,
+            scenario=term_rows.current_scenario(session, term),
+            schedule=schedule,
+            run=run,
+        )
+        session.commit()
+        return version.id or 0

@@ -12,6 +12,7 @@ import pytest
 from conftest import (
     LiveServer,
     describe,
+    role_users,
     run_succeeds,
     screenshot,
     serious_violations,
@@ -86,14 +87,14 @@ def _demo_term(server: LiveServer) -> tuple[UserRow, int]:
     )
     with new_session(server.engine) as session:
         school = auth.get_or_create_school(session, name="Alternatives Path School")
-        coordinator = auth.save_user(
+        (coordinator,) = role_users(
             session,
-            school=school,
-            email="coordinator@alternatives-path.example.edu",
-            name="Alternatives coordinator",
-            role="coordinator",
+            school,
+            path="alternatives-path",
+            label="Alternatives",
             password=PASSWORD,
-        )
+            refs={"coordinator": {}},
+        ).values()
         term = terms.create_term(session, actor=coordinator, scenario=scenario)
         session.commit()
         return coordinator, term.id or 0

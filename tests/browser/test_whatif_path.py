@@ -12,6 +12,7 @@ import pytest
 from conftest import (
     LiveServer,
     describe,
+    role_users,
     run_succeeds,
     screenshot,
     serious_violations,
@@ -78,14 +79,14 @@ def _solved_seat_short_term(server: LiveServer) -> tuple[str, int, int]:
     scenario = scenario_of(seat_short_document(id="whatif-path"))
     with new_session(server.engine) as session:
         school = auth.get_or_create_school(session, name="What-if Path School")
-        coordinator = auth.save_user(
+        (coordinator,) = role_users(
             session,
-            school=school,
-            email="coordinator@whatif-path.example.edu",
-            name="What-if coordinator",
-            role="coordinator",
+            school,
+            path="whatif-path",
+            label="What-if",
             password=PASSWORD,
-        )
+            refs={"coordinator": {}},
+        ).values()
         term = terms.create_term(session, actor=coordinator, scenario=scenario)
         outcome = solving.solve_scenario(scenario=scenario, time_limit_s=10, workers=1, seed=0)
         assert outcome.trusted, outcome.violations

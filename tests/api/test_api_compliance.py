@@ -4,11 +4,9 @@ status, a partner's yes/no view (recorded in the disclosure log), and who may re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client
+from service_support import World, build_world
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
@@ -28,11 +26,6 @@ def world(engine: Engine) -> World:
     world = build_world(engine)
     require(engine, world, "a", ["BLS"])
     return world
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 def require(engine: Engine, world: World, school: str, codes: list[str]) -> None:

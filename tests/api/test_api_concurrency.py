@@ -17,7 +17,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, settings_for
+from service_support import RecordingRunner, World, settings_for
 from sqlalchemy import Engine, event
 
 from api import create_app
@@ -30,11 +30,6 @@ READS = [
     ("partner_a", "/partner/slots"),
     ("coord_a", "/terms"),
 ] * 4
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine)
 
 
 @pytest.fixture(scope="module")

@@ -5,16 +5,12 @@ A repair's own draft (the minimum), a first publication and a re-publication nev
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from service_support import (
-    RecordingRunner,
     World,
     build_world,
     changed_schedule,
-    make_client,
     record_draft,
     tiny_schedule,
 )
@@ -24,11 +20,6 @@ from sqlalchemy import Engine
 @pytest.fixture
 def world(engine: Engine) -> World:
     return build_world(engine)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 def _publish(client: TestClient, world: World, version: int, confirm: int | None = None):  # type: ignore[no-untyped-def]

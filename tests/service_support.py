@@ -24,16 +24,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, SQLModel, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from api import create_app
 from scheduler.db.engine import make_engine, new_session
 from scheduler.db.migrate import upgrade
-from scheduler.db.tables import SchoolRow, SolveRunRow, TermRow, UserRow
+from scheduler.db.tables import ScheduleVersionRow, SchoolRow, SolveRunRow, TermRow, UserRow
 from scheduler.domain.loading import load_scenario_text
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import Schedule
-from scheduler.services import auth, term_rows, terms, versions
+from scheduler.services import auth, solve_runs, term_rows, terms, versions
 from scheduler.services.jobs import JobRunner
 from scheduler.services.solving import solve_scenario
 from scheduler.settings import Settings
@@ -344,3 +344,30 @@ def record_draft(engine: Engine, world: World, schedule: Schedule, *, repair: bo
         )
         session.commit()
         return version.id or 0
+
+
+def solved_seat_short_term(
+    database_url: str, engine: Engine, world: World, *, name: str
+) -> tuple[int, int]:
+    """A seat-short term of school A (id NAME-<clock>) solved by the run's job body in this
+    process: the term's id and its version's."""
+    document = seat_short_document(id=f"{name}-{time.monotonic_ns()}")
+    actor = world.users["coord_a"]
+    with new_session(engine) as session:
+        term = terms.create_term(session, actor=actor, scenario=scenario_of(document))
+        session.commit()
+        run = solve_runs.start_solve_run(
+            session,
+            actor=actor,
+            term_id=term.id or 0,
+            runner=RecordingRunner(),
+            limits=solve_runs.RunLimits(workers=1),
+            time_limit_s=10,
+        )
+        session.commit()
+    solve_runs.run_job(database_url, run.id)
+    with new_session(engine) as session:
+        version = session.exec(
+            select(ScheduleVersionRow).where(col(ScheduleVersionRow.run_id) == run.id)
+        ).one()
+        return term.id or 0, version.id or 0

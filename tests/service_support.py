@@ -29,7 +29,14 @@ from sqlmodel import Session, SQLModel, col, func, select
 from api import create_app
 from scheduler.db.engine import make_engine, new_session
 from scheduler.db.migrate import upgrade
-from scheduler.db.tables import ScheduleVersionRow, SchoolRow, SolveRunRow, TermRow, UserRow
+from scheduler.db.tables import (
+    DisclosureRow,
+    ScheduleVersionRow,
+    SchoolRow,
+    SolveRunRow,
+    TermRow,
+    UserRow,
+)
 from scheduler.domain.loading import load_scenario_text
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import Schedule
@@ -371,3 +378,13 @@ def solved_seat_short_term(
             select(ScheduleVersionRow).where(col(ScheduleVersionRow.run_id) == run.id)
         ).one()
         return term.id or 0, version.id or 0
+
+
+def disclosures_to(engine: Engine, user: UserRow, resource: str) -> list[DisclosureRow]:
+    """The disclosure rows written for `user` as recipient of `resource` (e.g. partner.feed)."""
+    with new_session(engine) as session:
+        query = select(DisclosureRow).where(
+            col(DisclosureRow.recipient_user_id) == user.id,
+            col(DisclosureRow.resource) == resource,
+        )
+        return list(session.exec(query).all())

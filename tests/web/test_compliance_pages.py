@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import World, build_world
+from service_support import World, build_world, disclosures_to
 from sqlalchemy import Engine
-from sqlmodel import col, select
 from web_support import PASSWORD, csrf_of, sign_in
 
 from scheduler.db.engine import new_session
-from scheduler.db.tables import DisclosureRow, TermRow
+from scheduler.db.tables import TermRow
 from scheduler.services import term_rows
 
 CSV = "student,code,status,issued,expires\nT01,BLS,valid,2026-01-01,2027-03-01\nT02,BLS,pending,,\n"
@@ -91,13 +90,7 @@ def test_a_partner_sees_yes_or_no_and_the_read_is_disclosed(
     assert shown.status_code == 200
     assert "requirements not met" in shown.text
     assert "2027-03-01" not in shown.text and "2026-01-01" not in shown.text
-    with new_session(engine) as session:
-        rows = session.exec(
-            select(DisclosureRow).where(
-                col(DisclosureRow.resource) == "partner.compliance_page",
-                col(DisclosureRow.recipient_user_id) == world.users["partner_a"].id,
-            )
-        ).all()
+    rows = disclosures_to(engine, world.users["partner_a"], "partner.compliance_page")
     assert rows
 
 

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import World, build_world
+from service_support import World, build_world, disclosures_to
 from sqlalchemy import Engine, delete
 from sqlmodel import col, select
 from web_support import changed_schedule, publish
 
 from scheduler.db.engine import new_session
-from scheduler.db.tables import DisclosureRow, PublishedViewRow, UserRow
+from scheduler.db.tables import PublishedViewRow, UserRow
 from scheduler.services import feeds, published_views, students, terms
 
 
@@ -164,12 +164,8 @@ def test_a_partner_feed_read_writes_its_disclosures_every_time(
     token = feed_token(engine, world, "partner_a")
 
     def views() -> dict[str, int]:
-        with new_session(engine) as session:
-            query = select(DisclosureRow).where(
-                col(DisclosureRow.recipient_user_id) == world.users["partner_a"].id,
-                col(DisclosureRow.resource) == "partner.feed",
-            )
-            return {row.student_ref: row.views for row in session.exec(query).all()}
+        rows = disclosures_to(engine, world.users["partner_a"], "partner.feed")
+        return {row.student_ref: row.views for row in rows}
 
     first = client.get(f"/feeds/{token}.ics")
     assert first.status_code == 200

@@ -203,10 +203,9 @@ class Family:
     """At least one facilitator per 40 students, whatever the sessions need."""
     spare_rooms: float = 0.2
     builder: Callable[..., Scenario] | None = None
-    """A family with its own generator (`scheduler.synthetic_nursing`): called with
-    students, seed, term_start and weeks instead of the shape above."""
-    generator: Callable[[int, int], Scenario] | None = None
-    """A family of another shape builds its whole term: (students, seed) -> scenario."""
+    """A family of another shape builds its whole term (`scheduler.synthetic_nursing`,
+    `scheduler.synthetic_clerkship`) instead of the shape above: called with the keywords
+    students, seed, term_start and weeks, and checks them itself."""
 
 
 DEFAULT = Family(
@@ -381,6 +380,12 @@ class SessionPlan:
     sessions: tuple[tuple[datetime, datetime, int], ...]  # (start, end, max_teams)
 
 
+def require_weeks(weeks: int) -> None:
+    """The weekly plan (class calendars, blocks, nursing blocks) spans 12 weeks or more."""
+    if weeks < 12:
+        raise ValueError("the weekly plan needs a term of at least 12 weeks")
+
+
 def generate_term(
     *,
     students: int,
@@ -393,12 +398,9 @@ def generate_term(
     (and `family`: the default family gives the same term as before families existed)."""
     if students < 1:
         raise ValueError("students must be at least 1")
-    if family.generator is not None:
-        return family.generator(students, seed)
-    if weeks < 12:
-        raise ValueError("the weekly plan needs a term of at least 12 weeks")
     if family.builder is not None:  # a family with its own generator
         return family.builder(students=students, seed=seed, term_start=term_start, weeks=weeks)
+    require_weeks(weeks)
     rng = random.Random(seed)
     calendar = TermCalendar(term_start, weeks)
     drafts = _draft_students(rng, students, calendar)

@@ -50,8 +50,12 @@ WEEKDAY_WINDOWS = [
 ]
 
 
-def generate_clerkship(students: int, seed: int) -> Scenario:
-    """A valid clerkship term with `students` students, fixed by `seed`."""
+def generate_clerkship(
+    *, students: int, seed: int, term_start: date = START, weeks: int = 2 * BLOCKS
+) -> Scenario:
+    """A valid clerkship term with `students` students, fixed by `seed`. The year is always
+    `BLOCKS` two-week blocks from `START`: `term_start` and `weeks` (the family hook's
+    other keywords) do not change it."""
     rng = random.Random(seed)
     end = START + timedelta(days=BLOCKS * BLOCK_DAYS - 1)
     hospitals = _hospitals(rng, max(3, min(8, math.ceil(students / 20))))

@@ -191,7 +191,7 @@ CLERKSHIP = replace(
     summary="medical clerkships: student plans of rotations (1-4 blocks, free start), "
     "precedences, scores (`scheduler.synthetic_clerkship`)",
     activities=(),
-    generator=generate_clerkship,
+    builder=generate_clerkship,
 )
 
 FAMILIES: dict[str, Family] = {

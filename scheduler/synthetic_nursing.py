@@ -35,7 +35,14 @@ from scheduler.domain.scenario import (
     WeeklyCapacity,
 )
 from scheduler.domain.scenario import WeeklyWindow as Weekly
-from scheduler.synthetic import CITY, FIRST_NAMES, LAST_NAMES, PLACE_NAMES, TIMEZONE
+from scheduler.synthetic import (
+    CITY,
+    FIRST_NAMES,
+    LAST_NAMES,
+    PLACE_NAMES,
+    TIMEZONE,
+    require_weeks,
+)
 
 SPECIALITIES = (
     "medical",
@@ -70,6 +77,7 @@ def generate_nursing_trust(
     *, students: int, seed: int, term_start: date = date(2027, 1, 11), weeks: int = 16
 ) -> Scenario:
     """A valid nursing-trust term with `students` students (a third per year)."""
+    require_weeks(weeks)
     rng = random.Random(seed)
     start = term_start - timedelta(days=term_start.weekday())
     end = start + timedelta(weeks=weeks, days=-3)

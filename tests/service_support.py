@@ -24,16 +24,23 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, SQLModel, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from api import create_app
 from scheduler.db.engine import make_engine, new_session
 from scheduler.db.migrate import upgrade
-from scheduler.db.tables import SchoolRow, SolveRunRow, TermRow, UserRow
+from scheduler.db.tables import (
+    DisclosureRow,
+    ScheduleVersionRow,
+    SchoolRow,
+    SolveRunRow,
+    TermRow,
+    UserRow,
+)
 from scheduler.domain.loading import load_scenario_text
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import Schedule
-from scheduler.services import auth, terms, versions
+from scheduler.services import auth, solve_runs, term_rows, terms, versions
 from scheduler.services.jobs import JobRunner
 from scheduler.services.solving import solve_scenario
 from scheduler.settings import Settings
@@ -315,3 +322,69 @@ def add_blank_term(engine: Engine, world: World, term_id: str) -> int:
         )
         session.commit()
         return term.id or 0
+
+
+def record_draft(engine: Engine, world: World, schedule: Schedule, *, repair: bool) -> int:
+    """A draft of school A's term, made by a repair run of the published version or not;
+    its version id (a repair's draft is the minimum a publish is compared with)."""
+    with new_session(engine) as session:
+        term = session.get(TermRow, world.terms["a"].id)
+        assert term is not None
+        run = None
+        if repair:
+            run = SolveRunRow(
+                term_id=term.id or 0,
+                status="succeeded",
+                time_limit_s=5,
+                workers=1,
+                seed=0,
+                parameters={"previous_version": world.versions["a"], "full_repair": False},
+            )
+            session.add(run)
+            session.flush()
+        version = versions.record_schedule(
+            session,
+            term=term,
+            scenario=term_rows.current_scenario(session, term),
+            schedule=schedule,
+            run=run,
+        )
+        session.commit()
+        return version.id or 0
+
+
+def solved_seat_short_term(
+    database_url: str, engine: Engine, world: World, *, name: str
+) -> tuple[int, int]:
+    """A seat-short term of school A (id NAME-<clock>) solved by the run's job body in this
+    process: the term's id and its version's."""
+    document = seat_short_document(id=f"{name}-{time.monotonic_ns()}")
+    actor = world.users["coord_a"]
+    with new_session(engine) as session:
+        term = terms.create_term(session, actor=actor, scenario=scenario_of(document))
+        session.commit()
+        run = solve_runs.start_solve_run(
+            session,
+            actor=actor,
+            term_id=term.id or 0,
+            runner=RecordingRunner(),
+            limits=solve_runs.RunLimits(workers=1),
+            time_limit_s=10,
+        )
+        session.commit()
+    solve_runs.run_job(database_url, run.id)
+    with new_session(engine) as session:
+        version = session.exec(
+            select(ScheduleVersionRow).where(col(ScheduleVersionRow.run_id) == run.id)
+        ).one()
+        return term.id or 0, version.id or 0
+
+
+def disclosures_to(engine: Engine, user: UserRow, resource: str) -> list[DisclosureRow]:
+    """The disclosure rows written for `user` as recipient of `resource` (e.g. partner.feed)."""
+    with new_session(engine) as session:
+        query = select(DisclosureRow).where(
+            col(DisclosureRow.recipient_user_id) == user.id,
+            col(DisclosureRow.resource) == resource,
+        )
+        return list(session.exec(query).all())

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
 from api.security_headers import PAGE_HEADERS
@@ -86,7 +86,17 @@ def render_outcome(
         "errors": {d.path: d.message for d in error.details} if error else {},
         "done": done,
     }
-    return render(request, template, values, web=web, status=error.status if error else 200)
+    return render(request, template, values, web=web, status=error_status(error))
+
+
+def error_status(error: ServiceError | None) -> int:
+    """The status of a page that shows `error` next to its form (200 without one)."""
+    return error.status if error is not None else 200
+
+
+def polled_json(body: Mapping[str, Any]) -> JSONResponse:
+    """The answer to a page's progress poll: never cached, so each poll sees the newest."""
+    return JSONResponse(dict(body), headers={"Cache-Control": "no-store"})
 
 
 def _current(path: str, nav: list[tuple[str, str]]) -> str:

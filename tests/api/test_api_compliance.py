@@ -4,16 +4,14 @@ status, a partner's yes/no view (recorded in the disclosure log), and who may re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client
+from service_support import World, build_world, disclosures_to
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from scheduler.db.engine import new_session
-from scheduler.db.tables import AuditRow, DisclosureRow, TermRow
+from scheduler.db.tables import AuditRow, TermRow
 from scheduler.services import term_rows
 
 CSV = (
@@ -28,11 +26,6 @@ def world(engine: Engine) -> World:
     world = build_world(engine)
     require(engine, world, "a", ["BLS"])
     return world
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 def require(engine: Engine, world: World, school: str, codes: list[str]) -> None:
@@ -156,13 +149,7 @@ def test_a_partner_sees_met_or_not_and_every_read_is_disclosed(
     assert placed and all(set(s) == {"name", "profession", "met", "all_met"} for s in placed)
     assert all(set(s["met"]) == {"BLS"} for s in placed)
     assert "2027-03-01" not in answer.text and "2026-01-01" not in answer.text
-    with new_session(engine) as session:
-        rows = session.exec(
-            select(DisclosureRow).where(
-                col(DisclosureRow.resource) == "partner.compliance",
-                col(DisclosureRow.recipient_user_id) == world.users["partner_a"].id,
-            )
-        ).all()
+    rows = disclosures_to(engine, world.users["partner_a"], "partner.compliance")
     assert len(rows) == len(placed)
     assert all("credential_compliance" in row.fields for row in rows)
 

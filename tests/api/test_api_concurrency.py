@@ -18,7 +18,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from fresh_loop import run_in_fresh_loop
-from service_support import RecordingRunner, World, build_world, settings_for
+from service_support import RecordingRunner, World, settings_for
 from sqlalchemy import Engine, event
 
 from api import create_app
@@ -31,11 +31,6 @@ READS = [
     ("partner_a", "/partner/slots"),
     ("coord_a", "/terms"),
 ] * 4
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine)
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client, tiny_schedule
+from service_support import World, tiny_schedule
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
@@ -20,16 +19,6 @@ from scheduler.db.tables import AuditRow
 from scheduler.domain.schedule import Schedule
 
 ERROR_REF = "#/components/schemas/ErrorResponse"
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 @pytest.fixture(scope="module")

@@ -9,17 +9,14 @@ import csv
 import io
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from service_support import (
-    RecordingRunner,
     World,
     add_blank_term,
-    build_world,
-    make_client,
     row_counts,
     scenario_of,
     tiny_document,
@@ -32,16 +29,6 @@ from scheduler.db.tables import AuditRow
 from scheduler.domain.scenario import Scenario
 
 Document = dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,11 @@ the coordinator's view of responses, and publishing refused once a used slot is 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client, tiny_schedule
+from service_support import World, build_world, tiny_schedule
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
@@ -24,11 +23,6 @@ from scheduler.services.errors import Conflict
 def world(engine: Engine) -> World:
     """A world per test: each test moves slots through states of its own."""
     return build_world(engine)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 def slot_id(engine: Engine, world: World, ref: str, school: str = "a") -> int:

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import World, add_blank_term, bearer, build_world, make_client, row_counts
+from service_support import World, add_blank_term, bearer, make_client, row_counts
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
@@ -21,11 +21,6 @@ from scheduler.db.tables import OutboxMessageRow, TokenRow, UserRow
 from scheduler.services import people
 
 GOOD = "plum kettle orbit sandal"
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine)
 
 
 @pytest.fixture(scope="module")

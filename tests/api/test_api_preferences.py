@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import World, add_blank_term, build_world, make_client
+from service_support import World, add_blank_term, make_client
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
@@ -19,11 +19,6 @@ from scheduler.db.tables import OutboxMessageRow, TermRow
 from scheduler.services import term_rows
 
 TODAY = date.today()
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine)
 
 
 @pytest.fixture(scope="module")

@@ -5,62 +5,21 @@ A repair's own draft (the minimum), a first publication and a re-publication nev
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from service_support import (
-    RecordingRunner,
     World,
     build_world,
     changed_schedule,
-    make_client,
+    record_draft,
     tiny_schedule,
 )
 from sqlalchemy import Engine
-
-from scheduler.db.engine import new_session
-from scheduler.db.tables import SolveRunRow, TermRow
-from scheduler.domain.schedule import Schedule
-from scheduler.services import term_rows, versions
 
 
 @pytest.fixture
 def world(engine: Engine) -> World:
     return build_world(engine)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
-
-
-def _draft(engine: Engine, world: World, schedule: Schedule, *, repair: bool) -> int:
-    """A draft of school A's term, made by a repair run of the published version or not."""
-    with new_session(engine) as session:
-        term = session.get(TermRow, world.terms["a"].id)
-        assert term is not None
-        run = None
-        if repair:
-            run = SolveRunRow(
-                term_id=term.id or 0,
-                status="succeeded",
-                time_limit_s=5,
-                workers=1,
-                seed=0,
-                parameters={"previous_version": world.versions["a"], "full_repair": False},
-            )
-            session.add(run)
-            session.flush()
-        version = versions.record_schedule(
-            session,
-            term=term,
-            scenario=term_rows.current_scenario(session, term),
-            schedule=schedule,
-            run=run,
-        )
-        session.commit()
-        return version.id or 0
 
 
 def _publish(client: TestClient, world: World, version: int, confirm: int | None = None):  # type: ignore[no-untyped-def]
@@ -77,8 +36,8 @@ def _published(client: TestClient, world: World) -> int:
 def test_a_publish_beyond_the_minimum_needs_the_number_confirmed(
     client: TestClient, engine: Engine, world: World
 ) -> None:
-    _draft(engine, world, tiny_schedule(), repair=True)  # a repair that changes nobody
-    resolve = _draft(engine, world, changed_schedule(), repair=False)
+    record_draft(engine, world, tiny_schedule(), repair=True)  # a repair that changes nobody
+    resolve = record_draft(engine, world, changed_schedule(), repair=False)
     refused = _publish(client, world, resolve)
     assert refused.status_code == 409
     error = refused.json()["error"]
@@ -98,7 +57,7 @@ def test_a_publish_beyond_the_minimum_needs_the_number_confirmed(
 def test_the_repairs_own_draft_and_a_republication_publish_as_before(
     client: TestClient, engine: Engine, world: World
 ) -> None:
-    repair = _draft(engine, world, changed_schedule(), repair=True)
+    repair = record_draft(engine, world, changed_schedule(), repair=True)
     assert _publish(client, world, repair).status_code == 200
     assert _publish(client, world, repair).status_code == 200  # again: nothing changes
     assert _publish(client, world, repair, confirm=0).status_code == 200

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import DEMO, World, build_world, make_client, tiny_document, wait_for
+from service_support import DEMO, World, make_client, tiny_document, wait_for
 from sqlalchemy import Engine
 
 from scheduler.db.engine import new_session
@@ -23,11 +23,6 @@ from scheduler.db.tables import SolveRunRow
 from scheduler.services.solve_runs import git_revision, ortools_version
 
 FINISHED = ("succeeded", "failed", "cancelled")
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine)
 
 
 @pytest.fixture(scope="module")

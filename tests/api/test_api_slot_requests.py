@@ -9,17 +9,12 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import World, add_blank_term, build_world, make_client, row_counts
+from service_support import World, add_blank_term, make_client, row_counts
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from scheduler.db.engine import new_session
 from scheduler.db.tables import OutboxMessageRow, SlotRow
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine)
 
 
 @pytest.fixture(scope="module")

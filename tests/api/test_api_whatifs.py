@@ -9,15 +9,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import World, build_world, make_client, seat_short_document, wait_for
-from sqlalchemy import Engine
+from service_support import World, make_client, seat_short_document, wait_for
 
 FINISHED = ("succeeded", "failed", "cancelled")
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine)
 
 
 @pytest.fixture(scope="module")

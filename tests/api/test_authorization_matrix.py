@@ -107,20 +107,13 @@ class Ctx:
         """A fresh term of A with a published version (own), else school B's term."""
         if variant != "own":
             return self.term(variant)
-        term_id = self.fresh_term("own")
+        term_id, version_id = self.drafted_term("own")
         with new_session(self.engine) as session:
-            term = session.get(TermRow, term_id)
-            assert term is not None
-            schedule = tiny_schedule().model_copy(update={"term": term.code})
-            scenario = scenario_of(tiny_document(id=term.code))
-            version = versions.record_schedule(
-                session, term=term, scenario=scenario, schedule=schedule
-            )
             versions.publish_version(
                 session,
                 actor=self.world.users["coord_a"],
                 term_id=term_id,
-                version_id=version.id or 0,
+                version_id=version_id,
                 delivery=None,
             )
             session.commit()

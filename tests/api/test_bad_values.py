@@ -5,12 +5,11 @@ hold or even compare one). Found by the API fuzz tests (tests/fuzz) and the page
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client
+from service_support import World
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
@@ -20,16 +19,6 @@ from scheduler.db.tables import SlotRow
 
 HUGE = 2**63
 BEYOND_INTEGER = 2**31
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 def _slot(engine: Engine, world: World) -> int:

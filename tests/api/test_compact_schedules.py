@@ -7,17 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import World, build_world, make_client, tiny_schedule
+from service_support import World, make_client, tiny_schedule
 from sqlalchemy import Engine
 
 from scheduler.db.engine import new_session
 from scheduler.db.tables import ScheduleVersionRow
 from scheduler.domain.schedule import Schedule
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine)
 
 
 @pytest.fixture(scope="module")

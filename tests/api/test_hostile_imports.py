@@ -7,18 +7,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from service_support import (
-    RecordingRunner,
     World,
     add_blank_term,
-    build_world,
-    make_client,
     row_counts,
     tiny_document,
 )
@@ -98,16 +94,6 @@ CSV_CASES: dict[str, tuple[str, str]] = {
     "very_long_id.slots.csv": ("slots.csv:2:id", "at most 100 characters"),
     "wrong_type.students.csv": ("students.csv:2:travel_mode", "'car' or 'transit'"),
 }
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 @pytest.fixture(scope="module")

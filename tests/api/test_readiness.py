@@ -12,8 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client
-from sqlalchemy import Engine
+from service_support import RecordingRunner, World, make_client
 
 from api.web.security import COOKIE
 from scheduler.db.engine import make_engine
@@ -27,16 +26,6 @@ DEAD = {
 class QueueDown(RecordingRunner):
     def ready(self) -> None:
         raise ConnectionError("redis is down")
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 @pytest.fixture(params=sorted(DEAD))

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, bearer, build_world, make_client
+from service_support import World, bearer
 from sqlalchemy import Engine
 
 from api.web.security import COOKIE, csrf_token
@@ -30,16 +30,6 @@ def cheap_password_hashes() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
         yield
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 @dataclass

@@ -3,26 +3,14 @@ files and the docs; HSTS only over HTTPS."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client
+from service_support import RecordingRunner, World, make_client
 from sqlalchemy import Engine
 
 from api.security_headers import API_CSP, DOCS_CSP, PAGE_CSP, headers_for
 from scheduler.db.engine import new_session
 from scheduler.services import feeds
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 def assert_common(headers: dict[str, str] | object) -> None:

@@ -7,11 +7,14 @@
   database built by the migrations, with the real job runner (solves run in worker
   processes exactly as in production).
 - Screenshots of every page visited go to `test-artifacts/browser/`.
+- The paths share their setup here: accounts, a term solved and published in-process,
+  importing a scenario through the page and waiting for a run to succeed.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -23,12 +26,17 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from playwright.sync_api import expect
 from ports import listening_socket, port_of
 from sqlalchemy import Engine
+from sqlmodel import Session
 
-from scheduler.db.engine import make_engine
+from scheduler.db.engine import make_engine, new_session
 from scheduler.db.migrate import upgrade
-from scheduler.services import auth
+from scheduler.db.tables import SchoolRow, UserRow
+from scheduler.domain.scenario import Scenario
+from scheduler.domain.schedule import Schedule
+from scheduler.services import auth, solving, terms, versions
 from scheduler.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,3 +174,89 @@ def sign_in(page: Any, base: str, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+
+
+def add_user(
+    engine: Engine,
+    *,
+    school: str,
+    email: str,
+    name: str,
+    password: str,
+    role: str = "coordinator",
+    student_ref: str | None = None,
+    site_ref: str | None = None,
+) -> UserRow:
+    """An account at `school` (created if new), committed."""
+    with new_session(engine) as session:
+        user = auth.save_user(
+            session,
+            school=auth.get_or_create_school(session, name=school),
+            email=email,
+            name=name,
+            role=role,
+            password=password,
+            student_ref=student_ref,
+            site_ref=site_ref,
+        )
+        session.commit()
+    return user
+
+
+def role_users(
+    session: Session,
+    school: SchoolRow,
+    *,
+    path: str,
+    label: str,
+    password: str,
+    refs: dict[str, dict[str, str]],
+) -> dict[str, UserRow]:
+    """One account a role of `refs` (ROLE@PATH.example.edu, named "LABEL ROLE"), each with
+    the student_ref or site_ref `refs` gives it."""
+    return {
+        role: auth.save_user(
+            session,
+            school=school,
+            email=f"{role}@{path}.example.edu",
+            name=f"{label} {role}",
+            role=role,
+            password=password,
+            student_ref=ref.get("student_ref"),
+            site_ref=ref.get("site_ref"),
+        )
+        for role, ref in refs.items()
+    }
+
+
+def publish_solved(session: Session, *, actor: UserRow, scenario: Scenario) -> tuple[int, Schedule]:
+    """The scenario as a new term of the actor's school, solved in-process (seed 0, checked
+    by the validator) and published: the term's id and the schedule."""
+    term = terms.create_term(session, actor=actor, scenario=scenario)
+    outcome = solving.solve_scenario(scenario=scenario, time_limit_s=10, workers=1, seed=0)
+    assert outcome.trusted, outcome.violations
+    version = versions.record_schedule(
+        session, term=term, scenario=scenario, schedule=outcome.schedule
+    )
+    versions.publish_version(
+        session,
+        actor=actor,
+        term_id=term.id or 0,
+        version_id=version.id or 0,
+        delivery=None,
+    )
+    return term.id or 0, outcome.schedule
+
+
+def import_scenario(page: Any, path: str) -> None:
+    """Import a scenario file through the terms page's form."""
+    page.get_by_label("Scenario file (JSON)").set_input_files(path)
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("status")).to_contain_text("The term was imported.")
+
+
+def run_succeeds(page: Any, timeout_ms: int) -> None:
+    """Wait on a run's page until the run ends; it must have succeeded."""
+    status = page.locator("[data-field=status]")
+    expect(status).to_have_text(re.compile("succeeded|failed|cancelled"), timeout=timeout_ms)
+    assert status.text_content() == "succeeded", page.locator("[data-field=error]").text_content()

@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LiveServer, describe, screenshot, serious_violations, sign_in
+from conftest import (
+    LiveServer,
+    describe,
+    role_users,
+    run_succeeds,
+    screenshot,
+    serious_violations,
+    sign_in,
+)
 from playwright.sync_api import expect
 from sqlmodel import col, select
 
@@ -37,9 +45,7 @@ def test_compare_three_alternatives_and_publish_one(browser: Any, live_server: L
     page.get_by_label(re.compile("^Schedules to compare")).fill("3")
     page.get_by_label(re.compile("per cent worse than the best")).fill("2")
     page.get_by_role("button", name="Solve").click()
-    status = page.locator("[data-field=status]")
-    expect(status).to_have_text(re.compile("succeeded|failed|cancelled"), timeout=RUN_TIMEOUT_MS)
-    assert status.text_content() == "succeeded", page.locator("[data-field=error]").text_content()
+    run_succeeds(page, RUN_TIMEOUT_MS)
     page.get_by_role("link", name="compare the alternatives").click()
 
     table = page.get_by_role("table", name="Alternatives side by side")
@@ -81,14 +87,14 @@ def _demo_term(server: LiveServer) -> tuple[UserRow, int]:
     )
     with new_session(server.engine) as session:
         school = auth.get_or_create_school(session, name="Alternatives Path School")
-        coordinator = auth.save_user(
+        (coordinator,) = role_users(
             session,
-            school=school,
-            email="coordinator@alternatives-path.example.edu",
-            name="Alternatives coordinator",
-            role="coordinator",
+            school,
+            path="alternatives-path",
+            label="Alternatives",
             password=PASSWORD,
-        )
+            refs={"coordinator": {}},
+        ).values()
         term = terms.create_term(session, actor=coordinator, scenario=scenario)
         session.commit()
         return coordinator, term.id or 0

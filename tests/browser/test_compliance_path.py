@@ -11,14 +11,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LiveServer, describe, screenshot, serious_violations, sign_in
+from conftest import (
+    LiveServer,
+    describe,
+    publish_solved,
+    role_users,
+    screenshot,
+    serious_violations,
+    sign_in,
+)
 from playwright.sync_api import expect
 
 from fixtures import fixture_path
 from scheduler.db.engine import new_session
 from scheduler.db.tables import UserRow
 from scheduler.domain.loading import load_scenario_text
-from scheduler.services import auth, solving, terms, versions
+from scheduler.services import auth
 
 PASSWORD = "compliance path password"
 BAD = b"student,code,status,issued,expires\nC01,BLS,valid,2026-01-01,someday\n"
@@ -128,32 +136,18 @@ def _published_compliance_term(server: LiveServer) -> Published:
     scenario = loaded.scenario
     with new_session(server.engine) as session:
         school = auth.get_or_create_school(session, name="Compliance Path School")
-        users = {
-            role: auth.save_user(
-                session,
-                school=school,
-                email=f"{role}@compliance-path.example.edu",
-                name=f"Compliance {role}",
-                role=role,
-                password=PASSWORD,
-                student_ref="C02" if role == "student" else None,
-                site_ref="SITE-H" if role == "partner" else None,
-            )
-            for role in ("coordinator", "student", "partner")
-        }
-        coordinator = users["coordinator"]
-        term = terms.create_term(session, actor=coordinator, scenario=scenario)
-        outcome = solving.solve_scenario(scenario=scenario, time_limit_s=10, workers=1, seed=0)
-        assert outcome.trusted, outcome.violations
-        version = versions.record_schedule(
-            session, term=term, scenario=scenario, schedule=outcome.schedule
-        )
-        versions.publish_version(
+        users = role_users(
             session,
-            actor=coordinator,
-            term_id=term.id or 0,
-            version_id=version.id or 0,
-            delivery=None,
+            school,
+            path="compliance-path",
+            label="Compliance",
+            password=PASSWORD,
+            refs={
+                "coordinator": {},
+                "student": {"student_ref": "C02"},
+                "partner": {"site_ref": "SITE-H"},
+            },
         )
+        term_id, _ = publish_solved(session, actor=users["coordinator"], scenario=scenario)
         session.commit()
-        return Published(users, term.id or 0)
+        return Published(users, term_id)

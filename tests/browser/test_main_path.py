@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LiveServer, screenshot, sign_in
+from conftest import LiveServer, add_user, import_scenario, screenshot, sign_in
 from playwright.sync_api import expect
 
 from scheduler.db import repositories
@@ -20,7 +20,7 @@ from scheduler.db.engine import new_session
 from scheduler.db.tables import UserRow
 from scheduler.domain.scenario import Scenario
 from scheduler.domain.schedule import Schedule
-from scheduler.services import auth, term_rows, versions
+from scheduler.services import term_rows, versions
 
 # About 20-30 s: the demo term is imported and solved for real (see README, "Tests").
 pytestmark = pytest.mark.slow
@@ -47,9 +47,7 @@ def test_import_solve_publish_then_student_partner_and_coordinator(
     expect(page.get_by_role("heading", name="Terms")).to_be_visible()
     screenshot(page, "02-coordinator-terms")
 
-    page.get_by_label("Scenario file (JSON)").set_input_files(DEMO)
-    page.get_by_role("button", name="Import").click()
-    expect(page.get_by_role("status")).to_contain_text("The term was imported.")
+    import_scenario(page, DEMO)
     term_url = page.url.split("?")[0]
     screenshot(page, "03-coordinator-term")
 
@@ -136,20 +134,16 @@ def _account(
     student: str | None = None,
     site: str | None = None,
 ) -> UserRow:
-    with new_session(server.engine) as session:
-        school = auth.get_or_create_school(session, name="E2E School of Health")
-        user = auth.save_user(
-            session,
-            school=school,
-            email=email,
-            name=f"E2E {role}",
-            role=role,
-            password=PASSWORD,
-            student_ref=student,
-            site_ref=site,
-        )
-        session.commit()
-    return user
+    return add_user(
+        server.engine,
+        school="E2E School of Health",
+        email=email,
+        name=f"E2E {role}",
+        password=PASSWORD,
+        role=role,
+        student_ref=student,
+        site_ref=site,
+    )
 
 
 def _student_with_placement(server: LiveServer, coordinator: UserRow) -> Chosen:

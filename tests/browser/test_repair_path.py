@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LiveServer, screenshot, sign_in
+from conftest import LiveServer, publish_solved, role_users, run_succeeds, screenshot, sign_in
 from playwright.sync_api import expect
 from sqlmodel import col, select
 
 from scheduler.db.engine import new_session
 from scheduler.db.tables import OutboxMessageRow, UserRow
 from scheduler.domain.loading import load_scenario_text
-from scheduler.services import auth, solving, terms, versions
+from scheduler.services import auth
 
 pytestmark = pytest.mark.slow  # a real solve in a worker process (about 15 s)
 
@@ -55,9 +55,7 @@ def test_decline_repair_preview_publish(browser: Any, live_server: LiveServer) -
     page.get_by_label("Repair (fewest changes; recommended)").check()
     page.get_by_label(re.compile("Time limit")).fill("5")
     page.get_by_role("button", name="Start").click()
-    status = page.locator("[data-field=status]")
-    expect(status).to_have_text(re.compile("succeeded|failed|cancelled"), timeout=RUN_TIMEOUT_MS)
-    assert status.text_content() == "succeeded", page.locator("[data-field=error]").text_content()
+    run_succeeds(page, RUN_TIMEOUT_MS)
     page.get_by_role("link", name="view the new version").click()
 
     expect(
@@ -106,32 +104,16 @@ def _published_tiny_term(server: LiveServer) -> tuple[UserRow, UserRow, int, str
     )
     with new_session(server.engine) as session:
         school = auth.get_or_create_school(session, name="Repair Path School")
-        users = {
-            role: auth.save_user(
-                session,
-                school=school,
-                email=f"{role}@repair-path.example.edu",
-                name=f"Repair {role}",
-                role=role,
-                password=PASSWORD,
-                site_ref="SITE-B" if role == "partner" else None,
-            )
-            for role in ("coordinator", "partner")
-        }
-        term = terms.create_term(session, actor=users["coordinator"], scenario=scenario)
-        outcome = solving.solve_scenario(scenario=scenario, time_limit_s=10, workers=1, seed=0)
-        assert outcome.trusted, outcome.violations
-        version = versions.record_schedule(
-            session, term=term, scenario=scenario, schedule=outcome.schedule
-        )
-        versions.publish_version(
+        users = role_users(
             session,
-            actor=users["coordinator"],
-            term_id=term.id or 0,
-            version_id=version.id or 0,
-            delivery=None,
+            school,
+            path="repair-path",
+            label="Repair",
+            password=PASSWORD,
+            refs={"coordinator": {}, "partner": {"site_ref": "SITE-B"}},
         )
+        term_id, schedule = publish_solved(session, actor=users["coordinator"], scenario=scenario)
         session.commit()
-        holder = next(p.student for p in outcome.schedule.placements if p.slot == "SL-B1")
+        holder = next(p.student for p in schedule.placements if p.slot == "SL-B1")
         name = next(s.name for s in scenario.students if s.id == holder)
-        return users["coordinator"], users["partner"], term.id or 0, name
+        return users["coordinator"], users["partner"], term_id, name

@@ -10,11 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LiveServer, screenshot, sign_in
+from conftest import LiveServer, add_user, import_scenario, run_succeeds, screenshot, sign_in
 from playwright.sync_api import expect
-
-from scheduler.db.engine import new_session
-from scheduler.services import auth
 
 pytestmark = pytest.mark.slow
 
@@ -25,28 +22,20 @@ RUN_TIMEOUT_MS = 180_000
 
 def test_import_solve_and_read_the_week_grids(browser: Any, live_server: LiveServer) -> None:
     base = live_server.url
-    with new_session(live_server.engine) as session:
-        school = auth.get_or_create_school(session, name="E2E Nursing Trust")
-        auth.save_user(
-            session,
-            school=school,
-            email="coordinator-weeks@e2e.example.edu",
-            name="E2E weeks coordinator",
-            role="coordinator",
-            password=PASSWORD,
-        )
-        session.commit()
+    add_user(
+        live_server.engine,
+        school="E2E Nursing Trust",
+        email="coordinator-weeks@e2e.example.edu",
+        name="E2E weeks coordinator",
+        password=PASSWORD,
+    )
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     sign_in(page, base, "coordinator-weeks@e2e.example.edu", PASSWORD)
-    page.get_by_label("Scenario file (JSON)").set_input_files(NURSING)
-    page.get_by_role("button", name="Import").click()
-    expect(page.get_by_role("status")).to_contain_text("The term was imported.")
+    import_scenario(page, NURSING)
     page.get_by_label(re.compile("Time limit")).fill("10")
     page.get_by_role("button", name="Solve").click()
-    status = page.locator("[data-field=status]")
-    expect(status).to_have_text(re.compile("succeeded|failed|cancelled"), timeout=RUN_TIMEOUT_MS)
-    assert status.text_content() == "succeeded", page.locator("[data-field=error]").text_content()
+    run_succeeds(page, RUN_TIMEOUT_MS)
     page.get_by_role("link", name="view the new version").click()
     page.get_by_role("link", name="By week", exact=True).click()
     expect(page.get_by_role("heading", name="By week", exact=True)).to_be_visible()

@@ -7,17 +7,22 @@ from service_support import build_world, engine, session  # noqa: F401  (pytest 
 from sqlmodel import Session
 
 from fixtures import fixture_path
-from scheduler.db.tables import UserRow
+from scheduler.db.tables import TermRow, UserRow
 from scheduler.domain.loading import load_scenario_text
 from scheduler.services import term_rows, terms
 
 
-def test_imported_clerkship_term_keeps_its_plans(engine, session: Session) -> None:  # noqa: F811
+def _imported_clerkship(engine, session: Session) -> tuple[UserRow, TermRow, str]:  # noqa: F811
+    """School A's coordinator, the clerkship fixture imported as a term, and its text."""
     world = build_world(engine)
     coordinator = session.get(UserRow, world.users["coord_a"].id)
     assert coordinator is not None
     text = fixture_path("clerkship").read_text()
-    term = terms.import_scenario(session, actor=coordinator, document=text)
+    return coordinator, terms.import_scenario(session, actor=coordinator, document=text), text
+
+
+def test_imported_clerkship_term_keeps_its_plans(engine, session: Session) -> None:  # noqa: F811
+    coordinator, term, text = _imported_clerkship(engine, session)
     loaded = term_rows.current_scenario(session, term)
     original = load_scenario_text(text).scenario
     assert original is not None
@@ -33,11 +38,7 @@ def test_the_coordinators_student_lines_show_rotations_in_order(engine, session:
     from scheduler.services import schedule_views, versions
     from solver import SolveOptions, solve
 
-    world = build_world(engine)
-    coordinator = session.get(UserRow, world.users["coord_a"].id)
-    assert coordinator is not None
-    text = fixture_path("clerkship").read_text()
-    term = terms.import_scenario(session, actor=coordinator, document=text)
+    coordinator, term, text = _imported_clerkship(engine, session)
     scenario = term_rows.current_scenario(session, term)
     schedule = solve(scenario, options=SolveOptions(time_limit_s=5, workers=1, seed=0))
     version = versions.record_schedule(session, term=term, scenario=scenario, schedule=schedule)

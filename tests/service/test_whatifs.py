@@ -4,17 +4,20 @@ term, after which a re-solve meets more needs."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from service_support import RecordingRunner, World, build_world, scenario_of, seat_short_document
+from service_support import (
+    RecordingRunner,
+    World,
+    build_world,
+    solved_seat_short_term,
+)
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from scheduler.db.tables import AuditRow, ScheduleVersionRow, SolveRunRow, TermRow
 from scheduler.db.term_setup_tables import TermEditRow
 from scheduler.domain.schedule import SetCapacity
-from scheduler.services import solve_runs, term_edits, term_rows, terms, versions, whatifs
+from scheduler.services import solve_runs, term_edits, term_rows, versions, whatifs
 from scheduler.services.errors import Conflict, Invalid, NotFound
 from scheduler.services.solving import solve_scenario
 
@@ -27,24 +30,12 @@ def world(engine: Engine) -> World:
 
 
 def _solved_term(database_url: str, session: Session, world: World) -> tuple[TermRow, int]:
-    document = seat_short_document(id=f"whatif-{time.monotonic_ns()}")
-    actor = world.users["coord_a"]
-    term = terms.create_term(session, actor=actor, scenario=scenario_of(document))
-    session.commit()
-    run = solve_runs.start_solve_run(
-        session,
-        actor=actor,
-        term_id=term.id or 0,
-        runner=RecordingRunner(),
-        limits=LIMITS,
-        time_limit_s=10,
-    )
-    session.commit()
-    solve_runs.run_job(database_url, run.id)
-    version = session.exec(
-        select(ScheduleVersionRow).where(col(ScheduleVersionRow.run_id) == run.id)
-    ).one()
-    return term, version.id or 0
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    term_id, version_id = solved_seat_short_term(database_url, engine, world, name="whatif")
+    term = session.get(TermRow, term_id)
+    assert term is not None
+    return term, version_id
 
 
 def _searched(

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from service_support import (
-    RecordingRunner,
     World,
     build_world,
-    make_client,
     scenario_of,
     tiny_document,
     tiny_schedule,
@@ -50,11 +47,6 @@ ATTRIBUTES = ("first_generation", "rural_origin")
 def world(engine: Engine) -> World:
     """A world of its own per test: disclosures are counted from zero."""
     return build_world(engine, password=PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 def disclosures_of(engine: Engine, world: World, **where: Any) -> list[DisclosureRow]:

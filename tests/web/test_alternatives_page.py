@@ -4,15 +4,12 @@ comparison page shows the run's versions side by side, and any one is published 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from service_support import (
-    RecordingRunner,
     World,
     build_world,
-    make_client,
     tiny_schedule,
     wait_for,
 )
@@ -30,16 +27,6 @@ CONFIRM = re.compile(r'name="confirm" value="(\d+)"')
 @pytest.fixture
 def fresh(engine: Engine) -> World:
     return build_world(engine, password=PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def runner() -> RecordingRunner:
-    return RecordingRunner()
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str, runner: RecordingRunner) -> Iterator[TestClient]:
-    yield from make_client(database_url, runner)
 
 
 def run_with_two_versions(engine: Engine, world: World) -> tuple[int, list[int]]:

@@ -5,17 +5,14 @@ disclosure), and other roles refused."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client
+from service_support import World, build_world, disclosures_to
 from sqlalchemy import Engine
-from sqlmodel import col, select
 from web_support import PASSWORD, csrf_of, sign_in
 
 from scheduler.db.engine import new_session
-from scheduler.db.tables import DisclosureRow, TermRow
+from scheduler.db.tables import TermRow
 from scheduler.services import term_rows
 
 CSV = "student,code,status,issued,expires\nT01,BLS,valid,2026-01-01,2027-03-01\nT02,BLS,pending,,\n"
@@ -33,11 +30,6 @@ def world(engine: Engine) -> World:
         session.add(term)
         session.commit()
     return world
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 def page(world: World) -> str:
@@ -98,13 +90,7 @@ def test_a_partner_sees_yes_or_no_and_the_read_is_disclosed(
     assert shown.status_code == 200
     assert "requirements not met" in shown.text
     assert "2027-03-01" not in shown.text and "2026-01-01" not in shown.text
-    with new_session(engine) as session:
-        rows = session.exec(
-            select(DisclosureRow).where(
-                col(DisclosureRow.resource) == "partner.compliance_page",
-                col(DisclosureRow.recipient_user_id) == world.users["partner_a"].id,
-            )
-        ).all()
+    rows = disclosures_to(engine, world.users["partner_a"], "partner.compliance_page")
     assert rows
 
 

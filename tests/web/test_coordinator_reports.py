@@ -14,16 +14,13 @@ import csv
 import io
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from service_support import (
-    RecordingRunner,
     World,
     build_world,
-    make_client,
     scenario_of,
     tiny_document,
     tiny_schedule,
@@ -44,11 +41,6 @@ SITE_A = "Harborview Community Health Center"
 def world(engine: Engine) -> World:
     """A world of its own per test: audit rows and disclosures are counted from zero."""
     return build_world(engine, password=PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 def audit_rows(engine: Engine, world: World, action: str) -> list[AuditRow]:

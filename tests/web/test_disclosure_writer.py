@@ -7,12 +7,12 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from service_support import World, build_world
+from service_support import World, build_world, disclosures_to
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from scheduler.db.engine import new_session
-from scheduler.db.tables import DisclosureRow, PublishedViewRow
+from scheduler.db.tables import PublishedViewRow
 from scheduler.services import disclosures, published_views
 from scheduler.services.disclosure_writer import DisclosureWriter
 
@@ -37,12 +37,8 @@ def shown_to(engine: Engine, world: World) -> list[disclosures.Shown]:
 
 
 def rows(engine: Engine, world: World) -> dict[str, int]:
-    with new_session(engine) as session:
-        query = select(DisclosureRow).where(
-            col(DisclosureRow.recipient_user_id) == world.users["partner_a"].id,
-            col(DisclosureRow.resource) == "partner.feed",
-        )
-        return {r.student_ref: r.views for r in session.exec(query).all()}
+    found = disclosures_to(engine, world.users["partner_a"], "partner.feed")
+    return {r.student_ref: r.views for r in found}
 
 
 def test_concurrent_reads_are_all_counted(engine: Engine, world: World) -> None:

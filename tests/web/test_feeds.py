@@ -5,7 +5,6 @@ again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,7 +12,7 @@ import icalendar
 import pytest
 import recurring_ical_events
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client, tiny_schedule
+from service_support import World, build_world, tiny_schedule
 from sqlalchemy import Engine
 from web_support import changed_schedule, publish
 
@@ -30,11 +29,6 @@ DST_2027 = date(2027, 3, 14)
 @pytest.fixture
 def world(engine: Engine) -> World:
     return build_world(engine)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 def feed_token(engine: Engine, world: World, user: str) -> str:

@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from long_run import examples
-from service_support import RecordingRunner, World, build_world, make_client
+from service_support import RecordingRunner, World, make_client
 from sqlalchemy import Engine
 from sqlmodel import col, select
-from web_support import PASSWORD, csrf_of, sign_in
+from web_support import csrf_of, sign_in
 
 from scheduler.db.engine import new_session
 from scheduler.db.tables import SiteRow, SlotRow
@@ -39,11 +39,6 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine, password=PASSWORD)
 
 
 @pytest.fixture(scope="module")

@@ -7,18 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import World, build_world, make_client
+from service_support import World, make_client
 from sqlalchemy import Engine
-from web_support import PASSWORD, sign_in
+from web_support import sign_in
 
 from scheduler.db.engine import new_session
 from scheduler.services import feeds
 from scheduler.services.views import objective_view
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine, password=PASSWORD)
 
 
 @pytest.fixture(scope="module")

@@ -9,17 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import World, build_world, make_client
-from sqlalchemy import Engine
-from web_support import PASSWORD, post_form, sign_in
+from service_support import World, make_client
+from web_support import post_form, sign_in
 
 LINK = re.compile(r'value="(http://testserver/app/invitations/[A-Za-z0-9_-]+)"')
 GOOD = "plum kettle orbit sandal"
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine, password=PASSWORD)
 
 
 @pytest.fixture(scope="module")

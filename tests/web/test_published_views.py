@@ -5,30 +5,24 @@ their own, and a partner feed's disclosure rows written for every read, 304s inc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from email.utils import format_datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client
+from service_support import World, build_world, disclosures_to
 from sqlalchemy import Engine, delete
 from sqlmodel import col, select
 from web_support import changed_schedule, publish
 
 from scheduler.db.engine import new_session
-from scheduler.db.tables import DisclosureRow, PublishedViewRow, UserRow
+from scheduler.db.tables import PublishedViewRow, UserRow
 from scheduler.services import feeds, published_views, students, terms
 
 
 @pytest.fixture
 def world(engine: Engine) -> World:
     return build_world(engine)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 def view_row(engine: Engine, world: World, user: str, kind: str) -> PublishedViewRow | None:
@@ -170,12 +164,8 @@ def test_a_partner_feed_read_writes_its_disclosures_every_time(
     token = feed_token(engine, world, "partner_a")
 
     def views() -> dict[str, int]:
-        with new_session(engine) as session:
-            query = select(DisclosureRow).where(
-                col(DisclosureRow.recipient_user_id) == world.users["partner_a"].id,
-                col(DisclosureRow.resource) == "partner.feed",
-            )
-            return {row.student_ref: row.views for row in session.exec(query).all()}
+        rows = disclosures_to(engine, world.users["partner_a"], "partner.feed")
+        return {row.student_ref: row.views for row in rows}
 
     first = client.get(f"/feeds/{token}.ics")
     assert first.status_code == 200

@@ -5,29 +5,21 @@ more people than the repair's minimum."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client, tiny_schedule
+from service_support import World, build_world, record_draft, tiny_schedule
 from sqlalchemy import Engine
 from sqlmodel import col, select
 from web_support import PASSWORD, changed_schedule, post_form, sign_in
 
 from scheduler.db.engine import new_session
-from scheduler.db.tables import ScheduleVersionRow, SlotRow, SolveRunRow, TermRow
-from scheduler.domain.schedule import Schedule
-from scheduler.services import slots, term_rows, versions
+from scheduler.db.tables import ScheduleVersionRow, SlotRow, SolveRunRow
+from scheduler.services import slots
 
 
 @pytest.fixture
 def world(engine: Engine) -> World:
     return build_world(engine, password=PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 def term_id(world: World) -> int:
@@ -53,34 +45,6 @@ def decline(engine: Engine, world: World, slot_ref: str) -> None:
             reason="ward closed for works",
         )
         session.commit()
-
-
-def draft(engine: Engine, world: World, schedule: Schedule, *, repair: bool) -> int:
-    """A draft of school A's term, made by a repair run of the published version or not."""
-    with new_session(engine) as session:
-        term = session.get(TermRow, term_id(world))
-        assert term is not None
-        run = None
-        if repair:
-            run = SolveRunRow(
-                term_id=term_id(world),
-                status="succeeded",
-                time_limit_s=5,
-                workers=1,
-                seed=0,
-                parameters={"previous_version": world.versions["a"], "full_repair": False},
-            )
-            session.add(run)
-            session.flush()
-        version = versions.record_schedule(
-            session,
-            term=term,
-            scenario=term_rows.current_scenario(session, term),
-            schedule=schedule,
-            run=run,
-        )
-        session.commit()
-        return version.id or 0
 
 
 def test_the_page_shows_a_decline_since_publication_and_what_it_breaks(
@@ -119,7 +83,7 @@ def test_the_buttons_start_a_repair_a_full_repair_or_a_re_solve(
 def test_the_preview_names_each_change_and_the_levels_before_and_after(
     client: TestClient, engine: Engine, world: World
 ) -> None:
-    version = draft(engine, world, changed_schedule(), repair=True)
+    version = record_draft(engine, world, changed_schedule(), repair=True)
     sign_in(client, world, "coord_a")
     page = client.get(f"/app/terms/{term_id(world)}/versions/{version}/changes")
     assert page.status_code == 200, page.text
@@ -135,8 +99,8 @@ def test_the_preview_names_each_change_and_the_levels_before_and_after(
 def test_publishing_more_people_than_the_repair_asks_first(
     client: TestClient, engine: Engine, world: World
 ) -> None:
-    repair = draft(engine, world, tiny_schedule(), repair=True)  # changes nobody
-    resolve = draft(engine, world, changed_schedule(), repair=False)
+    repair = record_draft(engine, world, tiny_schedule(), repair=True)  # changes nobody
+    resolve = record_draft(engine, world, changed_schedule(), repair=False)
     sign_in(client, world, "coord_a")
     page = f"/app/terms/{term_id(world)}/versions/{resolve}/changes"
     shown = client.get(page).text

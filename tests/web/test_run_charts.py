@@ -4,13 +4,12 @@ the series the run stored: several points per level when the run reported severa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client
+from service_support import World
 from sqlalchemy import Engine
-from web_support import PASSWORD, sign_in
+from web_support import sign_in
 
 from scheduler.db.engine import new_session
 from scheduler.db.tables import SolveRunRow
@@ -24,26 +23,13 @@ SERIES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine, password=PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
-
-
-def _run_with_series(engine: Engine, world: World, status: str) -> tuple[int, int]:
+def _stored_run(engine: Engine, world: World, status: str, **progress: Any) -> tuple[int, int]:
+    """A run of school A's term with `status` and the progress columns given: the term's id
+    and the run's."""
     term_id = world.terms["a"].id or 0
     with new_session(engine) as session:
         run = SolveRunRow(
-            term_id=term_id,
-            time_limit_s=5,
-            workers=1,
-            seed=0,
-            status=status,
-            progress_series=SERIES,
+            term_id=term_id, time_limit_s=5, workers=1, seed=0, status=status, **progress
         )
         session.add(run)
         session.commit()
@@ -53,7 +39,7 @@ def _run_with_series(engine: Engine, world: World, status: str) -> tuple[int, in
 def test_the_run_page_draws_every_stored_point_of_each_level(
     client: TestClient, engine: Engine, world: World
 ) -> None:
-    term_id, run_id = _run_with_series(engine, world, "succeeded")
+    term_id, run_id = _stored_run(engine, world, "succeeded", progress_series=SERIES)
     sign_in(client, world, "coord_a")
     page = client.get(f"/app/terms/{term_id}/runs/{run_id}").text
     charts = page.split('id="charts"', 1)[1].split("</figure>", 1)[0]
@@ -69,7 +55,7 @@ def test_the_run_page_draws_every_stored_point_of_each_level(
 def test_the_progress_answer_carries_the_drawn_charts(
     client: TestClient, engine: Engine, world: World
 ) -> None:
-    term_id, run_id = _run_with_series(engine, world, "failed")
+    term_id, run_id = _stored_run(engine, world, "failed", progress_series=SERIES)
     sign_in(client, world, "coord_a")
     progress = client.get(f"/app/terms/{term_id}/runs/{run_id}/progress").json()
     assert progress["points"] == len(SERIES)
@@ -79,22 +65,15 @@ def test_the_progress_answer_carries_the_drawn_charts(
 def test_a_run_from_before_series_were_stored_shows_its_newest_figures(
     client: TestClient, engine: Engine, world: World
 ) -> None:
-    term_id = world.terms["a"].id or 0
-    with new_session(engine) as session:
-        run = SolveRunRow(
-            term_id=term_id,
-            time_limit_s=5,
-            workers=1,
-            seed=0,
-            status="succeeded",
-            progress_level="coverage",
-            progress_best=12.0,
-            progress_bound=12.0,
-            progress_elapsed_s=1.5,
-        )
-        session.add(run)
-        session.commit()
-        run_id = run.id or 0
+    term_id, run_id = _stored_run(
+        engine,
+        world,
+        "succeeded",
+        progress_level="coverage",
+        progress_best=12.0,
+        progress_bound=12.0,
+        progress_elapsed_s=1.5,
+    )
     sign_in(client, world, "coord_a")
     page = client.get(f"/app/terms/{term_id}/runs/{run_id}").text
     assert re.findall(r'data-points="(\d+)"', page) == ["1"]
@@ -102,12 +81,7 @@ def test_a_run_from_before_series_were_stored_shows_its_newest_figures(
 
 
 def test_a_run_without_progress_says_so(client: TestClient, engine: Engine, world: World) -> None:
-    term_id = world.terms["a"].id or 0
-    with new_session(engine) as session:
-        run = SolveRunRow(term_id=term_id, time_limit_s=5, workers=1, seed=0, status="failed")
-        session.add(run)
-        session.commit()
-        run_id = run.id or 0
+    term_id, run_id = _stored_run(engine, world, "failed")
     sign_in(client, world, "coord_a")
     page = client.get(f"/app/terms/{term_id}/runs/{run_id}").text
     assert "No progress reported yet." in page

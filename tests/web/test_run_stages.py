@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client, tiny_schedule
+from service_support import World, build_world, tiny_schedule
 from sqlalchemy import Engine
 from web_support import PASSWORD, sign_in
 
@@ -27,11 +25,6 @@ TRACE = [
 @pytest.fixture
 def world(engine: Engine) -> World:
     return build_world(engine, password=PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 def finished_run(engine: Engine, world: World, trace: list[StageTrace] | None) -> int:

@@ -9,14 +9,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import World, add_blank_term, build_world, make_client
+from service_support import World, add_blank_term, make_client
 from sqlalchemy import Engine
-from web_support import PASSWORD, post_form, sign_in
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine, password=PASSWORD)
+from web_support import post_form, sign_in
 
 
 @pytest.fixture(scope="module")

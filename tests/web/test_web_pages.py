@@ -4,7 +4,6 @@ do (the browser tests drive the same pages in Chromium along the main path)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +12,6 @@ from service_support import (
     RecordingRunner,
     World,
     build_world,
-    make_client,
     tiny_schedule,
 )
 from sqlalchemy import Engine
@@ -25,26 +23,10 @@ from scheduler.db.tables import SlotRow
 from scheduler.services import slots
 
 
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    """Shared by the tests that change nothing a later test reads."""
-    return build_world(engine, password=PASSWORD)
-
-
 @pytest.fixture
 def fresh(engine: Engine) -> World:
     """A world of its own, for tests that publish versions, start runs or answer slots."""
     return build_world(engine, password=PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def runner() -> RecordingRunner:
-    return RecordingRunner()
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str, runner: RecordingRunner) -> Iterator[TestClient]:
-    yield from make_client(database_url, runner)
 
 
 def term_of(world: World) -> int:

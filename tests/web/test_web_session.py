@@ -8,17 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, bearer, build_world, make_client
+from service_support import RecordingRunner, World, bearer, make_client
 from sqlalchemy import Engine
 from web_support import PASSWORD, csrf_of, post_form, sign_in
 
 from scheduler.db.engine import new_session
 from scheduler.services import feeds
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine, password=PASSWORD)
 
 
 @pytest.fixture

@@ -6,28 +6,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from service_support import RecordingRunner, World, build_world, make_client
+from service_support import World
 from sqlalchemy import Engine
-from web_support import PASSWORD, sign_in
+from web_support import sign_in
 from weekly_factories import ward_term
 
 from scheduler.db.engine import new_session
 from scheduler.services import terms, versions
 from scheduler.services.solving import solve_scenario
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine, password=PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str) -> Iterator[TestClient]:
-    yield from make_client(database_url, RecordingRunner())
 
 
 @pytest.fixture(scope="module")

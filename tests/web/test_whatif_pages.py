@@ -4,71 +4,25 @@ see the verified suggestions, apply one as an edit of the term and solve again."
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 from service_support import (
     RecordingRunner,
     World,
-    build_world,
-    make_client,
-    scenario_of,
-    seat_short_document,
+    solved_seat_short_term,
 )
 from sqlalchemy import Engine
-from sqlmodel import col, select
-from web_support import PASSWORD, post_form, sign_in
+from web_support import post_form, sign_in
 
 from scheduler.db.engine import new_session
-from scheduler.db.tables import ScheduleVersionRow, TermRow
-from scheduler.services import solve_runs, term_edits, term_rows, terms
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> World:
-    return build_world(engine, password=PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def runner() -> RecordingRunner:
-    return RecordingRunner()
-
-
-@pytest.fixture(scope="module")
-def client(database_url: str, runner: RecordingRunner) -> Iterator[TestClient]:
-    yield from make_client(database_url, runner)
-
-
-def _solved(database_url: str, engine: Engine, world: World) -> tuple[int, int]:
-    """A seat-short term of school A solved in-process: its id and its version's."""
-    document = seat_short_document(id=f"whatif-page-{time.monotonic_ns()}")
-    actor = world.users["coord_a"]
-    with new_session(engine) as session:
-        term = terms.create_term(session, actor=actor, scenario=scenario_of(document))
-        session.commit()
-        run = solve_runs.start_solve_run(
-            session,
-            actor=actor,
-            term_id=term.id or 0,
-            runner=RecordingRunner(),
-            limits=solve_runs.RunLimits(workers=1),
-            time_limit_s=10,
-        )
-        session.commit()
-    solve_runs.run_job(database_url, run.id)
-    with new_session(engine) as session:
-        version = session.exec(
-            select(ScheduleVersionRow).where(col(ScheduleVersionRow.run_id) == run.id)
-        ).one()
-        return term.id or 0, version.id or 0
+from scheduler.db.tables import TermRow
+from scheduler.services import solve_runs, term_edits, term_rows
 
 
 def test_a_search_started_from_the_unmet_page_ends_in_an_applied_change(
     client: TestClient, database_url: str, engine: Engine, world: World, runner: RecordingRunner
 ) -> None:
-    term_id, version_id = _solved(database_url, engine, world)
+    term_id, version_id = solved_seat_short_term(database_url, engine, world, name="whatif-page")
     sign_in(client, world, "coord_a")
     unmet = f"/app/terms/{term_id}/versions/{version_id}/unmet"
     page = client.get(unmet).text
@@ -118,7 +72,7 @@ def test_a_search_started_from_the_unmet_page_ends_in_an_applied_change(
 def test_a_search_for_one_student_and_a_refused_start(
     client: TestClient, database_url: str, engine: Engine, world: World, runner: RecordingRunner
 ) -> None:
-    term_id, version_id = _solved(database_url, engine, world)
+    term_id, version_id = solved_seat_short_term(database_url, engine, world, name="whatif-page")
     sign_in(client, world, "coord_a")
     unmet = f"/app/terms/{term_id}/versions/{version_id}/unmet"
     student = re.findall(r'name="student" value="(T0\d)"', client.get(unmet).text)[0]

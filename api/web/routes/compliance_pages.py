@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 
 from api.deps import SessionDep, SettingsDep, import_limits
 from api.params import ID_MAX, Id
-from api.web.rendering import render
+from api.web.rendering import error_status, render
 from api.web.security import CheckedForm, CoordinatorPage, PartnerPage, StudentPage, WebSession
 from scheduler.services import compliance, credential_import, terms, versions
 from scheduler.services.disclosures import SIGNED_IN
@@ -106,7 +106,7 @@ def _term_page(
         "done": done,
         "error": error,
     }
-    status = error.status if error is not None else 200
+    status = error_status(error)
     return render(request, "coord_compliance.html", context, web=web, status=status)
 
 

@@ -18,7 +18,7 @@ from starlette.datastructures import FormData, UploadFile
 from api.deps import DeliveryDep, LimitsDep, RunnerDep, SessionDep, SettingsDep, import_limits
 from api.params import ID_MAX, Id, Ref
 from api.web.charts import run_charts
-from api.web.rendering import render, templates
+from api.web.rendering import error_status, polled_json, render, templates
 from api.web.security import (
     CheckedForm,
     CoordinatorPage,
@@ -75,7 +75,7 @@ def _terms_page(
     request: Request, session: Session, web: WebSession, *, error: ServiceError | None = None
 ) -> Response:
     context = {"terms": terms.list_terms(session, actor=web.user), "error": error}
-    return render(request, "coord_terms.html", context, web=web, status=_status(error))
+    return render(request, "coord_terms.html", context, web=web, status=error_status(error))
 
 
 @router.post("", response_class=HTMLResponse)
@@ -177,7 +177,7 @@ def _term_page(
         "done": DONE.get(done, ""),
         "error": error,
     }
-    status = _status(error or csv_error)
+    status = error_status(error or csv_error)
     return render(request, "coord_term.html", context, web=web, status=status)
 
 
@@ -313,7 +313,7 @@ def run_progress(
         "charts_html": templates.get_template("_run_charts.html").render(charts=run_charts(run)),
         "version_label": _version_label(run),
     }
-    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+    return polled_json(body)
 
 
 def _version_url(term_id: int, run: RunView) -> str | None:
@@ -419,7 +419,7 @@ def _version_page(
         "error": error,
     }
     context |= _view_content(session, web, term_id, version_id, view) | (extra or {})
-    status = _status(error or (extra or {}).get("whatif_error"))
+    status = error_status(error or (extra or {}).get("whatif_error"))
     return render(request, f"version_{view}.html", context, web=web, status=status)
 
 
@@ -564,7 +564,7 @@ def _repair_page(
         "max_limit": settings.run_time_limit_max_s,
         "error": error,
     }
-    return render(request, "coord_repair.html", context, web=web, status=_status(error))
+    return render(request, "coord_repair.html", context, web=web, status=error_status(error))
 
 
 @router.post("/{term_id}/repair", response_class=HTMLResponse)
@@ -720,7 +720,3 @@ def equity_download(
         media_type=f"{media}; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _status(error: ServiceError | None) -> int:
-    return error.status if error is not None else 200

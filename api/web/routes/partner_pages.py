@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from api.deps import SessionDep
 from api.params import ID_MAX, Id
-from api.web.rendering import render
+from api.web.rendering import error_status, render
 from api.web.routes.feeds import feed_url
 from api.web.security import CheckedForm, PartnerPage, WebSession, field, whole_number
 from scheduler.services import feeds, partner_pages, slots
@@ -90,8 +90,4 @@ def _page(
         "new_feed": new_feed,
         "feed_action": "/app/partner/feed",
     }
-    return render(request, "partner_slots.html", context, web=web, status=_status(error))
-
-
-def _status(error: ServiceError | None) -> int:
-    return error.status if error is not None else 200
+    return render(request, "partner_slots.html", context, web=web, status=error_status(error))

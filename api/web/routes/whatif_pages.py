@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from api.deps import LimitsDep, RunnerDep, SessionDep, SettingsDep
 from api.params import Id
-from api.web.rendering import render
+from api.web.rendering import error_status, polled_json, render
 from api.web.routes.coordinator_pages import unmet_page
 from api.web.security import (
     CheckedForm,
@@ -108,8 +108,7 @@ def _whatif_page(
         "done": DONE.get(done, ""),
         "error": error,
     }
-    status = error.status if error is not None else 200
-    return render(request, "coord_whatif.html", context, web=web, status=status)
+    return render(request, "coord_whatif.html", context, web=web, status=error_status(error))
 
 
 def _search(
@@ -150,7 +149,7 @@ def whatif_progress(
         "elapsed_s": search.run.progress.elapsed_s,
         "error": search.run.error,
     }
-    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+    return polled_json(body)
 
 
 @router.post("/{term_id}/whatifs/{run_id}/apply", response_class=HTMLResponse)

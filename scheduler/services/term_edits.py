@@ -80,19 +80,22 @@ def _weekly_capacity(cells: dict[str, str], problem: Callable[[str, str], None])
     return item
 
 
-JSON_FIELDS: tuple[str, ...] = ("plan",)
-"""Form fields written as JSON text (a student's plan): shown as a text area; a problem
-inside one is reported on the field, naming where inside (`required[0]: ...`)."""
+JSON_FIELDS: tuple[str, ...] = ("plan", "history", "scores")
+"""Form fields written as JSON text (a student's plan, history and scores: nested data no
+CSV cell holds): shown as a text area; a problem inside one is reported on the field,
+naming where inside (`required[0]: ...`, `history[0].end: ...`); empty removes it."""
 
 
 def _student(cells: dict[str, str], problem: Callable[[str, str], None]) -> Item:
     item = csv_import.SPECS["students"].shape(cells, problem)
-    text = cells.get("plan", "")
-    if text:
+    for name in JSON_FIELDS:
+        text = cells.get(name, "")
+        if not text:
+            continue
         try:
-            item["plan"] = json.loads(text)
+            item[name] = json.loads(text)
         except json.JSONDecodeError as error:
-            problem("plan", f"not JSON: {error.msg} at line {error.lineno} column {error.colno}")
+            problem(name, f"not JSON: {error.msg} at line {error.lineno} column {error.colno}")
     return item
 
 
@@ -113,7 +116,7 @@ def _csv_form(name: str) -> Form:
 _STUDENT_CSV = _csv_form("students")
 
 FORMS: dict[Kind, Form] = {
-    "students": Form(_STUDENT_CSV.fields + ("plan",), _STUDENT_CSV.required, _student),
+    "students": Form(_STUDENT_CSV.fields + JSON_FIELDS, _STUDENT_CSV.required, _student),
     "sites": _csv_form("sites"),
     "slots": _csv_form("slots"),
     "sessions": _csv_form("sessions"),
@@ -131,12 +134,10 @@ FORMS: dict[Kind, Form] = {
 }
 
 
-FORMLESS_FIELDS: dict[str, tuple[str, ...]] = {
-    "students": ("history", "credentials", "scores"),
-}
-"""Fields that no form edits (a student's history and scores come with the JSON import,
-credentials with `credential_import`): editing the item through its form keeps them as
-they were. Every other field has a form field, where an empty one removes it."""
+FORMLESS_FIELDS: dict[str, tuple[str, ...]] = {"students": ("credentials",)}
+"""Fields that no form edits (a student's credentials come with `credential_import`):
+editing the item through its form keeps them as they were. Every other field has a form
+field, where an empty one removes it."""
 
 
 @dataclass(frozen=True)
@@ -498,9 +499,11 @@ def _field_error(error: ErrorItem, index: str | None) -> ErrorItem:
         if rest == field_path or rest.startswith(field_path + "."):
             rest = column
     for name in JSON_FIELDS:
-        if rest.startswith(name + "."):
+        if rest.startswith(name + "."):  # an object: where inside it (`required[0]`)
             inner = rest.removeprefix(name + ".")
             return ErrorItem(path=name, message=f"{inner}: {error.message}")
+        if rest.startswith(name + "["):  # a list: its entry (`history[0].end`)
+            return ErrorItem(path=name, message=f"{rest}: {error.message}")
     rest = re.sub(r"\[\d+\].*$", "", rest)
     return error.model_copy(update={"path": rest})
 

@@ -1,7 +1,7 @@
 """Item-by-item editing of the capacity-calendar and plan fields: a site's units, a slot's
 unit, discipline and requires, a student's qualifications and score weight, and weekly
 capacities as their own kind (ref = position), checked like an import with per-field
-errors; history, plan and scores have no form field and are kept."""
+errors; a student's plan, history and scores are JSON text fields."""
 
 from __future__ import annotations
 
@@ -108,7 +108,8 @@ def test_form_edits_set_calendar_fields_and_keep_history(engine: Engine, world: 
             ref="L4",
             item=term_edits.item_from_form("slots", slot),
         )
-        person = {"id": "n1", "name": "Nurse", "profession": "NURS", "qualifications": "bls"}
+        n1_item = term_edits.find_item(_doc(session, term_id), "students", "n1") or {}
+        person = term_edits.form_cells("students", n1_item) | {"qualifications": "bls"}
         term_edits.replace_item(
             session,
             actor=actor,
@@ -125,7 +126,7 @@ def test_form_edits_set_calendar_fields_and_keep_history(engine: Engine, world: 
     assert (l4.unit, l4.discipline, l4.requires) == ("W3", "surg", ["bls"])
     n1 = next(s for s in kept.students if s.id == "n1")
     assert n1.qualifications == ["bls"] and n1.score_weight == 2
-    assert n1.history[0].site == "H2" and n1.scores is not None  # formless: kept
+    assert n1.history[0].site == "H2" and n1.scores is not None  # its form cells: kept
 
 
 def test_unknown_unit_is_a_field_error(engine: Engine, world: World) -> None:
@@ -256,3 +257,56 @@ def test_student_plan_is_a_json_field_with_errors_on_the_field(
         kept = terms.export_scenario(session, actor=actor, term_id=term_id)
     n2 = next(s for s in kept.students if s.id == "n2")
     assert n2.plan is not None and n2.plan.required == ["med"]
+
+
+def test_student_history_and_scores_are_json_fields_with_errors_on_the_field(
+    engine: Engine, world: World
+) -> None:
+    actor = world.users["coord_a"]
+    person = {"id": "n1", "name": "Nurse", "profession": "NURS"}
+    with pytest.raises(Invalid) as not_json:
+        term_edits.item_from_form("students", person | {"history": "[{site: H2"})
+    assert [d.path for d in not_json.value.details] == ["history"]
+    with new_session(engine) as session:
+        term_id = _ward_term(session, world)
+
+        def save(**cells: str) -> None:
+            term_edits.replace_item(
+                session,
+                actor=actor,
+                term_id=term_id,
+                kind="students",
+                ref="n1",
+                item=term_edits.item_from_form("students", person | cells),
+            )
+
+        backwards = dict(EARLIER, end="2025-12-01")
+        with pytest.raises(Invalid) as bad:
+            save(history=json.dumps([backwards]), scores='{"sites": {"H1": 3}}')
+        (detail,) = bad.value.details
+        assert detail.path == "history" and detail.message.startswith("history[0].end: ")
+        with pytest.raises(Invalid) as bad_score:
+            save(history=json.dumps([EARLIER]), scores='{"sites": {"H1": 5000}}')
+        (detail,) = bad_score.value.details
+        assert detail.path == "scores" and detail.message.startswith("sites.H1: ")
+        session.rollback()
+        unchanged = terms.export_scenario(session, actor=actor, term_id=term_id)
+        n1 = next(s for s in unchanged.students if s.id == "n1")
+        assert n1.history[0].end.isoformat() == EARLIER["end"]  # nothing saved
+        assert n1.scores is not None and n1.scores.sites == {"H1": 3}
+
+        later = {"site": "H1", "start": "2026-03-01", "end": "2026-03-20", "tags": ["acute"]}
+        scores = '{"sites": {"H1": 7}, "disciplines": {"med": 2}}'
+        save(history=json.dumps([EARLIER, later]), scores=scores)
+        session.commit()
+        listed = term_edits.list_items(session, actor=actor, term_id=term_id, kind="students")
+        cells = term_edits.form_cells("students", next(i for i in listed if i["id"] == "n1"))
+        assert [h["site"] for h in json.loads(cells["history"])] == ["H2", "H1"]
+        assert json.loads(cells["scores"])["sites"] == {"H1": 7}
+        again = term_edits.item_from_form("students", cells)
+        assert again["history"][1]["end"] == "2026-03-20" and again["scores"]["disciplines"]
+        save()  # both fields empty: removed
+        session.commit()
+        kept = terms.export_scenario(session, actor=actor, term_id=term_id)
+    n1 = next(s for s in kept.students if s.id == "n1")
+    assert n1.history == [] and n1.scores is None

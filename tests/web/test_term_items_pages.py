@@ -3,6 +3,9 @@ field; a new student is invited; edits after publication say they are recorded."
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -68,14 +71,16 @@ def test_edit_of_published_term_is_recorded(client: TestClient, world: World) ->
     assert refused.status_code == 409 and "schedule version" in refused.text
 
 
+EARLIER = {"site": "H2", "start": "2026-01-04", "end": "2026-02-04", "tags": ["community"]}
+
+
 def _ward_term(engine: Engine, world: World) -> int:
     from weekly_factories import ward_term
 
     from scheduler.db.engine import new_session
     from scheduler.services import terms
 
-    earlier = {"site": "H2", "start": "2026-01-04", "end": "2026-02-04", "tags": ["community"]}
-    scenario = ward_term(students=[{**_nurse("n1"), "history": [earlier]}, _nurse("n2")])
+    scenario = ward_term(students=[{**_nurse("n1"), "history": [EARLIER]}, _nurse("n2")])
     code = f"wards-{uuid.uuid4().hex[:6]}"
     scenario = scenario.model_copy(update={"term": scenario.term.model_copy(update={"id": code})})
     with new_session(engine) as session:
@@ -97,7 +102,7 @@ def test_site_units_slot_unit_and_qualifications_through_the_forms(
 ) -> None:
     """A site's units are a text field (`ID:NAME[:TAGS[:MIN_FILL]];...`), a slot has
     unit, discipline and requires, a student qualifications and score_weight; a student's
-    history has no form field and is kept."""
+    history posted back as shown is kept."""
     term_id = _ward_term(engine, world)
     sign_in(client, world, "coord_a")
     base = f"/app/terms/{term_id}/items"
@@ -130,6 +135,7 @@ def test_site_units_slot_unit_and_qualifications_through_the_forms(
         profession="NURS",
         qualifications="bls;iv",
         score_weight="3",
+        history=json.dumps([EARLIER]),
     )
     assert person.status_code == 303, person.text[:500]
     kept = _exported(engine, world, term_id)
@@ -183,3 +189,43 @@ def _nurse(student_id: str) -> dict:
     from factories import student
 
     return student(student_id)
+
+
+def test_student_history_and_scores_text_areas(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    term_id = _ward_term(engine, world)
+    sign_in(client, world, "coord_a")
+    page = f"/app/terms/{term_id}/items/students"
+    edit = client.get(f"{page}?edit=n1")
+    assert '<textarea id="f-history"' in edit.text and '<textarea id="f-scores"' in edit.text
+    assert _text_area(edit.text, "history") == [EARLIER]
+    person = {"name": "Nurse", "profession": "NURS"}
+    backwards = json.dumps([dict(EARLIER, end="2025-12-01")])
+    scores = '{"sites": {"H1": 4}, "disciplines": {"med": 2}}'
+    bad = post_form(client, page, f"{page}/n1", **person, history=backwards, scores=scores)
+    assert bad.status_code == 422 and 'id="f-history-error"' in bad.text
+    assert "history[0].end" in bad.text and _text_area(bad.text, "history") == json.loads(backwards)
+    unchanged = next(s for s in _exported(engine, world, term_id).students if s.id == "n1")
+    assert unchanged.history[0].end.isoformat() == EARLIER["end"] and unchanged.scores is None
+    later = {"site": "H1", "start": "2026-03-01", "end": "2026-03-20", "tags": ["acute"]}
+    history = json.dumps([EARLIER, later])
+    saved = post_form(client, page, f"{page}/n1", **person, history=history, scores=scores)
+    assert saved.status_code == 303, saved.text[:500]
+    shown = client.get(f"{page}?edit=n1").text
+    assert _text_area(shown, "history") == [EARLIER, later]
+    assert _text_area(shown, "scores") == json.loads(scores)
+    n1 = next(s for s in _exported(engine, world, term_id).students if s.id == "n1")
+    assert [h.site for h in n1.history] == ["H2", "H1"]
+    assert n1.scores is not None and n1.scores.sites == {"H1": 4}
+    cleared = post_form(client, page, f"{page}/n1", **person, history="", scores="")
+    assert cleared.status_code == 303
+    n1 = next(s for s in _exported(engine, world, term_id).students if s.id == "n1")
+    assert n1.history == [] and n1.scores is None
+
+
+def _text_area(page: str, name: str) -> Any:
+    """The JSON shown in the form's text area `name`."""
+    found = re.search(rf'<textarea id="f-{name}"[^>]*>(.*?)</textarea>', page, re.S)
+    assert found is not None
+    return json.loads(html.unescape(found.group(1)))

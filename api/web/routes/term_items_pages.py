@@ -44,6 +44,8 @@ HINTS = {
     "last_week": "2027-03-22 (a Monday)",
     "score_weight": "1 (0 to ignore the student's scores)",
     "plan": '{"required": ["med", "surg"], "electives": [{"choose": 1, "among": ["peds"]}]}',
+    "history": '[{"site": "H2", "tags": ["rural"], "start": "2026-01-05", "end": "2026-02-06"}]',
+    "scores": '{"sites": {"H1": 3}, "disciplines": {"peds": 2}}',
 }
 
 

@@ -283,6 +283,7 @@ def _prepare(state: RunState) -> Done:
     began, cpu = time.monotonic(), time.process_time()
     prep = prepare(state.scenario)
     prep.size = state.size
+    prep.heuristics = state.heuristics
     took, took_cpu = time.monotonic() - began, time.process_time() - cpu
     pace = Pace.measured(state.costs, state.estimated, len(prep.students), took, took_cpu)
     _set_pace(state, prep, pace)
@@ -896,7 +897,7 @@ def _polishable(model: TermModel, fixed: dict[str, float]) -> bool:
     before (stability, equity_gap, an earlier travel_total) it would silently break."""
     if model.prep.large:  # 5,000 term: 14 s of GLOP for a fractional answer, each time
         return False
-    if not heuristics_apply(model.prep.scenario):  # the LP does not encode every rule
+    if not model.prep.heuristics:  # the LP does not encode every rule (solver.features)
         return False
     holds = all(OBJECTIVES[name].polish_holds for name in fixed)
     return holds and polish_safe(model.prep, fixed)

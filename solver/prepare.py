@@ -102,6 +102,9 @@ class Prepared:
     session_overlaps: dict[str, set[str]]
     size: SizePolicy = DEFAULT_SIZE_POLICY
     """The thresholds of the solve's regimes (`solver.size_policy`)."""
+    heuristics: bool = True
+    """Whether the heuristic stages and LPs may run (`solver.features.heuristics_apply`,
+    decided once per solve)."""
 
     @property
     def large(self) -> bool:
